@@ -1,0 +1,178 @@
+"""Shared data types of ReportQA: parsed reports, facts, chunks and answers.
+
+Every package (indexer, retriever, api) exchanges these pydantic models; nothing
+else defines cross-module data shapes.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+
+# ---------------------------------------------------------------- documents
+class Document(BaseModel):
+    """Text of one report file as read from disk, one entry per source line."""
+
+    source_file: str
+    kind: Literal["txt", "md", "pdf"]
+    encoding: str = "utf-8"
+    lines: list[str]
+    content_hash: str  # sha256 of the raw file bytes
+
+
+# ---------------------------------------------------------------- parse tree
+class ReportMeta(BaseModel):
+    report_id: str
+    unit_name: Optional[str] = None  # 武汉市汉阳区大数据中心
+    region: Optional[str] = None  # 汉阳区
+    year: Optional[int] = None  # 2021
+    title: str = ""  # 武汉市汉阳区大数据中心2021年度部门决算
+    source_file: str = ""
+    content_hash: str = ""
+
+
+class Section(BaseModel):
+    path: str  # "第二部分 部门决算表 > 三、支出决算表"
+    title: str
+    level: int  # 1 = 第X部分, 2 = 一、, 3 = （一）, 4 = 1.
+    line_start: int  # 1-based, inclusive
+    line_end: int
+
+
+class Paragraph(BaseModel):
+    text: str  # hard wraps joined
+    section: str  # Section.path
+    line_start: int
+    line_end: int
+
+
+class Cell(BaseModel):
+    column: str  # full column name as the table states it, whitespace removed
+    raw: str  # cell text as written ("2,399.30", "96.8%", "≥370 条")
+    value: Optional[float] = None  # numeric value, None for text cells
+    unit: Optional[str] = None  # unit of the number when it differs from the table's
+    uncertain: bool = False  # column assignment not decided by identities or spacing
+
+
+class Row(BaseModel):
+    code: Optional[str] = None  # function / economic code ("2010350", "30107")
+    name: str = ""
+    cells: list[Cell] = Field(default_factory=list)
+    line_start: int
+    line_end: int
+    uncertain: bool = False
+
+    def cell(self, column: str) -> Optional[Cell]:
+        for c in self.cells:
+            if c.column == column:
+                return c
+        return None
+
+
+class Table(BaseModel):
+    name: str  # canonical table name, e.g. 支出决算表
+    title: str  # title line as written, e.g. 2021 年度支出决算表
+    section: str = ""
+    layout: str = ""  # tab | pipe | aligned | pdftext | triples | ...
+    unit: str = "万元"
+    columns: list[str] = Field(default_factory=list)
+    rows: list[Row] = Field(default_factory=list)
+    line_start: int
+    line_end: int
+    notes: list[str] = Field(default_factory=list)  # e.g. "本部门无…支出" sentences
+
+
+class Fact(BaseModel):
+    """One numeric table cell (or one figure stated in prose, kind='prose')."""
+
+    report_id: str
+    table: str  # canonical table name ("" for prose facts)
+    table_title: str = ""
+    row_code: Optional[str] = None
+    row_name: str
+    column: str
+    value: float
+    raw: str  # the figure as written
+    unit: str = "万元"
+    line: int  # 1-based source line holding the figure
+    line_end: Optional[int] = None
+    uncertain: bool = False
+    kind: Literal["table", "prose"] = "table"
+
+
+class Check(BaseModel):
+    rule: str  # e.g. "支出决算表: 本年支出合计 = 基本支出 + 项目支出 + … (row 合计)"
+    table: str
+    holds: bool
+    detail: str
+    diff: float = 0.0  # |lhs - rhs|; 0.01-0.02 counts as holding (rounding)
+    line: Optional[int] = None
+
+
+class ParsedReport(BaseModel):
+    report: ReportMeta
+    sections: list[Section] = Field(default_factory=list)
+    paragraphs: list[Paragraph] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    line_count: int = 0
+
+
+# ---------------------------------------------------------------- index
+class Chunk(BaseModel):
+    chunk_id: str
+    report_id: str
+    kind: Literal["table_row", "paragraph"]
+    text: str  # shown to users; contains figures exactly as written
+    embed_text: str  # prefixed with report name and section/table title
+    section: str
+    line_start: int
+    line_end: int
+    order: int  # position within the report, for neighbours
+
+
+# ---------------------------------------------------------------- answers
+class Citation(BaseModel):
+    id: str
+    chunk_id: str
+    report_id: str
+    unit_name: Optional[str] = None
+    year: Optional[int] = None
+    source_file: str
+    section: str
+    kind: str
+    text: str
+    line_start: int
+    line_end: int
+    score: float = 0.0
+
+
+class AnswerValue(BaseModel):
+    value: float
+    unit: str
+    label: str
+    report_id: Optional[str] = None
+    citation_id: Optional[str] = None
+    derived: bool = False
+    formula: Optional[str] = None
+    inputs: list[str] = Field(default_factory=list)  # citation ids of a derived value
+
+
+class AskRequest(BaseModel):
+    question: str
+    top_k: int = 5
+    report_id: Optional[str] = None
+    year: Optional[int] = None
+    unit: Optional[str] = None
+
+
+class AskResponse(BaseModel):
+    question: str
+    found: bool
+    answer: str
+    values: list[AnswerValue] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: float = 0.0
+    timing_ms: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,44 @@
+"""Reading numbers as the reports write them: "2,399.30", "12.3", "96.8%", "-0.42"."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+# A figure: optional sign, digits with optional thousands separators, optional decimals.
+NUMBER_RE = re.compile(r"(?<![\d.])[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\d.,])[-−]?\d+(?:\.\d+)?(?![\d])")
+# A whole cell that is only a number (with optional % and surrounding spaces).
+CELL_NUMBER_RE = re.compile(r"^\s*[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*%?\s*$")
+
+
+def parse_number(text: str) -> Optional[float]:
+    """Parse a cell that holds exactly one number; None otherwise."""
+    if text is None:
+        return None
+    t = text.strip()
+    if not CELL_NUMBER_RE.match(t):
+        return None
+    t = t.rstrip("%").strip().replace(",", "").replace("−", "-")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def is_number_cell(text: str) -> bool:
+    return parse_number(text) is not None
+
+
+def decimals(raw: str) -> int:
+    """Number of decimal places a figure is written with."""
+    t = raw.strip().rstrip("%")
+    return len(t.split(".", 1)[1]) if "." in t else 0
+
+
+def format_amount(value: float, nd: int = 2) -> str:
+    """Format like the reports: thousands separators, fixed decimals."""
+    return f"{value:,.{nd}f}"
+
+
+def close(a: float, b: float, tol: float = 0.021) -> bool:
+    """Equality up to the reports' rounding (尾数误差 of 0.01-0.02)."""
+    return abs(a - b) <= tol
