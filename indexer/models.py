@@ -176,3 +176,14 @@ class AskResponse(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     confidence: float = 0.0
     timing_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class TableBlock(BaseModel):
+    """Lines of one table as found in a report, handed to a layout parser."""
+
+    name: str  # canonical table name (lexicon), e.g. 支出决算表
+    title: str  # the title line as written
+    title_line: int
+    section: str = ""
+    lines: list[tuple[int, str]]  # (1-based line number, raw text) after the title
+

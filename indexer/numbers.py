@@ -42,3 +42,24 @@ def format_amount(value: float, nd: int = 2) -> str:
 def close(a: float, b: float, tol: float = 0.021) -> bool:
     """Equality up to the reports' rounding (尾数误差 of 0.01-0.02)."""
     return abs(a - b) <= tol
+
+
+# A quantity cell: optional comparator, a number, optional unit ("15人", "≥370 条", "96.8%").
+QUANTITY_RE = re.compile(
+    r"^\s*(?P<cmp>[≥≤<>＞＜=]{1,2})?\s*(?P<num>[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
+    r"(?P<unit>%|％|万元|元|人次|人|个|辆|路|条|份|套|台\(套\)|台（套）|台|次|件|分|天|小时|分钟|户|项|家|万次|GB|TB|M|G)?\s*$"
+)
+
+
+def parse_quantity(text: str) -> Optional[tuple[float, Optional[str], Optional[str]]]:
+    """Parse "15人" -> (15.0, "人", None); "≥95%" -> (95.0, "%", "≥"); plain numbers -> unit None."""
+    if text is None:
+        return None
+    m = QUANTITY_RE.match(text)
+    if not m:
+        return None
+    value = float(m.group("num").replace(",", "").replace("−", "-"))
+    unit = m.group("unit")
+    if unit == "％":
+        unit = "%"
+    return value, unit, m.group("cmp")
