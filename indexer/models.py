@@ -53,6 +53,7 @@ class Cell(BaseModel):
     value: Optional[float] = None  # numeric value, None for text cells
     unit: Optional[str] = None  # unit of the number when it differs from the table's
     uncertain: bool = False  # column assignment not decided by identities or spacing
+    line: Optional[int] = None  # source line of the figure when the row spans several lines
 
 
 class Row(BaseModel):

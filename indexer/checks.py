@@ -1,0 +1,258 @@
+"""Accounting identities checked on parsed tables (domain.md; definitions in lexicon/identities.json).
+
+Each check says which identity was tested, whether it holds, and where it fails by how much.
+Differences of 0.01-0.02 are the reports' own rounding (尾数误差) and count as holding.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from .lexicon import load, squash, table_kind
+from .models import Check, Row, Table
+from .numbers import format_amount
+
+ROUNDING = 0.021
+
+
+def _seg(column: str) -> str:
+    return squash(column).split("/")[-1]
+
+
+def _val(row: Row, names: Iterable[str], prefix: str = "") -> Optional[float]:
+    names = list(names)
+    for c in row.cells:
+        if c.value is None or not c.column.startswith(prefix):
+            continue
+        if _seg(c.column) in names:
+            return c.value
+    return None
+
+
+def _has_column(table: Table, names: Iterable[str]) -> bool:
+    names = list(names)
+    return any(_seg(c) in names for c in table.columns)
+
+
+class _Tally:
+    """Collects the instances of one rule into one Check."""
+
+    def __init__(self, rule: str, table: str):
+        self.rule, self.table = rule, table
+        self.n, self.fails, self.rounded = 0, [], []
+        self.max_diff = 0.0
+        self.first_fail_line: Optional[int] = None
+
+    def add(self, where: str, lhs: float, rhs: float, line: int, rhs_text: str = "") -> None:
+        self.n += 1
+        diff = abs(lhs - rhs)
+        self.max_diff = max(self.max_diff, diff)
+        if diff > ROUNDING:
+            self.fails.append(f"{where}: {format_amount(lhs)} ≠ {rhs_text or format_amount(rhs)} (差 {diff:.2f}, 第{line}行)")
+            self.first_fail_line = self.first_fail_line or line
+        elif diff > 0.001:
+            self.rounded.append(f"{where} 差 {diff:.2f}")
+
+    def result(self) -> Optional[Check]:
+        if not self.n:
+            return None
+        if self.fails:
+            detail = f"{len(self.fails)}/{self.n} 处不成立: " + "; ".join(self.fails[:6])
+        else:
+            detail = f"{self.n} 处均成立"
+            if self.rounded:
+                detail += f"（尾数误差: {'; '.join(self.rounded[:6])}）"
+        return Check(rule=self.rule, table=self.table, holds=not self.fails, detail=detail,
+                     diff=round(self.max_diff, 4), line=self.first_fail_line)
+
+
+def _row_sum(table: Table, spec: dict) -> Optional[Check]:
+    parts = [p for p in spec["parts"] if _has_column(table, [p])]
+    if not _has_column(table, spec["total"]) or not parts:
+        return None
+    tally = _Tally(f"{table.name}: {spec['total'][0]} = " + " + ".join(parts), table.name)
+    for row in table.rows:
+        total = _val(row, spec["total"])
+        if total is None:
+            continue
+        got = [_val(row, [p]) for p in parts]
+        tally.add(row.code or row.name, total, sum(v or 0.0 for v in got), row.line_start)
+    return tally.result()
+
+
+def _hierarchy(table: Table) -> list[Check]:
+    coded = [r for r in table.rows if r.code and r.code.isdigit()]
+    if not coded:
+        return []
+    columns = sorted({c.column for r in coded for c in r.cells if c.value is not None})
+    checks = []
+    for kind, parent_len, child_len in (("类 = Σ款", 3, 5), ("款 = Σ项", 5, 7)):
+        tally = _Tally(f"{table.name}: {kind}（逐列）", table.name)
+        for parent in (r for r in coded if len(r.code) == parent_len):
+            children = [r for r in coded if len(r.code) == child_len and r.code.startswith(parent.code)]
+            if not children:
+                continue
+            for col in columns:
+                pv = _val(parent, [_seg(col)], col.rsplit("/", 1)[0] if "/" in col else "")
+                cv = [_val(ch, [_seg(col)]) for ch in children]
+                if pv is None and all(v is None for v in cv):
+                    continue
+                tally.add(f"{parent.code} {_seg(col)}", pv or 0.0, sum(v or 0.0 for v in cv), parent.line_start)
+        if (c := tally.result()) is not None:
+            checks.append(c)
+    # 合计 = Σ类 (function-code tables only: the economic-code table has no 合计 row)
+    total_row = next((r for r in table.rows if squash(r.name) == "合计" and not r.code), None)
+    top = [r for r in coded if len(r.code) == 3]
+    if total_row and top:
+        tally = _Tally(f"{table.name}: 合计 = Σ类（逐列）", table.name)
+        for col in columns:
+            tv = _val(total_row, [_seg(col)])
+            cv = [_val(r, [_seg(col)]) for r in top]
+            if tv is None and all(v is None for v in cv):
+                continue
+            tally.add(f"合计 {_seg(col)}", tv or 0.0, sum(v or 0.0 for v in cv), total_row.line_start)
+        if (c := tally.result()) is not None:
+            checks.append(c)
+    return checks
+
+
+def _two_sided(table: Table) -> list[Check]:
+    spec = load("identities.json")["two_sided"]
+    checks = []
+    for side, names in spec.items():
+        rows = [r for r in sorted(table.rows, key=lambda r: r.line_start)
+                if any(c.column.startswith(side + "/") for c in r.cells) or _side_of(r) == side]
+        columns = sorted({c.column for r in rows for c in r.cells if c.column.startswith(side + "/") and c.value is not None})
+        sub = next((i for i, r in enumerate(rows) if squash(r.name) in names["subtotal"]), None)
+        tot = next((i for i, r in enumerate(rows) if squash(r.name) in names["total"]), None)
+        if sub is None:
+            continue
+        items = rows[:sub]
+        carry = [r for r in rows[sub + 1:tot] if squash(r.name) in names["carry"]] if tot else []
+        t1 = _Tally(f"{table.name}: {names['subtotal'][0]} = Σ{side}项目", table.name)
+        t2 = _Tally(f"{table.name}: 总计 = {names['subtotal'][0]} + 结转结余等（{side}）", table.name)
+        for col in columns:
+            st = _cell(rows[sub], col)
+            if st is not None:
+                t1.add(col, st, sum(_cell(r, col) or 0.0 for r in items), rows[sub].line_start)
+            if tot is not None and (tv := _cell(rows[tot], col)) is not None:
+                t2.add(col, tv, (st or 0.0) + sum(_cell(r, col) or 0.0 for r in carry), rows[tot].line_start)
+        checks += [c for c in (t1.result(), t2.result()) if c]
+    return checks
+
+
+def _side_of(row: Row) -> str:
+    return row.cells[0].column.split("/")[0] if row.cells and "/" in row.cells[0].column else ""
+
+
+def _cell(row: Row, column: str) -> Optional[float]:
+    for c in row.cells:
+        if c.column == column and c.value is not None:
+            return c.value
+    return None
+
+
+def _basic_detail(table: Table) -> list[Check]:
+    spec = load("identities.json")["basic_detail"]
+    by_name = {squash(r.name): r for r in table.rows if not r.code}
+    top = [r for r in table.rows if r.code and len(r.code) == 3]
+    checks = []
+    for total_name, pick in ((spec["personnel_total"], lambda c: c in spec["personnel_codes"]),
+                             (spec["public_total"], lambda c: c not in spec["personnel_codes"])):
+        row = by_name.get(total_name)
+        if row is None or not row.cells:
+            continue
+        tally = _Tally(f"{table.name}: {total_name} = Σ" + ("301, 303" if "人员" in total_name else "302, 310, …"), table.name)
+        tv = next((c.value for c in row.cells if c.value is not None), None)
+        parts = [next((c.value for c in r.cells if c.value is not None), 0.0) for r in top if pick(r.code)]
+        if tv is not None:
+            tally.add(total_name, tv, sum(v or 0.0 for v in parts), row.line_start)
+        if (c := tally.result()) is not None:
+            checks.append(c)
+    return checks
+
+
+def _sangong(table: Table) -> list[Check]:
+    kw = load("identities.json")["sangong"]
+    row = next((r for r in table.rows if any(c.value is not None for c in r.cells)), None)
+    if row is None:
+        return []
+    prefixes = sorted({c.split("/")[0] for c in table.columns if "/" in c})
+    t1 = _Tally(f"{table.name}: 合计 = 因公出国（境）费 + 公务用车购置及运行费 + 公务接待费", table.name)
+    t2 = _Tally(f"{table.name}: 公务用车购置及运行费 = 购置费 + 运行费", table.name)
+
+    def get(prefix: str, test) -> tuple[bool, float]:
+        cols = [c for c in table.columns if c.startswith(prefix + "/") and test(squash(c)[len(prefix) + 1:])]
+        if not cols:
+            return False, 0.0
+        return True, _cell(row, cols[0]) or 0.0
+
+    for p in prefixes:
+        has_total, total = get(p, lambda s: s == kw["total"])
+        _, abroad = get(p, lambda s: kw["abroad"] in s)
+        has_sub, car = get(p, lambda s: kw["car"] in s and (s.endswith("小计") or "/" not in s))
+        _, buy = get(p, lambda s: "/" in s and s.split("/")[-1] != "小计" and kw["car_buy"] in s.split("/")[-1])
+        _, run = get(p, lambda s: "/" in s and kw["car_run"] in s.split("/")[-1])
+        _, rec = get(p, lambda s: kw["reception"] in s)
+        if has_total:
+            t1.add(p, total, abroad + car + rec, row.line_start)
+        if has_sub:
+            t2.add(p, car, buy + run, row.line_start)
+    return [c for c in (t1.result(), t2.result()) if c]
+
+
+def _cross(tables: list[Table]) -> list[Check]:
+    by_name: dict[str, Table] = {}
+    for t in tables:
+        by_name.setdefault(t.name, t)
+    checks = []
+    for spec in load("identities.json")["cross"]:
+        a_table, a_row, a_col = spec["a"]
+        ta = by_name.get(a_table)
+        if ta is None:
+            continue
+        ra = next((r for r in ta.rows if squash(r.name) == a_row and not r.code), None)
+        av = _val(ra, [a_col]) if ra else None
+        if av is None:
+            continue
+        if "b" in spec:
+            b_table, b_row, b_prefix = spec["b"]
+            tb = by_name.get(b_table)
+            rb = next((r for r in tb.rows if squash(r.name) == b_row), None) if tb else None
+            bv = next((c.value for c in rb.cells if c.column.startswith(b_prefix) and c.value is not None), None) if rb else None
+            label = f"{b_table} {b_row}"
+        else:
+            b_table, names = spec["b_sum"]
+            tb = by_name.get(b_table)
+            vals = [next((c.value for c in r.cells if c.value is not None), None)
+                    for r in (tb.rows if tb else []) if squash(r.name) in names]
+            bv = sum(v for v in vals if v is not None) if vals and any(v is not None for v in vals) else None
+            label = f"{b_table} " + " + ".join(names)
+        if bv is None:
+            continue
+        tally = _Tally(f"跨表: {a_table} {a_row} {a_col} = {label}", a_table)
+        tally.add(spec["concept"], av, bv, ra.line_start)
+        if (c := tally.result()) is not None:
+            checks.append(c)
+    return checks
+
+
+def check_tables(tables: list[Table]) -> list[Check]:
+    spec = load("identities.json")
+    checks: list[Check] = []
+    for t in tables:
+        if not t.rows:
+            continue
+        if t.name in spec["row_sum"]:
+            c = _row_sum(t, spec["row_sum"][t.name])
+            if c:
+                checks.append(c)
+        if t.name in spec["hierarchy"]:
+            checks += _hierarchy(t)
+        kind = table_kind(t.name)
+        if kind == "two_sided":
+            checks += _two_sided(t)
+        elif kind == "triples":
+            checks += _basic_detail(t)
+        elif kind == "sangong":
+            checks += _sangong(t)
+    return checks + _cross(tables)

@@ -1,0 +1,60 @@
+"""Domain vocabulary, loaded once from the JSON files in indexer/lexicon/.
+
+Table names, column names, synonyms and place-name fixes live in data files; code asks this
+module instead of spelling Chinese terms inline.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> dict:
+    with open(LEXICON_DIR / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace (column and row names are compared this way)."""
+    return _WS.sub("", text or "")
+
+
+def fix_typos(text: str) -> str:
+    for wrong, right in load("regions.json")["typos"].items():
+        text = text.replace(wrong, right)
+    return text
+
+
+def table_specs() -> list[dict]:
+    return load("tables.json")["tables"]
+
+
+_TITLE_NOISE = re.compile(r"（表\s*\d+）|\(表\s*\d+\)|公开\s*\d+\s*表|^附件[:：]?|^\d{4}\s*年度?|^[一二三四五六七八九十]+、|[（(]续[）)]")
+
+
+def match_table_name(line: str) -> Optional[str]:
+    """Canonical table name when `line` reads like a table title, else None."""
+    t = squash(_TITLE_NOISE.sub("", line.strip()))
+    t = squash(_TITLE_NOISE.sub("", t))  # "一、2024年度…" needs two passes
+    t = t.replace('"', "“", 1).replace('"', "”", 1)
+    if not t or len(t) > 60:
+        return None
+    for spec in table_specs():
+        for pat in spec["patterns"]:
+            if t.endswith(pat):
+                return spec["name"]
+    return None
+
+
+def table_kind(name: str) -> str:
+    for spec in table_specs():
+        if spec["name"] == name:
+            return spec["kind"]
+    return "by_code"

@@ -1,0 +1,114 @@
+"""Narrative paragraphs: hard wraps joined, split numbers repaired, chart residue dropped."""
+from __future__ import annotations
+
+import re
+
+from .models import Paragraph, Section
+from .sections import ITEM_RE, section_at
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FIGURE_CAPTION = re.compile(r"^\s*图\s*[\d一二三四五六七八九十]+\s*[：:.、]")
+_RESIDUE = re.compile(r"^[\d\s.,%％+\-−—()（）]+$")  # axis ticks, "13% 87%", page numbers
+_SENTENCE_END = ("。", "！", "？")
+MAX_PARAGRAPH = 300
+
+
+def _is_residue(line: str, mid_sentence: bool) -> bool:
+    t = line.strip()
+    if _FIGURE_CAPTION.match(t):
+        return True
+    if not _RESIDUE.match(t):
+        return False
+    # A lone number in the middle of a sentence is a wrapped figure: keep it.
+    return not mid_sentence or len(re.findall(r"\d+(?:\.\d+)?", t)) >= 2
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return a + " " + b
+    return a + b  # CJK text and numbers split by a wrap join without a space
+
+
+def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
+                     sections: list[Section], width: int) -> list[Paragraph]:
+    """Paragraphs over every line not in `skip` (tables, TOC) and not a heading."""
+    paragraphs: list[Paragraph] = []
+    buf, start, end = "", 0, 0
+    offsets: list[tuple[int, int]] = []  # (char offset in buf, source line) per joined line
+
+    def flush() -> None:
+        nonlocal buf, start, offsets
+        if buf.strip() and _CJK.search(buf):
+            sec = section_at(sections, start)
+            pos = 0
+            for piece in split_long(buf):
+                first = _line_at(offsets, pos)
+                last = _line_at(offsets, pos + max(len(piece) - 1, 0))
+                pos += len(piece)
+                if piece.strip():
+                    paragraphs.append(Paragraph(text=piece.strip(), section=sec, line_start=first, line_end=last))
+        buf, start, offsets = "", 0, []
+
+    for no, raw in enumerate(lines, start=1):
+        if no in skip or no in heading_lines:
+            flush()
+            continue
+        t = raw.strip()
+        if not t:
+            # A blank after a short line closes the paragraph; after a full line it is a page break.
+            if buf and len(buf) and _last_line_len(lines, end) < width * 0.8:
+                flush()
+            continue
+        mid = bool(buf) and not buf.endswith(_SENTENCE_END)
+        if _is_residue(t, mid):
+            continue
+        if ITEM_RE.match(t) and buf:
+            flush()
+        if not buf:
+            start = no
+        joined = _join(buf, t)
+        offsets.append((len(joined) - len(t), no))
+        buf = joined
+        end = no
+        if t.endswith(_SENTENCE_END):
+            flush()
+    flush()
+    return paragraphs
+
+
+def _line_at(offsets: list[tuple[int, int]], pos: int) -> int:
+    line = offsets[0][1]
+    for off, no in offsets:
+        if off > pos:
+            break
+        line = no
+    return line
+
+
+def _last_line_len(lines: list[str], no: int) -> int:
+    return len(lines[no - 1].strip()) if 0 < no <= len(lines) else 0
+
+
+def split_long(text: str, limit: int = MAX_PARAGRAPH) -> list[str]:
+    """Split a long paragraph at sentence ends into pieces of at most ~limit characters."""
+    if len(text) <= limit:
+        return [text]
+    sentences = re.findall(r"[^。！？；]*[。！？；]?", text)
+    pieces, cur = [], ""
+    for s in sentences:
+        if not s:
+            continue
+        if cur and len(cur) + len(s) > limit:
+            pieces.append(cur)
+            cur = ""
+        cur += s
+    if cur:
+        pieces.append(cur)
+    # A single sentence longer than the limit is cut hard (rare: tables pasted as prose).
+    out = []
+    for p in pieces:
+        while len(p) > limit * 2:
+            out.append(p[:limit])
+            p = p[limit:]
+        out.append(p)
+    return out

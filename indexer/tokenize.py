@@ -1,0 +1,52 @@
+"""Chinese tokens for BM25: jieba's search-mode cut with a domain dictionary, so that table,
+column and place names and codes stay whole. Index and queries use the same word list."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from typing import Iterable
+
+import jieba
+
+from .lexicon import LEXICON_DIR
+
+jieba.setLogLevel(logging.WARNING)
+_KEEP = re.compile(r"[\w\u4e00-\u9fff%．.]+")
+_STOP = set("的 了 和 与 及 是 在 为 中 其 年 年度 多少 多 少 是否 哪些 哪个 什么 几 吗 呢 了 个 元 万元 ， 。 、".split())
+_lock = threading.Lock()
+
+
+def base_terms() -> list[str]:
+    return [w.strip() for w in (LEXICON_DIR / "terms.txt").read_text(encoding="utf-8").splitlines() if w.strip()]
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(words: tuple[str, ...]) -> jieba.Tokenizer:
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for w in words:
+        tk.add_word(w, freq=2000)
+    return tk
+
+
+class Tokenizer:
+    """jieba with the domain dictionary plus the extra words of one index (row names, units)."""
+
+    def __init__(self, extra_words: Iterable[str] = ()):
+        words = sorted(set(base_terms()) | {w for w in extra_words if 2 <= len(w) <= 20})
+        self.words = words
+        with _lock:
+            self._tk = _tokenizer(tuple(words))
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for tok in self._tk.lcut_for_search(text):
+            tok = tok.strip().lower()
+            if tok and tok not in _STOP and _KEEP.fullmatch(tok):
+                out.append(tok)
+        return out
+
+    def batch(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.tokens(t) for t in texts]
