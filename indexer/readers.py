@@ -36,6 +36,9 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# U+FFFD already present in a file, as each codec encodes it (not a decoding error).
+_FFFD = {"utf-8": "\ufffd".encode("utf-8"), "gb18030": "\ufffd".encode("gb18030")}
+_CID = re.compile(r"\(cid:\d+\)")  # pdfminer's stand-in for a glyph it cannot map to Unicode
 
 
 class ReaderError(ValueError):
@@ -44,10 +47,6 @@ class ReaderError(ValueError):
     def __init__(self, zh: str, en: str, detail: str = ""):
         message = f"{zh} / {en}" + (f": {detail}" if detail else "")
         super().__init__(" ".join(message.split("\n")).replace("\r", " "))
-
-
-_CID = re.compile(r"\(cid:\d+\)")  # pdfminer's stand-in for a glyph it cannot map to Unicode
-_FFFD = {"utf-8": "\ufffd".encode("utf-8"), "gb18030": "\ufffd".encode("gb18030")}
 
 
 # ---------------------------------------------------------------- entry points
@@ -89,8 +88,10 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
 
     Order: BOM; strict UTF-8; UTF-8 with a few bad bytes; strict GB18030 (covers GBK/GB2312);
     GB18030 with a few bad bytes; charset-normalizer's guess; UTF-8 with replacement.
-    "Mostly UTF-8" is tried before strict GB18030 because UTF-8 Chinese with one stray byte
-    often *is* valid GB18030 (as mojibake), while real GBK text fails UTF-8 on most characters.
+    "Mostly UTF-8" is tried before strict GB18030 because UTF-8 Chinese with a stray byte can
+    be valid GB18030 (as mojibake). GBK bytes seldom form valid 3-byte UTF-8 sequences: on the
+    corpus re-encoded as GBK there are ~30 bad sequences per well-formed CJK-range character,
+    while a UTF-8 file with a few bad bytes has hundreds of good characters per bad one.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -106,34 +107,36 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    text, bad, good = _lossy(data, "utf-8")
-    if bad * 20 <= good:  # under 5 % bad sequences among non-ASCII characters
+    text, bad, good = _lossy(data, "utf-8", 0x800)  # good = 3-byte sequences (CJK range)
+    if bad * 4 <= good:
         return text, "utf-8 (replaced invalid bytes)"
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    text, bad, good = _lossy(data, "gb18030")
-    if bad * 20 <= good:
+    text, bad, good = _lossy(data, "gb18030", 0x80)
+    if bad * 4 <= good:
         return text, "gb18030 (replaced invalid bytes)"
 
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
-        if best is not None and best.encoding:
+        # BOM-less UTF-16/32 with NULs was handled above; such a guess here is garbage
+        # (e.g. b"abc\xff" -> "慢揿"), so keep the ASCII-safe fallback instead.
+        if best is not None and best.encoding and not best.encoding.startswith(("utf_16", "utf_32")):
             return str(best), best.encoding
     except Exception:  # a guessing library must never make a text file unreadable
         pass
     return data.decode("utf-8", errors="replace"), "utf-8 (replaced invalid bytes)"
 
 
-def _lossy(data: bytes, codec: str) -> tuple[str, int, int]:
-    """Decode with replacement; return (text, bad sequences, well-decoded non-ASCII chars)."""
+def _lossy(data: bytes, codec: str, min_good: int) -> tuple[str, int, int]:
+    """Decode with replacement; return (text, bad sequences, decoded chars >= min_good)."""
     text = data.decode(codec, errors="replace")
     replaced = text.count("\ufffd")
     genuine = data.count(_FFFD[codec])  # U+FFFD already present in the file
-    good = sum(1 for ch in text if ord(ch) > 127) - replaced
+    good = sum(1 for ch in text if ord(ch) >= min_good) - replaced
     bad = replaced - genuine
     return text, bad, good
 
