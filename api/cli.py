@@ -46,6 +46,140 @@ def parse(file: Path = typer.Argument(..., help="A report file (.txt, .md, .pdf)
         show_report(report)
 
 
+def _index_dir(index_dir: Optional[Path]) -> Path:
+    import os
+
+    return Path(index_dir or os.environ.get("REPORTQA_INDEX_DIR") or "index")
+
+
+def _corpus_dir(corpus: Optional[Path]) -> Path:
+    import os
+
+    return Path(corpus or os.environ.get("REPORTQA_CORPUS_DIR") or "corpus")
+
+
+def run_index(corpus: Path, index_dir: Path, full: bool, as_json: bool, quiet: bool = False) -> dict:
+    from indexer.build import BuildBusy, build_index
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    show = sys.stderr.isatty() and not as_json and not quiet
+    names = {"parse": "解析 parse", "embed": "向量 embed", "write": "写入 write"}
+    try:
+        if show:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), transient=True) as bar:
+                tasks: dict[str, int] = {}
+
+                def progress(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(names.get(stage, stage), total=total)
+                    bar.update(tasks[stage], completed=done, total=total)
+
+                return build_index(corpus, index_dir, full=full, progress=progress)
+        return build_index(corpus, index_dir, full=full)
+    except BuildBusy as exc:
+        fail(str(exc))
+    except FileNotFoundError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def index(corpus: Optional[Path] = typer.Option(None, "--corpus", help="Report folder (default corpus/)"),
+          index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Index folder (default index/)"),
+          full: bool = typer.Option(False, "--full", help="Rebuild everything"),
+          as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON")) -> None:
+    """Build or update the index from every report in the corpus (incremental)."""
+    s = run_index(_corpus_dir(corpus), _index_dir(index_dir), full, as_json)
+    if as_json:
+        print_json(s)
+    else:
+        typer.echo(f"新增 added {len(s['added'])}, 变更 changed {len(s['changed'])}, 删除 removed {len(s['removed'])}, "
+                   f"未变 unchanged {len(s['unchanged'])}; chunks {s['chunks_total']} "
+                   f"(embedded {s['chunks_embedded']}), facts {s['facts_total']}, {s['seconds']:.1f}s, model {s['model']}")
+
+
+def _engine(index_dir: Path):
+    from indexer.store import IndexError_
+    from retriever.engine import Engine
+
+    try:
+        return Engine.load(index_dir)
+    except IndexError_ as exc:
+        fail(str(exc))
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="问题, e.g. 汉阳区大数据中心2021年项目支出多少"),
+        index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
+        as_json: bool = typer.Option(False, "--json", help="Print the /ask response body")) -> None:
+    """Answer one question from the index."""
+    q = question.strip()
+    if not q or len(q) > 500:
+        fail("问题须为 1-500 个字符 / the question must be 1-500 characters")
+    resp = _engine(_index_dir(index_dir)).ask(q)
+    if as_json:
+        print_json(resp.model_dump())
+        return
+    typer.echo(resp.answer)
+    for v in resp.values:
+        typer.echo(f"  {v.label}: {v.value} {v.unit}" + (f"  = {v.formula}" if v.formula else "") + f"  [{v.citation_id}]")
+    for c in resp.citations:
+        typer.echo(f"  [{c.id}] {c.unit_name} {c.year} {c.source_file}:{c.line_start}-{c.line_end}  {c.text[:120]}")
+
+
+@app.command("eval")
+def evaluate(gold: Path = typer.Option(..., "--gold", help="Gold questions (JSON Lines)"),
+             index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
+             as_json: bool = typer.Option(False, "--json"),
+             show_fails: bool = typer.Option(False, "--show-fails", help="List the items answered wrongly")) -> None:
+    """Run a gold question file and report accuracy, citations, abstention and latency."""
+    from retriever.evaluate import load_gold, score_item, summarize
+
+    if not gold.is_file():
+        fail(f"文件不存在 / file not found: {gold}")
+    try:
+        items = load_gold(gold)
+    except ValueError as exc:
+        fail(str(exc))
+    engine = _engine(_index_dir(index_dir))
+    for it in items[:3]:
+        engine.ask(it["question"])  # warm-up
+    results, lat = [], []
+    for it in items:
+        resp = engine.ask(it["question"])
+        lat.append(resp.timing_ms.get("total", 0.0))
+        results.append(score_item(it, resp))
+    summary = summarize(results, lat)
+    fails = [r for r in results if r["correct"] < 1.0 or r["cited"] is False]
+    if as_json:
+        summary["failures"] = fails if show_fails else len(fails)
+        print_json(summary)
+        return
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+    if show_fails:
+        for r in fails:
+            typer.echo(f"✗ {r['id']} [{r['kind']}] {r['question']}\n    → {r['answer'][:160]}  (cited={r['cited']})")
+
+
+@app.command()
+def serve(index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
+          corpus: Optional[Path] = typer.Option(None, "--corpus"),
+          host: str = typer.Option("127.0.0.1", "--host"),
+          port: int = typer.Option(8000, "--port")) -> None:
+    """Start the HTTP API and the web chat page (builds the index first if there is none)."""
+    import os
+
+    from indexer.store import current_version
+
+    idx, corp = _index_dir(index_dir), _corpus_dir(corpus)
+    if current_version(idx) is None:
+        typer.echo("索引不存在，正在构建 / no index yet, building it first …", err=True)
+        run_index(corp, idx, False, False)
+    from .app import serve as run_server
+
+    run_server(idx, corp, host, port, os.environ.get("REPORTQA_ADMIN_TOKEN"))
+
+
 def parse_summary(report) -> dict:
     """The `reportqa parse --json` object (contract fields plus a few extras)."""
     return {

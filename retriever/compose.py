@@ -1,0 +1,138 @@
+"""Composing answers: the sentence, the values with their citations, derived arithmetic, and
+"not found" that says what is missing and what is available instead."""
+from __future__ import annotations
+
+from typing import Optional
+
+from indexer.models import AnswerValue, AskResponse, Citation
+from indexer.numbers import decimals
+
+from .index import LoadedIndex
+from .match import Candidate
+from .query import Question
+
+
+def citation(index: LoadedIndex, chunk_id: str, cid: str, score: float) -> Citation:
+    c = index.by_id[chunk_id]
+    r = index.reports[c.report_id]
+    return Citation(id=cid, chunk_id=c.chunk_id, report_id=c.report_id, unit_name=r.unit_name, year=r.year,
+                    source_file=r.source_file, section=c.section, kind=c.kind, text=c.text,
+                    line_start=c.line_start, line_end=c.line_end, score=round(float(score), 4))
+
+
+def _who(index: LoadedIndex, report_id: str) -> str:
+    r = index.reports[report_id]
+    return f"{r.unit_name or r.region or ''}{r.year or ''}年度"
+
+
+def _fmt(c: Candidate) -> str:
+    return f"{c.raw}{c.unit}" if c.unit != "%" else f"{c.raw}%"
+
+
+def confidence(score: float) -> float:
+    """Map a candidate score to (0, 1): 3 → ~0.5, 6 → ~0.9."""
+    import math
+
+    return round(1.0 / (1.0 + math.exp(-(score - 3.0) * 0.8)), 3)
+
+
+def _source(c: Candidate) -> str:
+    if c.kind == "table":
+        return f"（{c.table}）"
+    return "（情况说明）"
+
+
+def _value(c: Candidate, cid: str, derived: bool = False, formula: Optional[str] = None,
+           label: Optional[str] = None) -> AnswerValue:
+    return AnswerValue(value=c.value, unit=c.unit or "万元" if c.kind == "table" else c.unit or "",
+                       label=label or c.label, report_id=c.report_id, citation_id=cid,
+                       derived=derived, formula=formula)
+
+
+def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIndex, top_k: int) -> AskResponse:
+    cites = [citation(index, best.chunk_id, "c1", best.score)]
+    values = [_value(best, "c1")]
+    answer = f"{_who(index, best.report_id)}{best.label}{_fmt(best)}{_source(best)}。"
+    # The same concept stated elsewhere with another figure (e.g. appropriation-only table).
+    other = _sibling(best, cands)
+    if other is not None:
+        cites.append(citation(index, other.chunk_id, "c2", other.score))
+        values.append(_value(other, "c2"))
+        answer += f"另见{other.table or '情况说明'}：{other.label}{_fmt(other)}。"
+    return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
+                       confidence=confidence(best.score))
+
+
+def _sibling(best: Candidate, cands: list[Candidate]) -> Optional[Candidate]:
+    if best.kind != "table":
+        return None
+    for c in cands[1:8]:
+        if (c.kind == "table" and c.table != best.table and c.report_id == best.report_id
+                and c.label == best.label and abs(c.value - best.value) > 0.001 and c.score >= best.score - 1.5):
+            return c
+    return None
+
+
+def per_report(q: Question, cands: list[Candidate], index: LoadedIndex, accept: float) -> AskResponse:
+    """No single report named: the best figure of each report, each with its own citation."""
+    seen: dict[str, Candidate] = {}
+    for c in cands:
+        if c.score >= accept and c.report_id not in seen:
+            seen[c.report_id] = c
+    ordered = sorted(seen.values(), key=lambda c: -c.score)
+    values, cites, parts = [], [], []
+    for i, c in enumerate(ordered, start=1):
+        cid = f"c{i}"
+        cites.append(citation(index, c.chunk_id, cid, c.score))
+        values.append(_value(c, cid))
+        parts.append(f"{_who(index, c.report_id)}{c.label}{_fmt(c)}")
+    return AskResponse(question=q.text, found=True, answer="；".join(parts) + "。", values=values,
+                       citations=cites, confidence=confidence(ordered[0].score) if ordered else 0.0)
+
+
+def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum: bool) -> AskResponse:
+    """Which report has the highest (lowest) figure for the concept asked about."""
+    best_per: dict[str, Candidate] = {}
+    for c in cands:
+        if c.report_id not in best_per:
+            best_per[c.report_id] = c
+    pool = [c for c in best_per.values() if c.score >= 3.0]
+    if q.unit:
+        pool = [c for c in pool if (c.unit or "万元") == q.unit] or pool
+    if len(pool) < 2:
+        return not_found(q, "无法在两份以上的报告中找到可比较的数字", index)
+    pool.sort(key=lambda c: c.value, reverse=not minimum)
+    win = pool[0]
+    values, cites = [], []
+    for i, c in enumerate(pool, start=1):
+        cid = f"c{i}"
+        cites.append(citation(index, c.chunk_id, cid, c.score))
+        values.append(_value(c, cid))
+    word = "最低" if minimum else "最高"
+    detail = "，".join(f"{_who(index, c.report_id)}{_fmt(c)}" for c in pool)
+    answer = f"{_who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
+    return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
+                       confidence=min(confidence(c.score) for c in pool))
+
+
+def missing_figure(q: Question) -> str:
+    who = "、".join(f"{r.unit_name or r.region}{r.year}年度" for r in q.reports[:3])
+    return f"{who}的报告中未找到“{q.core or q.text}”对应的数字"
+
+
+def not_found(q: Question, why: str, index: LoadedIndex, near: Optional[Candidate] = None) -> AskResponse:
+    answer = f"未找到：{why}。"
+    if not q.reports and index.reports:
+        have = "、".join(sorted({f"{r.unit_name or r.region}{r.year}年" for r in index.reports.values()}))
+        answer += f"现有报告：{have}。"
+    return AskResponse(question=q.text, found=False, answer=answer, values=[], citations=[], confidence=0.0)
+
+
+def derived_value(value: float, unit: str, label: str, formula: str, inputs: list[str],
+                  report_id: Optional[str], nd: int = 2) -> AnswerValue:
+    return AnswerValue(value=round(value, nd), unit=unit, label=label, report_id=report_id,
+                       citation_id=inputs[0] if inputs else None, derived=True, formula=formula, inputs=inputs)
+
+
+def nd_of(*cands: Candidate) -> int:
+    return max(2, *(decimals(c.raw) for c in cands))

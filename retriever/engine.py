@@ -1,0 +1,115 @@
+"""The answering engine: question → figures with citations, or an honest "not found".
+
+understand (query.py) → find facts and passages (match.py, index.py) → compose (compose.py).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+from indexer.models import AskResponse, Citation
+
+from . import compose
+from .index import LoadedIndex
+from .match import Candidate, prose_candidates, table_candidates
+from .prose import ProseFigure, extract
+from .query import Question, understand
+
+ACCEPT = 3.0  # minimum candidate score for an answer; below it we say "not found"
+
+
+class Engine:
+    def __init__(self, index: LoadedIndex, embedder=None):
+        self.index = index
+        self.embedder = embedder
+        self.model_id = index.model_id
+        self.version = index.version
+        self.prose: dict[str, list[ProseFigure]] = {}
+        for c in index.chunks:
+            if c.kind == "paragraph":
+                self.prose.setdefault(c.report_id, []).extend(extract(c))
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, index_dir: Path, with_embedder: bool = True) -> "Engine":
+        index = LoadedIndex(Path(index_dir))
+        embedder = None
+        if with_embedder:
+            from indexer.embedder import load_embedder
+
+            embedder = load_embedder(index.model_id if not _is_default(index.model_id) else None)
+        return cls(index, embedder)
+
+    # ---------------------------------------------------------------- search
+    def _qvec(self, text: str):
+        if self.embedder is None:
+            return None
+        with self._lock:  # torch modules are not re-entrant across threads
+            return self.embedder.encode_query(text)
+
+    def search(self, q: str, k: int = 10, report_id: Optional[str] = None) -> list[Citation]:
+        ids = {report_id} if report_id else None
+        hits = self.index.hybrid(q, self._qvec(q), ids, k=k)
+        return [compose.citation(self.index, c.chunk_id, f"s{i + 1}", score) for i, (c, score) in enumerate(hits)]
+
+    def passage(self, chunk_id: str) -> Optional[dict]:
+        c = self.index.by_id.get(chunk_id)
+        if c is None:
+            return None
+        prev_id, next_id = self.index.neighbours(chunk_id)
+        r = self.index.reports[c.report_id]
+        return {"citation": compose.citation(self.index, chunk_id, "p1", 1.0).model_dump(),
+                "prev_chunk_id": prev_id, "next_chunk_id": next_id,
+                "report": {"report_id": r.report_id, "unit_name": r.unit_name, "region": r.region,
+                           "year": r.year, "source_file": r.source_file}}
+
+    def reports(self) -> list[dict]:
+        return [{"report_id": r.report_id, "unit_name": r.unit_name, "region": r.region, "year": r.year,
+                 "source_file": r.source_file, **r.counts, "indexed_at": r.indexed_at}
+                for r in sorted(self.index.reports.values(), key=lambda r: (r.region or "", r.year or 0))]
+
+    def stats(self) -> dict:
+        return {"model": self.model_id, "version": self.version, "reports": len(self.index.reports),
+                "chunks": len(self.index.chunks), "facts": len(self.index.facts)}
+
+    # ---------------------------------------------------------------- answer
+    def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
+        facts = [f for f in self.index.facts if f.report_id in report_ids]
+        figures = [p for rid in report_ids for p in self.prose.get(rid, [])]
+        cands = table_candidates(q, facts) + prose_candidates(q, figures)
+        cands.sort(key=lambda c: (-c.score, c.kind != "table"))
+        return cands
+
+    def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
+            year: Optional[int] = None, unit: Optional[str] = None) -> AskResponse:
+        t0 = time.perf_counter()
+        q = understand(question, self.index, report_id=report_id, year=year, unit=unit)
+        if q.missing or not q.reports:
+            resp = compose.not_found(q, q.missing or "语料中没有符合条件的决算报告", self.index)
+        else:
+            resp = self._answer(q, top_k)
+        resp.timing_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
+        return resp
+
+    def _answer(self, q: Question, top_k: int) -> AskResponse:
+        ids = {r.report_id for r in q.reports}
+        cands = self.candidates(q, ids)
+        multi = len(q.reports) > 1
+        if multi and q.ops & {"compare_max", "compare_min"}:
+            return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
+        best = cands[0] if cands else None
+        if best is None or best.score < ACCEPT:
+            return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
+        if multi:
+            return compose.per_report(q, cands, self.index, ACCEPT)
+        return compose.lookup(q, best, cands, self.index, top_k)
+
+
+def _is_default(model_id: str) -> bool:
+    from indexer.embedder import configured_model_id
+
+    import os
+
+    return not os.environ.get("REPORTQA_EMBED_MODEL") and model_id == configured_model_id()

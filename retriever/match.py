@@ -1,0 +1,149 @@
+"""Finding the figure a question asks for: table facts first, then figures stated in prose.
+
+Every candidate is scored on how much of the question its row / column / table (or its words
+in the sentence) cover, whether its unit is the one asked for, and whether its cell is certain.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from indexer.lexicon import load, squash
+
+from .index import FactRec
+from .prose import ProseFigure
+from .query import Question
+
+_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
+_GENERIC = set("支出 收入 合计 年度 决算 多少 万元 部门 中心 数据 大数 是多 的是 中的 里的 表中 金额 情况".split())
+
+
+def bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z%]", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def coverage(part: str, whole: str) -> float:
+    """Share of `part`'s bigrams that occur in `whole`."""
+    b = bigrams(part)
+    if not b:
+        return 0.0
+    w = bigrams(whole)
+    return len(b & w) / len(b)
+
+
+@dataclass
+class Candidate:
+    kind: str  # table | prose
+    report_id: str
+    value: float
+    raw: str
+    unit: str
+    label: str
+    chunk_id: Optional[str]
+    line_start: int
+    line_end: int
+    score: float
+    table: str = ""
+    column: str = ""
+    row_name: str = ""
+    fact: Optional[FactRec] = None
+    prose: Optional[ProseFigure] = None
+
+
+def clean_row(name: str) -> str:
+    return _ORDINAL.sub("", squash(name))
+
+
+def _unit_score(q: Question, unit: str) -> float:
+    if not q.unit:
+        return 0.0
+    if unit == q.unit:
+        return 1.0
+    if q.unit == "万元" and unit in ("", "元"):
+        return -0.5
+    return -4.0
+
+
+def score_fact(q: Question, f: FactRec) -> float:
+    core, lex = q.core, load("questions.json")
+    row = clean_row(f.row_name)
+    seg = squash(f.column).split("/")[-1]
+    s = 0.0
+    row_hit = False
+    if row and len(row) >= 2 and row in core:
+        s += 3.0 + 0.15 * len(row)
+        row_hit = True
+    elif f.row_code and f.row_code in q.norm:
+        s += 4.5
+        row_hit = True
+    else:
+        s += 2.5 * coverage(row, core) ** 2
+    for t in q.terms:
+        if squash(t) == row:
+            s += 2.5
+            row_hit = True
+        elif squash(t) == seg:
+            s += 1.5
+    if seg and seg in core:
+        s += 1.5 + 0.05 * len(seg)
+        prefix = squash(f.column).split("/")[0]
+        if "/" in f.column and prefix in core:
+            s += 1.0
+    elif lex["default_columns"].get(f.table) in (f.column, seg):
+        s += 0.6
+    if not row_hit and row in ("合计", "总计", "本年支出合计", "本年收入合计") and seg and seg in core:
+        s += 2.0  # "项目支出多少" means the total row of the 项目支出 column
+    if f.table and f.table in q.norm:
+        s += 2.5
+    elif f.table and coverage(f.table, q.norm) > 0.6:
+        s += 1.5 * coverage(f.table, q.norm)
+    title_name = re.sub(r"^\d{4}\s*年度?|项目|绩效|自评表|整体|部门|\s", "", f.table_title)
+    if title_name and len(title_name) >= 2 and coverage(title_name, q.norm) >= 0.6:
+        s += 2.0 * coverage(title_name, q.norm)
+    if f.table in lex["all_funds_tables"] and not any(w in q.norm for w in ("财政拨款", "一般公共预算")):
+        s += 0.3
+    s += _unit_score(q, f.unit)
+    if f.uncertain:
+        s -= 1.0
+    return s
+
+
+def score_prose(q: Question, p: ProseFigure) -> float:
+    core = q.core
+    s = 0.0
+    key = bigrams(core) - _GENERIC
+    if key:
+        clause_b, before_b = bigrams(p.clause), bigrams(p.before)
+        s += 4.0 * len(key & clause_b) / len(key)
+        s += 1.5 * len(key & (before_b - clause_b)) / len(key)
+    for t in q.terms:
+        t = squash(t)
+        if t in squash(p.clause):
+            s += 2.0
+        elif t in squash(p.before):
+            s += 0.8
+    s += _unit_score(q, p.unit)
+    if not p.unit and q.unit:
+        s -= 1.0
+    return s
+
+
+def table_candidates(q: Question, facts: list[FactRec]) -> list[Candidate]:
+    out = []
+    for f in facts:
+        sc = score_fact(q, f)
+        label = clean_row(f.row_name) or f.column
+        seg = squash(f.column).split("/")[-1]
+        if seg and seg not in label and seg not in ("金额", "决算数"):
+            label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
+        out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
+                             f.line_end, sc, f.table, f.column, f.row_name, fact=f))
+    return out
+
+
+def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]:
+    return [Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", p.clause[-20:] or "", p.chunk_id,
+                      p.line_start, p.line_end, score_prose(q, p), prose=p)
+            for p in figures]

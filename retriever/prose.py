@@ -1,0 +1,65 @@
+"""Figures stated in prose: every number in a narrative paragraph, with its unit and the words
+before it ("政府采购支出总额 3,087.07 万元", "在职实有人数 11 人", "完成年初预算的 102.47%")."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .index import ChunkRec
+
+_FIG = re.compile(
+    r"(?<![\d.,])(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
+    r"(?P<unit>万元|亿元|元|%|％|万次|万条|人次|人|辆|个|套|条|次|件|路|台（套）|台\(套\)|台|份|分|家|项|天|户|名)?"
+)
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
+_YEARISH = re.compile(r"^(19|20)\d\d$")
+
+
+@dataclass
+class ProseFigure:
+    report_id: str
+    chunk_id: str
+    value: float
+    raw: str  # the number as written
+    unit: str
+    clause: str  # words of the same clause before the number
+    before: str  # sentence text before the number (wider context)
+    sentence: str
+    line_start: int
+    line_end: int
+
+
+def _unit(u: str | None) -> str:
+    if not u:
+        return ""
+    return {"％": "%", "台(套)": "台（套）"}.get(u, u)
+
+
+def extract(chunk: ChunkRec) -> list[ProseFigure]:
+    out: list[ProseFigure] = []
+    text = chunk.text
+    for sent_m in re.finditer(r"[^。！？]+[。！？]?", text):
+        sentence = sent_m.group(0)
+        for m in _FIG.finditer(sentence):
+            raw, unit = m.group("num"), _unit(m.group("unit"))
+            after = sentence[m.end():m.end() + 1]
+            if _YEARISH.match(raw) and (not unit) and after in ("年", ""):
+                continue  # a year, not a figure
+            if not unit and after in ("月", "日", "年", "号", "季", "期", "级", "类", "款", "项"):
+                continue
+            if unit == "" and re.match(r"\d{3,7}$", raw) and "年" not in sentence[m.end():m.end() + 2]:
+                # bare codes like 2010350 in prose are labels, not figures
+                if len(raw) in (3, 5, 7):
+                    continue
+            before = sentence[:m.start()]
+            parts = _CLAUSE_BREAK.split(before)
+            clause = parts[-1] if parts else before
+            if not clause.strip() and len(parts) >= 2:
+                clause = parts[-2]
+            try:
+                value = float(raw.replace(",", ""))
+            except ValueError:
+                continue
+            out.append(ProseFigure(chunk.report_id, chunk.chunk_id, value, raw, unit, clause.strip(),
+                                   before, sentence, chunk.line_start, chunk.line_end))
+    return out
