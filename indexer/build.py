@@ -223,7 +223,7 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
         (tmp / "words.json").write_text(json.dumps(tokenizer.words, ensure_ascii=False), encoding="utf-8")
         summary = {
             "added": added, "changed": changed, "removed": removed, "unchanged": unchanged,
-            "chunks_total": len(all_chunks), "chunks_embedded": len(unique_need),
+            "chunks_total": len(all_chunks), "chunks_embedded": len(need),
             "facts_total": len(all_facts), "seconds": 0.0, "model": model_id,
         }
         manifest = {

@@ -1,0 +1,65 @@
+"""Shared fixtures: the bundled corpus, parsed reports, and a fast deterministic embedder."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+REPORTS = {
+    "wuchang": CORPUS / "武汉市武昌区大数据中心_2019_部门决算.txt",
+    "hanyang": CORPUS / "武汉市汉阳区大数据中心_2021_部门决算.txt",
+    "hongshan": CORPUS / "武汉市洪山区大数据中心_2022_部门决算.txt",
+    "jianghan": CORPUS / "武汉市江汉区大数据中心_2022_部门决算.txt",
+    "qiaokou": CORPUS / "武汉市硚口区大数据中心_2024_部门决算.txt",
+}
+
+
+class HashEmbedder:
+    """Deterministic bag-of-bigrams vectors: fast stand-in for the real model in index tests."""
+
+    model_id = "test-hash-bigrams-64"
+    dim = 64
+
+    def __init__(self):
+        self.calls = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, np.float32)
+        for i in range(len(text) - 1):
+            h = int.from_bytes(hashlib.md5(text[i:i + 2].encode()).digest()[:4], "little")
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def encode_passages(self, texts, batch_size=32, show_progress=False):
+        self.calls += len(texts)
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_query(self, text):
+        return self._vec(text)
+
+
+@pytest.fixture
+def hash_embedder():
+    return HashEmbedder()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for p in REPORTS.values():
+        shutil.copy(p, d / p.name)
+    return d
+
+
+@pytest.fixture(scope="session")
+def parsed():
+    from indexer.parser import parse_file
+
+    return {k: parse_file(p) for k, p in REPORTS.items()}
