@@ -39,7 +39,10 @@ class Engine:
         if with_embedder:
             from indexer.embedder import load_embedder
 
-            embedder = load_embedder(index.model_id if not _is_default(index.model_id) else None)
+            from indexer.embedder import is_default
+
+            # Query vectors must come from the model the index was built with.
+            embedder = load_embedder(None if is_default(index.model_id) else index.model_id)
         return cls(index, embedder)
 
     # ---------------------------------------------------------------- search
@@ -105,11 +108,3 @@ class Engine:
         if multi:
             return compose.per_report(q, cands, self.index, ACCEPT)
         return compose.lookup(q, best, cands, self.index, top_k)
-
-
-def _is_default(model_id: str) -> bool:
-    from indexer.embedder import configured_model_id
-
-    import os
-
-    return not os.environ.get("REPORTQA_EMBED_MODEL") and model_id == configured_model_id()
