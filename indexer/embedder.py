@@ -11,6 +11,8 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")          # before huggingface_hub is imported
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import numpy as np  # noqa: E402
 
