@@ -24,7 +24,19 @@ from .facts import numeric_cells
 from .models import ParsedReport
 from .tokenize import Tokenizer
 
-PARSER_VERSION = "1"
+def _parser_version() -> str:
+    """Changes whenever parsing or chunking code or vocabulary changes: reports are then re-parsed
+    (vectors of unchanged chunk texts are still reused)."""
+    here = Path(__file__).parent
+    h = hashlib.sha1()
+    for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
+        if p.name not in ("build.py", "store.py", "embedder.py", "e5_convert.py") and p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+PARSER_VERSION = _parser_version()
 REPORT_SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -19,6 +19,6 @@ def table_facts(report_id: str, tables: list[Table]) -> list[Fact]:
     return [
         Fact(report_id=report_id, table=t.name, table_title=t.title, row_code=row.code, row_name=row.name,
              column=cell.column, value=cell.value, raw=cell.raw.strip(), unit=cell.unit or t.unit,
-             line=cell.line or row.line_end, line_end=row.line_end, uncertain=cell.uncertain or row.uncertain)
+             line=cell.line or row.line_end, line_end=row.line_end, uncertain=cell.uncertain)
         for _, _, t, row, cell in numeric_cells(tables)
     ]
