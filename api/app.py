@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.fsutil import fsync_dir, sha256_file
 from indexer.models import AskResponse, Citation
 
 log = logging.getLogger("reportqa.api")
@@ -744,27 +745,6 @@ async def read_upload(request: Request) -> tuple[str, str, bytes]:
     return state["raw_name"], state["name"], bytes(state["data"])
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class CorpusStore:
     """Writes uploads into the corpus atomically (hidden temp file + link/rename)."""
 
@@ -778,7 +758,7 @@ class CorpusStore:
         for p in sorted(self.corpus_dir.rglob("*")):
             if (p.is_file() and not p.name.startswith(".") and p.suffix.lower() in UPLOAD_SUFFIXES
                     and p.resolve() != exclude.resolve() and p.stat().st_size == len(data)
-                    and _sha256_file(p) == digest):
+                    and sha256_file(p) == digest):
                 return p
         return None
 
@@ -791,7 +771,7 @@ class CorpusStore:
             if exists:
                 if target.is_symlink() or not target.is_file():
                     raise ApiError(409, "file_exists", f"语料中已有同名项目 / corpus already has an entry named {name}")
-                if _sha256_file(target) == digest:
+                if sha256_file(target) == digest:
                     return "unchanged"
                 if not replace:
                     raise ApiError(409, "file_exists",
@@ -821,7 +801,7 @@ class CorpusStore:
                         os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
-            _fsync_dir(self.corpus_dir)
+            fsync_dir(self.corpus_dir)
             return "replaced" if exists else "stored"
 
 

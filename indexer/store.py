@@ -15,7 +15,6 @@ pointing at the previous complete version.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import numpy as np
+
+from .fsutil import fsync_dir, sha256_file  # noqa: F401  (sha256_file is part of this module's API)
 
 SCHEMA_VERSION = 1
 APPROX_THRESHOLD = 50_000  # vectors; below this exact search is both exact and fast enough
@@ -42,14 +43,6 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     pass
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -75,17 +68,6 @@ def new_tmp_dir(index_dir: Path) -> Path:
     return tmp
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
 def publish(index_dir: Path, tmp: Path, manifest: dict) -> Path:
     """Seal a finished tmp folder (checksums into the manifest), rename it, point CURRENT at it."""
     manifest["files"] = {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)}
@@ -99,13 +81,13 @@ def publish(index_dir: Path, tmp: Path, manifest: dict) -> Path:
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     final = index_dir / name
     os.rename(tmp, final)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
     pointer_tmp = index_dir / f"CURRENT.{uuid.uuid4().hex[:6]}"
     pointer_tmp.write_text(name, encoding="utf-8")
     with open(pointer_tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(pointer_tmp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
     cleanup(index_dir)
     return final
 
