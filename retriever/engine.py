@@ -73,6 +73,11 @@ class Engine:
                  "source_file": r.source_file, **r.counts, "indexed_at": r.indexed_at}
                 for r in sorted(self.index.reports.values(), key=lambda r: (r.region or "", r.year or 0))]
 
+    def verify(self, claim: str) -> dict:
+        from .verify import verify_claim
+
+        return verify_claim(self, claim)
+
     def stats(self) -> dict:
         return {"model": self.model_id, "version": self.version, "reports": len(self.index.reports),
                 "chunks": len(self.index.chunks), "facts": len(self.index.facts)}
