@@ -72,13 +72,16 @@ def score_fact(q: Question, f: FactRec) -> float:
     seg = squash(f.column).split("/")[-1]
     s = 0.0
     row_hit = False
-    if row and len(row) >= 2 and row in core:
+    if q.codes and f.row_code:
+        if f.row_code in q.codes:
+            s += 6.0
+            row_hit = True
+        else:
+            s -= 2.0  # the question names another row
+    if not row_hit and row and len(row) >= 2 and row in core:
         s += 3.0 + 0.15 * len(row)
         row_hit = True
-    elif f.row_code and f.row_code in q.norm:
-        s += 4.5
-        row_hit = True
-    else:
+    if not row_hit:
         s += 2.5 * coverage(row, core) ** 2
     for t in q.terms:
         if squash(t) == row:
@@ -95,15 +98,16 @@ def score_fact(q: Question, f: FactRec) -> float:
         s += 0.6
     if not row_hit and row in ("合计", "总计", "本年支出合计", "本年收入合计") and seg and seg in core:
         s += 2.0  # "项目支出多少" means the total row of the 项目支出 column
-    if f.table and f.table in q.norm:
-        s += 2.5
-    elif f.table and coverage(f.table, q.norm) > 0.6:
-        s += 1.5 * coverage(f.table, q.norm)
     title_name = re.sub(r"^\d{4}\s*年度?|项目|绩效|自评表|整体|部门|\s", "", f.table_title)
-    if title_name and len(title_name) >= 2 and coverage(title_name, q.norm) >= 0.6:
-        s += 2.0 * coverage(title_name, q.norm)
-    if f.table in lex["all_funds_tables"] and not any(w in q.norm for w in ("财政拨款", "一般公共预算")):
+    title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
+    if s < 1.5 and title_cov < 0.6:
+        return s - 1.0  # neither its row nor its column is what the question asks about
+    if q.table:
+        s += 3.0 if f.table == q.table else -2.0
+    elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in ("财政拨款", "一般公共预算")):
         s += 0.3
+    if title_cov >= 0.6:
+        s += 2.0 * title_cov
     s += _unit_score(q, f.unit)
     if f.uncertain:
         s -= 1.0
@@ -127,6 +131,8 @@ def score_prose(q: Question, p: ProseFigure) -> float:
     s += _unit_score(q, p.unit)
     if not p.unit and q.unit:
         s -= 1.0
+    if q.table or q.codes:
+        s -= 2.0  # the question points into a table
     return s
 
 

@@ -9,13 +9,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from indexer.lexicon import fix_typos, load, squash
+from indexer.lexicon import fix_typos, load, squash, table_specs
 
 from .index import LoadedIndex, ReportRec
 
 _YEAR4 = re.compile(r"(20\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
 _REGION_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:区|县))")
+
+
+_CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]|\s*年|\s*万|\s*%|\s*人|\s*个|\s*套|\s*辆|\s*条|\s*路)")
+
+
+def table_in(text: str) -> tuple[Optional[str], Optional[str]]:
+    """The canonical table a question names, by its longest pattern found in the text."""
+    best: tuple[Optional[str], Optional[str]] = (None, None)
+    t = text.replace('"', "“")
+    for spec in table_specs():
+        for pat in spec["patterns"]:
+            for variant in {pat, pat.replace("“", "").replace("”", "")}:
+                if len(variant) >= 4 and variant in t and (best[1] is None or len(variant) > len(best[1])):
+                    best = (spec["name"], variant)
+    return best
 
 
 @dataclass
@@ -30,6 +45,8 @@ class Question:
     unit: Optional[str] = None  # unit the question asks for
     ops: set[str] = field(default_factory=set)
     terms: list[str] = field(default_factory=list)  # canonical terms (synonyms expanded)
+    table: Optional[str] = None  # canonical table the question names ("基本支出决算表" → …明细表)
+    codes: list[str] = field(default_factory=list)  # function / economic codes named
     core: str = ""  # question text without report, year and noise words
 
     @property
@@ -115,6 +132,10 @@ def _finish(q: Question, lex: dict) -> Question:
         if any(w in norm for w in words):
             q.ops.add(op)
     core = norm
+    q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
+    q.table, mention = table_in(norm)
+    if mention:
+        core = core.replace(mention, " ")
     for r in q.reports:
         for a in _aliases(r):
             core = core.replace(a, "")
