@@ -260,16 +260,25 @@ class PassageResponse(_Open):
 
 
 class VerifiedNumber(_Open):
-    value: float
-    unit: Optional[str] = None
-    status: Literal["supported", "contradicted", "not_found"]
-    citations: list[Citation] = Field(default_factory=list)
+    """One number of the claim, checked against the reports."""
+
+    value: float = Field(..., description="the number as the claim states it")
+    unit: Optional[str] = Field(None, description="its unit as written in the claim (万元, %, 人…), if any")
+    status: Literal["supported", "contradicted", "not_found"] = Field(
+        ..., description="supported: the reports state this value for the concept; contradicted: they state "
+                         "another value (see `stated`); not_found: no figure for the concept")
+    stated: Optional[float] = Field(None, description="when contradicted: the value the report states")
+    citations: list[Citation] = Field(default_factory=list,
+                                      description="the supporting passages, or the contradicting one")
 
 
 class VerifyResponse(_Open):
     claim: str
-    supported: Optional[bool] = None
+    supported: Optional[bool] = Field(
+        None, description="true: every number supported; false: at least one contradicted; "
+                          "null: nothing could be checked (no number, no matching report, or no figure found)")
     numbers: list[VerifiedNumber] = Field(default_factory=list)
+    reason: Optional[str] = Field(None, description="why nothing could be checked, when `supported` is null")
 
 
 class JobAccepted(BaseModel):
@@ -961,13 +970,12 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
     def reports():
         return require_engine().reports()
 
-    @app.post("/verify", response_model=VerifyResponse, tags=["query"], responses={413: _ERR, 501: _ERR, 503: _ERR},
+    @app.post("/verify", response_model=VerifyResponse, tags=["query"],
+              responses={413: _ERR, 415: _ERR, 503: _ERR},
               summary="核对陈述中的数字 / check the figures of a claim")
-    def verify(body: VerifyBody):
-        check = getattr(require_engine(), "verify", None)
-        if check is None:
-            raise ApiError(501, "not_implemented", "此版本的引擎不支持核对 / this engine version cannot verify claims")
-        return check(body.claim)
+    def verify(body: VerifyBody) -> VerifyResponse:
+        result = require_engine().verify(body.claim)
+        return result if isinstance(result, VerifyResponse) else VerifyResponse.model_validate(result)
 
     # ---- admin endpoints
     @app.post("/reports", status_code=202, response_model=UploadAccepted, tags=["admin"],

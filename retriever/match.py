@@ -16,7 +16,9 @@ from .prose import ProseFigure
 from .query import Question
 
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
-_GENERIC = set("支出 收入 合计 年度 决算 多少 万元 部门 中心 数据 大数 是多 的是 中的 里的 表中 金额 情况".split())
+_GENERIC = set("多少 是多 少万 万元 少钱 多钱 的是 中的 里的 表中 部门 中心 数据 大数 年度 情况 一共 总共 这块 花了 了多".split())
+_BUDGET = ("预算", "计划")
+_ACTUAL = ("决算", "执行", "实际", "完成", "花了", "开支", "花费")
 
 
 def bigrams(s: str) -> set[str]:
@@ -109,28 +111,50 @@ def score_fact(q: Question, f: FactRec) -> float:
     if title_cov >= 0.6:
         s += 2.0 * title_cov
     s += _unit_score(q, f.unit)
+    key = key_bigrams(q)
+    if key:  # question words the fact's table, row and column do not explain
+        label = bigrams(f"{f.table}{f.table_title}{f.row_name}{f.column}")
+        s -= 2.0 * len(key - label) / len(key)
     if f.uncertain:
         s -= 1.0
     return s
 
 
+def key_bigrams(q: Question) -> set[str]:
+    return bigrams(q.core) - _GENERIC
+
+
+def _budget_rule(q: Question, label: str) -> float:
+    """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
+    asks_budget = any(w in q.core for w in _BUDGET)
+    if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in ("决算", "执行数", "实际")):
+        return -1.5
+    if asks_budget and not any(w in label for w in _BUDGET):
+        return -1.0
+    return 0.0
+
+
 def score_prose(q: Question, p: ProseFigure) -> float:
-    core = q.core
+    key = key_bigrams(q)
     s = 0.0
-    key = bigrams(core) - _GENERIC
     if key:
-        clause_b, before_b = bigrams(p.clause), bigrams(p.before)
-        s += 4.0 * len(key & clause_b) / len(key)
-        s += 1.5 * len(key & (before_b - clause_b)) / len(key)
+        local_b, before_b = bigrams(p.local), bigrams(p.before)
+        s += 3.5 * len(key & local_b) / len(key)
+        s += 1.5 * len(key & before_b) / len(key)
+    clause_b = bigrams(p.clause) - _GENERIC
+    if clause_b:
+        asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}
+        s += 1.5 * len(clause_b & asked) / len(clause_b)
     for t in q.terms:
         t = squash(t)
-        if t in squash(p.clause):
-            s += 2.0
+        if t in squash(p.local):
+            s += 1.5
         elif t in squash(p.before):
-            s += 0.8
+            s += 0.5
     s += _unit_score(q, p.unit)
     if not p.unit and q.unit:
         s -= 1.0
+    s += _budget_rule(q, p.clause)
     if q.table or q.codes:
         s -= 2.0  # the question points into a table
     return s

@@ -23,6 +23,7 @@ class ProseFigure:
     raw: str  # the number as written
     unit: str
     clause: str  # words of the same clause before the number
+    local: str  # this clause and the one before it (the subject often sits there)
     before: str  # sentence text before the number (wider context)
     sentence: str
     line_start: int
@@ -56,10 +57,11 @@ def extract(chunk: ChunkRec) -> list[ProseFigure]:
             clause = parts[-1] if parts else before
             if not clause.strip() and len(parts) >= 2:
                 clause = parts[-2]
+            local = "，".join(parts[-2:])
             try:
                 value = float(raw.replace(",", ""))
             except ValueError:
                 continue
-            out.append(ProseFigure(chunk.report_id, chunk.chunk_id, value, raw, unit, clause.strip(),
+            out.append(ProseFigure(chunk.report_id, chunk.chunk_id, value, raw, unit, clause.strip(), local,
                                    before, sentence, chunk.line_start, chunk.line_end))
     return out

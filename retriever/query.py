@@ -15,7 +15,8 @@ from .index import LoadedIndex, ReportRec
 
 _YEAR4 = re.compile(r"(20\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
-_REGION_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:区|县))")
+_REGION_MENTION = re.compile(r"(?<![一二三四五六七八九十几两个\d])([\u4e00-\u9fff]{2,4}?(?:区|县))")
+_NOT_PLACE = re.compile(r"^[一二三四五六七八九十几两\d]|个|各|全|本|该|辖|城区|市区|社区|园区|景区|片区")
 
 
 _CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]|\s*年|\s*万|\s*%|\s*人|\s*个|\s*套|\s*辆|\s*条|\s*路)")
@@ -100,6 +101,8 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
                 break
     known_regions = {r.region for r in index.reports.values() if r.region}
     for m in _REGION_MENTION.findall(rest):
+        if _NOT_PLACE.search(m):
+            continue
         if m not in known_regions and not any(m in k for k in known_regions) and m not in q.unknown_regions:
             q.unknown_regions.append(m)
     if q.unknown_regions and not named:
@@ -128,6 +131,8 @@ def _finish(q: Question, lex: dict) -> Question:
         if w in norm:
             q.unit = u
             break
+    if q.unit is None and any(w in norm for w in lex["amount_words"]):
+        q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
         if any(w in norm for w in words):
             q.ops.add(op)
