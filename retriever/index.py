@@ -123,6 +123,20 @@ class LoadedIndex:
             raise store.IndexCorrupt(f"索引文件无法读取 / index files unreadable in {version}: {exc}; "
                                      f"rebuild with: reportqa index --full") from exc
         self.tokenizer = Tokenizer(words)
+        self.vocab = self._vocabulary()
+
+    def _vocabulary(self) -> list[str]:
+        """Domain terms a question can name: the lexicon's and every row and column name indexed."""
+        import re
+
+        from indexer.tokenize import base_terms
+
+        terms = set(base_terms())
+        for f in self.facts:
+            terms.add(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]", "", f.row_name))
+            terms.update(f.column.split("/"))
+        terms = {re.sub(r"[\s“”\"]", "", t) for t in terms}
+        return sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True)
 
     # ---------------------------------------------------------------- search
     def mask(self, report_ids: Optional[set[str]]) -> Optional[np.ndarray]:

@@ -13,7 +13,7 @@ from indexer.lexicon import load, squash
 
 from .index import FactRec
 from .prose import ProseFigure
-from .query import Question
+from .query import Question, plain
 
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
 _GENERIC = set("多少 是多 少万 万元 少钱 多钱 的是 中的 里的 表中 部门 中心 数据 大数 年度 情况 一共 总共 这块 花了 了多".split())
@@ -80,8 +80,8 @@ def score_fact(q: Question, f: FactRec) -> float:
             row_hit = True
         else:
             s -= 2.0  # the question names another row
-    if not row_hit and row and len(row) >= 2 and row in core:
-        s += 3.0 + 0.15 * len(row)
+    if not row_hit and row and len(row) >= 2 and plain(row) in core:
+        s += 3.5 + 0.2 * len(row)
         row_hit = True
     if not row_hit:
         s += 2.5 * coverage(row, core) ** 2
@@ -112,9 +112,10 @@ def score_fact(q: Question, f: FactRec) -> float:
         s += 2.0 * title_cov
     s += _unit_score(q, f.unit)
     key = key_bigrams(q)
+    label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
-        label = bigrams(f"{f.table}{f.table_title}{f.row_name}{f.column}")
-        s -= 2.0 * len(key - label) / len(key)
+        s -= 2.0 * len(key - bigrams(label_text)) / len(key)
+    s += concept_penalty(q, label_text)
     if f.uncertain:
         s -= 1.0
     return s
@@ -134,13 +135,33 @@ def _budget_rule(q: Question, label: str) -> float:
     return 0.0
 
 
+def concept_penalty(q: Question, label: str) -> float:
+    """Each domain term the question names but the figure's label lacks."""
+    label = plain(label)
+    missing = [c for c in q.concepts if c not in label]
+    return -2.0 * min(2, len(missing))
+
+
+def change_penalty(q: Question, clause: str) -> float:
+    """A change (增加 X, 下降 Y%) answers only a question about change."""
+    words = load("questions.json")["change_words"]
+    if not q.asks_change and any(w in clause for w in words):
+        return -2.0
+    return 0.0
+
+
 def score_prose(q: Question, p: ProseFigure) -> float:
     key = key_bigrams(q)
     s = 0.0
+    clause_key = bigrams(p.clause) & key
     if key:
         local_b, before_b = bigrams(p.local), bigrams(p.before)
-        s += 3.5 * len(key & local_b) / len(key)
+        # words far from the number count less when its own clause shares nothing with the question
+        weight = 3.5 if clause_key else 1.75
+        s += weight * len(key & local_b) / len(key)
         s += 1.5 * len(key & before_b) / len(key)
+    s += concept_penalty(q, p.local)
+    s += change_penalty(q, p.clause)
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}

@@ -49,6 +49,8 @@ class Question:
     table: Optional[str] = None  # canonical table the question names ("基本支出决算表" → …明细表)
     codes: list[str] = field(default_factory=list)  # function / economic codes named
     core: str = ""  # question text without report, year and noise words
+    concepts: list[str] = field(default_factory=list)  # domain terms the answer must be about
+    asks_change: bool = False  # 增加/减少/增长… asked about
 
     @property
     def single(self) -> Optional[ReportRec]:
@@ -107,7 +109,7 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
             q.unknown_regions.append(m)
     if q.unknown_regions and not named:
         q.missing = f"语料中没有{q.unknown_regions[0]}的决算"
-        return _finish(q, lex)
+        return _finish(q, lex, index.vocab)
     candidates = named or reports
     if q.years:
         with_year = [r for r in candidates if r.year in q.years]
@@ -117,20 +119,78 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
             have = "、".join(sorted({f"{r.region or r.unit_name}{r.year}年" for r in named}))
             who = named[0].unit_name or named[0].region
             q.missing = f"语料中没有{who}{q.years[0]}年度的决算；现有{have}"
-            return _finish(q, lex)
+            return _finish(q, lex, index.vocab)
         elif not named and len(q.years) >= 1 and all(r.year not in q.years for r in candidates):
             q.missing = f"语料中没有{q.years[0]}年度的决算"
-            return _finish(q, lex)
+            return _finish(q, lex, index.vocab)
     q.reports = candidates
-    return _finish(q, lex)
+    return _finish(q, lex, index.vocab)
 
 
-def _finish(q: Question, lex: dict) -> Question:
-    norm = q.norm
+def plain(text: str) -> str:
+    """Whitespace, quotes and brackets removed: “三公”经费 == 三公经费."""
+    return re.sub(r"[\s“”\"‘’'《》「」]", "", text or "")
+
+
+def _unit_of(norm: str, lex: dict) -> Optional[str]:
+    # The unit attached to the question word (多少套, 几辆, 百分之) wins over units elsewhere.
+    for w, u in lex["units"]:
+        if w.startswith(("多少", "几", "百分")) and w in norm:
+            return u
     for w, u in lex["units"]:
         if w in norm:
-            q.unit = u
-            break
+            return u
+    return None
+
+
+def _concepts(core: str, vocab: list[str]) -> list[str]:
+    """Domain terms in the question, longest first, not overlapping."""
+    found, taken = [], [False] * len(core)
+    for term in vocab:
+        start = core.find(term)
+        while start >= 0:
+            if not any(taken[start:start + len(term)]):
+                found.append(term)
+                for k in range(start, start + len(term)):
+                    taken[k] = True
+            start = core.find(term, start + 1)
+    return list(dict.fromkeys(found))
+
+
+def _apply_synonyms(core: str, synonyms: dict, vocab: list[str]) -> tuple[str, list[str]]:
+    """Replace colloquial words by the report's term, never inside a term the report uses
+    ("工资" → 工资福利支出, but 绩效工资 stays)."""
+    segments: list[tuple[str, bool]] = [(core, False)]  # (text, protected)
+
+    def split(term: str, replace_by: str) -> bool:
+        hit = False
+        out: list[tuple[str, bool]] = []
+        for text, protected in segments:
+            if protected or term not in text:
+                out.append((text, protected))
+                continue
+            parts = text.split(term)
+            for k, part in enumerate(parts):
+                if part:
+                    out.append((part, False))
+                if k < len(parts) - 1:
+                    out.append((replace_by, True))
+            hit = True
+        segments[:] = out
+        return hit
+
+    for term in vocab:  # the report's own terms are kept as they are
+        split(term, term)
+    terms: list[str] = []
+    for key in sorted(synonyms, key=len, reverse=True):
+        if split(key, synonyms[key][0]):
+            terms += synonyms[key]
+    return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
+
+
+def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
+    norm = q.norm
+    q.unit = _unit_of(norm, lex)
     if q.unit is None and any(w in norm for w in lex["amount_words"]):
         q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
@@ -147,10 +207,12 @@ def _finish(q: Question, lex: dict) -> Question:
     core = re.sub(r"(20)?\d\d年度?", "", core)
     for w in lex["question_noise"]:
         core = core.replace(w, "")
+    core = plain(core)
+    core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
+    for w, _ in lex["units"]:
+        if w.startswith(("多少", "几")):
+            core = core.replace(w, "")
     q.core = core
-    terms: list[str] = []
-    for key in sorted(lex["synonyms"], key=len, reverse=True):
-        if key in core:
-            terms += lex["synonyms"][key]
-    q.terms = list(dict.fromkeys(terms))
+    q.concepts = _concepts(core, vocab)
+    q.asks_change = any(w in norm for w in lex["change_words"])
     return q
