@@ -34,13 +34,16 @@ from typing import Any, Callable, Literal, Optional
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.fsutil import fsync_dir, sha256_file
 from indexer.models import AskResponse, Citation
+
+from .web import apidocs
 
 log = logging.getLogger("reportqa.api")
 
@@ -873,6 +876,8 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
                     "`Authorization: Bearer $REPORTQA_ADMIN_TOKEN`.",
         lifespan=lifespan,
         responses={400: _ERR, 422: _ERR, 500: _ERR},
+        docs_url=None,  # FastAPI's own pages load Swagger UI / ReDoc from a CDN; ours are offline (below)
+        redoc_url=None,
     )
     app.state.holder, app.state.jobs, app.state.corpus = holder, jobs, corpus
     app.state.index_dir, app.state.corpus_dir = index_dir, corpus_dir
@@ -1065,6 +1070,41 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index_page() -> Response:
         return web_file("index.html")
+
+    # ---- API documentation, offline: Swagger UI / ReDoc from fastapi-offline's files, else our reference page
+    docs_assets = apidocs.offline_assets_dir()
+    docs_headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "no-referrer"}
+
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
+    def docs_page() -> Response:
+        if docs_assets is None:
+            return HTMLResponse(apidocs.reference_html(app.openapi()),
+                                headers={**docs_headers, "Content-Security-Policy": apidocs.REFERENCE_CSP})
+        page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} — API",
+                                   swagger_js_url=apidocs.ASSET_PREFIX + "swagger-ui-bundle.js",
+                                   swagger_css_url=apidocs.ASSET_PREFIX + "swagger-ui.css",
+                                   swagger_favicon_url=apidocs.ASSET_PREFIX + "favicon.png",
+                                   swagger_ui_parameters=apidocs.SWAGGER_PARAMETERS)
+        page.headers.update({**docs_headers, "Content-Security-Policy": apidocs.DOCS_CSP})
+        return page
+
+    if docs_assets is not None and (docs_assets / "redoc.standalone.js").is_file():
+        @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
+        def redoc_page() -> Response:
+            page = get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} — API",
+                                  redoc_js_url=apidocs.ASSET_PREFIX + "redoc.standalone.js",
+                                  redoc_favicon_url=apidocs.ASSET_PREFIX + "favicon.png", with_google_fonts=False)
+            page.headers.update({**docs_headers, "Content-Security-Policy": apidocs.DOCS_CSP})
+            return page
+
+    @app.api_route(apidocs.ASSET_PREFIX + "{name}", methods=["GET", "HEAD"], include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        media = apidocs.ASSETS.get(name)
+        if docs_assets is None or media is None or not (docs_assets / name).is_file():
+            raise ApiError(404, "not_found", f"未找到 / not found: {_one_line(name, 80)}")
+        return FileResponse(docs_assets / name, media_type=media,
+                            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     @app.api_route("/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     def static_file(name: str) -> Response:

@@ -16,7 +16,8 @@ from .prose import ProseFigure
 from .query import Question, plain
 
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
-_GENERIC = set("多少 是多 少万 万元 少钱 多钱 的是 中的 里的 表中 部门 中心 数据 大数 年度 情况 一共 总共 这块 花了 了多".split())
+_GENERIC = set("多少 是多 少万 万元 少钱 多钱 的是 中的 里的 表中 部门 中心 数据 大数 年度 情况 一共 总共 这块 花了 了多 "
+                "百分 分之 了百 降了 长了 加了 少了".split())
 _BUDGET = ("预算", "计划")
 _ACTUAL = ("决算", "执行", "实际", "完成", "花了", "开支", "花费")
 
@@ -65,7 +66,7 @@ def _unit_score(q: Question, unit: str) -> float:
         return 1.0
     if q.unit == "万元" and unit in ("", "元"):
         return -0.5
-    return -4.0
+    return -8.0  # another kind of quantity is never the answer
 
 
 def score_fact(q: Question, f: FactRec) -> float:
@@ -116,6 +117,7 @@ def score_fact(q: Question, f: FactRec) -> float:
     if key:  # question words the fact's table, row and column do not explain
         s -= 2.0 * len(key - bigrams(label_text)) / len(key)
     s += concept_penalty(q, label_text)
+    s += _budget_rule(q, f.column)
     if f.uncertain:
         s -= 1.0
     return s
@@ -135,11 +137,14 @@ def _budget_rule(q: Question, label: str) -> float:
     return 0.0
 
 
-def concept_penalty(q: Question, label: str) -> float:
-    """Each domain term the question names but the figure's label lacks."""
-    label = plain(label)
-    missing = [c for c in q.concepts if c not in label]
-    return -2.0 * min(2, len(missing))
+def concept_penalty(q: Question, label: str, wider: str = "") -> float:
+    """Each domain term the question names but the figure's label (or, less well, its sentence) lacks."""
+    label, wider = plain(label), plain(wider)
+    s = 0.0
+    for c in q.concepts[:3]:
+        if c not in label:
+            s -= 0.5 if c in wider else 2.0
+    return s
 
 
 def change_penalty(q: Question, clause: str) -> float:
@@ -160,7 +165,7 @@ def score_prose(q: Question, p: ProseFigure) -> float:
         weight = 3.5 if clause_key else 1.75
         s += weight * len(key & local_b) / len(key)
         s += 1.5 * len(key & before_b) / len(key)
-    s += concept_penalty(q, p.local)
+    s += concept_penalty(q, p.local, p.before)
     s += change_penalty(q, p.clause)
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:

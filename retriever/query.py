@@ -205,10 +205,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         for a in _aliases(r):
             core = core.replace(a, "")
     core = re.sub(r"(20)?\d\d年度?", "", core)
-    for w in lex["question_noise"]:
-        core = core.replace(w, "")
     core = plain(core)
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
+    for w in lex["question_noise"]:
+        core = core.replace(w, "")
     for w, _ in lex["units"]:
         if w.startswith(("多少", "几")):
             core = core.replace(w, "")
