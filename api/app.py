@@ -34,7 +34,7 @@ from typing import Any, Callable, Literal, Optional
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
@@ -1071,7 +1071,7 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
     def index_page() -> Response:
         return web_file("index.html")
 
-    # ---- API documentation, offline: Swagger UI / ReDoc from fastapi-offline's files, else our reference page
+    # ---- API documentation, offline: Swagger UI from fastapi-offline's files, else our reference page
     docs_assets = apidocs.offline_assets_dir()
     docs_headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                     "Referrer-Policy": "no-referrer"}
@@ -1088,15 +1088,6 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
                                    swagger_ui_parameters=apidocs.SWAGGER_PARAMETERS)
         page.headers.update({**docs_headers, "Content-Security-Policy": apidocs.DOCS_CSP})
         return page
-
-    if docs_assets is not None and (docs_assets / "redoc.standalone.js").is_file():
-        @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
-        def redoc_page() -> Response:
-            page = get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} — API",
-                                  redoc_js_url=apidocs.ASSET_PREFIX + "redoc.standalone.js",
-                                  redoc_favicon_url=apidocs.ASSET_PREFIX + "favicon.png", with_google_fonts=False)
-            page.headers.update({**docs_headers, "Content-Security-Policy": apidocs.DOCS_CSP})
-            return page
 
     @app.api_route(apidocs.ASSET_PREFIX + "{name}", methods=["GET", "HEAD"], include_in_schema=False)
     def docs_asset(name: str) -> Response:

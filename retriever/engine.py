@@ -13,7 +13,7 @@ from indexer.models import AskResponse, Citation
 
 from . import compose
 from .index import LoadedIndex
-from .match import Candidate, prose_candidates, table_candidates
+from .match import Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
 from .query import Question, understand
 
@@ -86,7 +86,9 @@ class Engine:
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
         facts = [f for f in self.index.facts if f.report_id in report_ids]
         figures = [p for rid in report_ids for p in self.prose.get(rid, [])]
-        cands = table_candidates(q, facts) + prose_candidates(q, figures)
+        cands = table_candidates(q, facts)
+        prefer_all_funds(q, cands)
+        cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
         return cands
 

@@ -107,7 +107,7 @@ def score_fact(q: Question, f: FactRec) -> float:
         return s - 1.0  # neither its row nor its column is what the question asks about
     if q.table:
         s += 3.0 if f.table == q.table else -2.0
-    elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in ("财政拨款", "一般公共预算")):
+    elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
         s += 0.3
     if title_cov >= 0.6:
         s += 2.0 * title_cov
@@ -131,7 +131,7 @@ def _budget_rule(q: Question, label: str) -> float:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
     asks_budget = any(w in q.core for w in _BUDGET)
     if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in ("决算", "执行数", "实际")):
-        return -1.5
+        return -3.0
     if asks_budget and not any(w in label for w in _BUDGET):
         return -1.0
     return 0.0
@@ -197,6 +197,18 @@ def table_candidates(q: Question, facts: list[FactRec]) -> list[Candidate]:
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f))
     return out
+
+
+def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
+    """The same concept in an all-funds table and an appropriation-only table: unless the question
+    asks for appropriations, the appropriation figure steps back (it stays available as a sibling)."""
+    lex = load("questions.json")
+    if q.table or any(w in q.norm for w in lex["appropriation_words"]):
+        return
+    all_funds = {(c.report_id, c.label) for c in cands if c.kind == "table" and c.table in lex["all_funds_tables"]}
+    for c in cands:
+        if c.kind == "table" and c.table in lex["appropriation_tables"] and (c.report_id, c.label) in all_funds:
+            c.score -= 1.5
 
 
 def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]:

@@ -204,10 +204,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for r in q.reports:
         for a in _aliases(r):
             core = core.replace(a, "")
-    core = re.sub(r"(20)?\d\d年度?", "", core)
+    core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
-    for w in lex["question_noise"]:
+    for w in sorted(lex["question_noise"], key=len, reverse=True):
         core = core.replace(w, "")
     for w, _ in lex["units"]:
         if w.startswith(("多少", "几")):
