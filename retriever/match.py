@@ -140,10 +140,12 @@ def _budget_rule(q: Question, label: str) -> float:
 def concept_penalty(q: Question, label: str, wider: str = "") -> float:
     """Each domain term the question names but the figure's label (or, less well, its sentence) lacks."""
     label, wider = plain(label), plain(wider)
+    equivalents = load("questions.json")["concept_equivalents"]
     s = 0.0
     for c in q.concepts[:3]:
-        if c not in label:
-            s -= 0.5 if c in wider else 2.0
+        forms = [c] + equivalents.get(c, [])
+        if not any(f in label for f in forms):
+            s -= 0.5 if any(f in wider for f in forms) else 2.0
     return s
 
 

@@ -207,7 +207,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
-    for w in sorted(lex["question_noise"], key=len, reverse=True):
+    for w in sorted(lex["question_noise"] + lex["compare_noise"], key=len, reverse=True):
         core = core.replace(w, "")
     for w, _ in lex["units"]:
         if w.startswith(("多少", "几")):

@@ -117,11 +117,20 @@ class FakeEngine:
         return [dict(r) for r in REPORTS]
 
     def verify(self, claim: str) -> dict:
+        """Like `retriever.verify.verify_claim`: supported / contradicted (with `stated`) / nothing checkable."""
+        self.calls.append(("verify", claim))
+        if "青山区" in claim:
+            return {"claim": claim, "supported": None, "numbers": [], "reason": "语料中没有青山区的决算报告"}
+        if "人数" in claim:
+            return {"claim": claim, "supported": None,
+                    "numbers": [{"value": 12.0, "unit": "人", "status": "not_found", "citations": []}]}
         supported = "2,399.30" in claim or "2399.3" in claim
-        return {"claim": claim, "supported": supported,
-                "numbers": [{"value": 2399.30 if supported else 9999.0, "unit": "万元",
-                             "status": "supported" if supported else "contradicted",
-                             "citations": [citation("hy-1").model_dump()]}]}
+        number = {"value": 2399.30 if supported else 9999.0, "unit": "万元",
+                  "status": "supported" if supported else "contradicted",
+                  "citations": [citation("hy-1", "v1").model_dump()]}
+        if not supported:
+            number["stated"] = 2399.30
+        return {"claim": claim, "supported": supported, "numbers": [number]}
 
     def stats(self) -> dict:
         return {"counts": {"reports": len(REPORTS), "chunks": len(CHUNKS), "facts": 800},

@@ -243,14 +243,47 @@ def test_reports_shape(h):
 
 
 def test_verify(h):
-    r = h.client.post("/verify", json={"claim": "汉阳区大数据中心2021年项目支出2,399.30万元"})
+    r = h.client.post("/verify", json={"claim": "  汉阳区大数据中心2021年项目支出2,399.30万元 "})
     assert r.status_code == 200
     body = r.json()
+    assert body["claim"] == "汉阳区大数据中心2021年项目支出2,399.30万元"  # trimmed before the engine sees it
+    assert h.app.state.holder.get().calls[-1] == ("verify", body["claim"])
     assert body["supported"] is True and body["numbers"][0]["status"] == "supported"
+    assert body["numbers"][0]["value"] == 2399.30 and body["numbers"][0]["unit"] == "万元"
     Citation.model_validate(body["numbers"][0]["citations"][0])
-    assert h.client.post("/verify", json={"claim": "项目支出9,999万元"}).json()["supported"] is False
-    for bad in ({}, {"claim": ""}, {"claim": 5}, {"claim": "x" * 1001}):
-        assert_error(h.client.post("/verify", json=bad), 422)
+
+
+def test_verify_contradicted_and_unknown(h):
+    body = h.client.post("/verify", json={"claim": "项目支出9,999万元"}).json()
+    assert body["supported"] is False
+    n = body["numbers"][0]
+    assert n["status"] == "contradicted" and n["stated"] == 2399.30 and n["value"] == 9999.0
+    assert "2,399.30" in n["citations"][0]["text"]
+    body = h.client.post("/verify", json={"claim": "青山区大数据中心2022年项目支出100万元"}).json()
+    assert body["supported"] is None and body["numbers"] == [] and "青山区" in body["reason"]
+    body = h.client.post("/verify", json={"claim": "汉阳区大数据中心2021年人数12人"}).json()
+    assert body["supported"] is None and body["numbers"][0]["status"] == "not_found"
+    assert body["numbers"][0]["citations"] == []
+
+
+def test_verify_bad_requests(h):
+    for bad in ({}, {"claim": ""}, {"claim": "  \n "}, {"claim": 5}, {"claim": None}, {"claim": ["x"]},
+                {"claim": "x" * 1001}):
+        assert_error(h.client.post("/verify", json=bad), 422, "invalid_request")
+    assert_error(h.client.post("/verify", content=b"{", headers={"content-type": "application/json"}), 400,
+                 "invalid_json")
+    assert_error(h.client.post("/verify", content=b'{"claim": "x"}', headers={"content-type": "text/plain"}), 415)
+    assert_error(h.client.get("/verify"), 405)
+
+
+def test_verify_in_openapi(h):
+    spec = h.client.get("/openapi.json").json()
+    op = spec["paths"]["/verify"]["post"]
+    assert "501" not in op["responses"]
+    schema = spec["components"]["schemas"]["VerifyResponse"]
+    assert {"claim", "supported", "numbers", "reason"} <= set(schema["properties"])
+    number = spec["components"]["schemas"]["VerifiedNumber"]
+    assert {"value", "unit", "status", "stated", "citations"} <= set(number["properties"])
 
 
 # ---------------------------------------------------------------- health, readiness, missing index
