@@ -20,7 +20,7 @@ def citation(index: LoadedIndex, chunk_id: str, cid: str, score: float) -> Citat
                     line_start=c.line_start, line_end=c.line_end, score=round(float(score), 4))
 
 
-def _who(index: LoadedIndex, report_id: str) -> str:
+def who(index: LoadedIndex, report_id: str) -> str:
     r = index.reports[report_id]
     return f"{r.unit_name or r.region or ''}{r.year or ''}年度"
 
@@ -52,7 +52,7 @@ def _value(c: Candidate, cid: str, derived: bool = False, formula: Optional[str]
 def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIndex, top_k: int) -> AskResponse:
     cites = [citation(index, best.chunk_id, "c1", best.score)]
     values = [_value(best, "c1")]
-    answer = f"{_who(index, best.report_id)}{best.label}{_fmt(best)}{_source(best)}。"
+    answer = f"{who(index, best.report_id)}{best.label}{_fmt(best)}{_source(best)}。"
     # The same concept stated elsewhere with another figure (e.g. appropriation-only table).
     other = _sibling(best, cands)
     if other is not None:
@@ -85,7 +85,7 @@ def per_report(q: Question, cands: list[Candidate], index: LoadedIndex, accept: 
         cid = f"c{i}"
         cites.append(citation(index, c.chunk_id, cid, c.score))
         values.append(_value(c, cid))
-        parts.append(f"{_who(index, c.report_id)}{c.label}{_fmt(c)}")
+        parts.append(f"{who(index, c.report_id)}{c.label}{_fmt(c)}")
     return AskResponse(question=q.text, found=True, answer="；".join(parts) + "。", values=values,
                        citations=cites, confidence=confidence(ordered[0].score) if ordered else 0.0)
 
@@ -109,8 +109,8 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
         cites.append(citation(index, c.chunk_id, cid, c.score))
         values.append(_value(c, cid))
     word = "最低" if minimum else "最高"
-    detail = "，".join(f"{_who(index, c.report_id)}{_fmt(c)}" for c in pool)
-    answer = f"{_who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
+    detail = "，".join(f"{who(index, c.report_id)}{_fmt(c)}" for c in pool)
+    answer = f"{who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
                        confidence=min(confidence(c.score) for c in pool))
 

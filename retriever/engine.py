@@ -12,6 +12,7 @@ from typing import Optional
 from indexer.models import AskResponse, Citation
 
 from . import compose
+from .derive import derive
 from .index import LoadedIndex
 from .match import Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
@@ -109,6 +110,10 @@ class Engine:
         multi = len(q.reports) > 1
         if multi and q.ops & {"compare_max", "compare_min"}:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
+        if not multi:
+            derived = derive(q, lambda sub: self.candidates(sub, ids), self.index)
+            if derived is not None:
+                return derived
         best = cands[0] if cands else None
         if best is None or best.score < ACCEPT:
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)

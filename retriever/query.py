@@ -216,3 +216,14 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.concepts = _concepts(core, vocab)
     q.asks_change = any(w in norm for w in lex["change_words"])
     return q
+
+
+def subquestion(q: Question, text: str, index: LoadedIndex, unit: Optional[str] = None,
+                asks_change: Optional[bool] = None) -> Question:
+    """A question about `text` in the same reports (one input of a derived figure)."""
+    sub = Question(text=text, norm=squash(fix_typos(text)), years=q.years, reports=q.reports)
+    _finish(sub, load("questions.json"), index.vocab)
+    sub.unit = unit or sub.unit
+    if asks_change is not None:
+        sub.asks_change = asks_change
+    return sub

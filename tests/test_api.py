@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.app as app_module
+from api.web import apidocs
 from api.app import MAX_JSON_BYTES, MAX_UPLOAD_BYTES, clean_filename, create_app
 from indexer.models import AskResponse, Citation
 
@@ -601,6 +603,71 @@ def test_static_files(h):
         r = h.client.get(path)
         assert r.status_code in (404, 405), (path, r.status_code)
         assert "def create_app" not in r.text
+
+
+# ---------------------------------------------------------------- API documentation, offline
+EXTERNAL = re.compile(r"""(?:https?:)?//[\w.-]+\.[a-z]{2,}|(?:src|href)\s*=\s*["']?//""", re.I)
+
+
+def assert_self_contained(resp):
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["content-type"].startswith("text/html")
+    assert not EXTERNAL.search(resp.text), EXTERNAL.search(resp.text)
+    csp = resp.headers["content-security-policy"]
+    assert "default-src 'self'" in csp or "default-src 'none'" in csp
+    assert "http" not in csp  # no other origin allowed
+
+
+def test_docs_is_offline_swagger_ui(h):
+    if apidocs.offline_assets_dir() is None:
+        pytest.skip("fastapi-offline is not installed: /docs is the built-in reference (tested below)")
+    r = h.client.get("/docs")
+    assert_self_contained(r)
+    assert "SwaggerUIBundle" in r.text and "/openapi.json" in r.text
+    assert '"validatorUrl": null' in r.text  # Swagger UI would otherwise call an online validator
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert srcs and all(u.startswith("/docs/assets/") for u in srcs), srcs
+    for url in srcs:
+        asset = h.client.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 1000, url
+    assert "javascript" in h.client.get("/docs/assets/swagger-ui-bundle.js").headers["content-type"]
+    assert h.client.head("/docs").status_code == 200
+
+
+def test_docs_reference_without_swagger_assets(tmp_path, monkeypatch):
+    monkeypatch.setattr(apidocs, "offline_assets_dir", lambda: None)
+    with Harness(tmp_path) as hx:
+        r = hx.client.get("/docs")
+        assert_self_contained(r)
+        assert "<script" not in r.text.lower()
+        spec = hx.client.get("/openapi.json").json()
+        for path, item in spec["paths"].items():  # every endpoint with its methods
+            for method in item:
+                assert f'id="op-{method}' in r.text and f">{method.upper()}<" in r.text
+                assert f'<span class="path">{path}</span>' in r.text
+        for schema in ("AskBody", "AskResponse", "Citation", "VerifyResponse", "VerifiedNumber", "ErrorResponse",
+                       "IndexStatus", "UploadAccepted"):
+            assert f'id="schema-{schema}"' in r.text, schema
+        text = re.sub(r"<[^>]+>", " ", r.text)
+        assert "top_k" in text and "≤20" in text and "default 5" in text  # parameters with limits
+        assert "multipart/form-data" in text and "replace" in text  # the upload's body and query
+        assert_error(hx.client.get("/docs/assets/swagger-ui-bundle.js"), 404)
+
+
+@pytest.mark.parametrize("path", ["/redoc", "/docs/assets/core.py", "/docs/assets/..%2F__init__.py",
+                                  "/docs/assets/", "/docs/assets/../../app.py", "/docs/oauth2-redirect"])
+def test_docs_assets_only_by_name(h, path):
+    r = h.client.get(path)
+    assert r.status_code in (404, 405), (path, r.status_code)
+    assert "import" not in r.text
+
+
+def test_openapi_document(h):
+    spec = h.client.get("/openapi.json").json()
+    assert spec["info"]["title"].startswith("ReportQA")
+    assert {"/ask", "/search", "/passages/{chunk_id}", "/reports", "/verify", "/index/rebuild", "/index/status",
+            "/healthz", "/readyz"} <= set(spec["paths"])
+    assert not any(p.startswith("/docs") or p.startswith("/static") for p in spec["paths"])
 
 
 # ---------------------------------------------------------------- never a 500 for junk

@@ -1,0 +1,223 @@
+"""Derived figures: previous-year values, shares, differences and sums, each computed from cited
+figures with the arithmetic shown. Returns None when an input cannot be found with confidence —
+the engine then falls back to a plain lookup or "not found", never to a guess."""
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+from indexer.models import AnswerValue, AskResponse
+from indexer.numbers import format_amount
+
+from .compose import citation, confidence, who
+from .match import Candidate, bigrams
+from .query import Question, subquestion
+
+ACCEPT = 3.0
+Finder = Callable[[Question], list[Candidate]]
+
+
+def _fmt(c: Candidate) -> str:
+    return format_amount(c.value, max(2, _decimals(c.raw))) if c.unit != "%" else c.raw
+
+
+def _decimals(raw: str) -> int:
+    raw = raw.strip().rstrip("%")
+    return len(raw.split(".", 1)[1]) if "." in raw else 0
+
+
+def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
+          want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
+    for c in cands:
+        if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit) and want(c):
+            return c if c.score >= ACCEPT else None
+    return None
+
+
+def _response(q: Question, index, value: float, unit: str, label: str, formula: str,
+              inputs: list[Candidate], sentence: str) -> AskResponse:
+    cites = [citation(index, c.chunk_id, f"c{i}", c.score) for i, c in enumerate(inputs, start=1)]
+    ids = [c.id for c in cites]
+    values = [AnswerValue(value=round(value, 2), unit=unit, label=label, report_id=inputs[0].report_id,
+                          citation_id=ids[0], derived=True, formula=formula, inputs=ids)]
+    for c, cid in zip(inputs, ids):
+        values.append(AnswerValue(value=c.value, unit=c.unit or "万元", label=c.label, report_id=c.report_id,
+                                  citation_id=cid))
+    return AskResponse(question=q.text, found=True, answer=sentence, values=values, citations=cites,
+                       confidence=min(confidence(c.score) for c in inputs))
+
+
+# ------------------------------------------------------------------ previous year
+_UP = ("增加", "增长", "上升", "提高")
+_DOWN = ("减少", "下降", "降低")
+
+
+def wants_previous_year(q: Question) -> bool:
+    report_years = {r.year for r in q.reports}
+    earlier = [y for y in q.years if y not in report_years and any(y < ry for ry in report_years if ry)]
+    asks_value = not q.asks_change or "previous_year" in q.ops
+    return bool(earlier or ("previous_year" in q.ops and not _asks_rate(q))) and asks_value
+
+
+def _asks_rate(q: Question) -> bool:
+    return q.unit == "%"
+
+
+def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r = q.single
+    if r is None:
+        return None
+    q_change = subquestion(q, q.core, index, asks_change=True)
+    cands = find(q_change)
+    delta = _best(cands, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
+    if delta is None:
+        return None
+    q_now = subquestion(q, q.core, index)
+    current = _best(find(q_now), r.report_id, "万元", lambda c: _direction(c) == 0 and c.chunk_id == delta.chunk_id)
+    if current is None:
+        current = _best(find(q_now), r.report_id, "万元", lambda c: _direction(c) == 0)
+    if current is None:
+        return None
+    sign = _direction(delta)
+    value = current.value - sign * delta.value
+    op = "-" if sign > 0 else "+"
+    formula = f"{_fmt(current)} {op} {_fmt(delta)}"
+    year = (r.year - 1) if r.year else None
+    sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{current.label}约为"
+                f"{format_amount(value)}万元（{formula}；本年{_fmt(current)}万元，较上年"
+                f"{'增加' if sign > 0 else '减少'}{_fmt(delta)}万元）。")
+    return _response(q, index, value, "万元", f"{year}年度{current.label}", formula, [current, delta], sentence)
+
+
+def _direction(c: Candidate) -> int:
+    if c.prose is None:
+        return 0
+    clause = c.prose.clause
+    if any(w in clause for w in _UP):
+        return 1
+    if any(w in clause for w in _DOWN):
+        return -1
+    return 0
+
+
+# ------------------------------------------------------------------ share
+def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r = q.single
+    if r is None or "占" not in q.core:
+        return None
+    a_text, b_text = q.core.split("占", 1)
+    b_text = re.sub(r"(的)?(比例|比重|占比|百分比|百分之|是|为)+$", "", b_text)
+    if not a_text or not b_text:
+        return None
+    # A ratio the report states itself, when its sentence is about A.
+    direct = _best(find(q), r.report_id, "%")
+    if direct is not None and direct.prose is not None and _covers(a_text, direct.prose.local) >= 0.85:
+        return None  # a plain lookup answers it with the report's own figure
+    a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
+    b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
+    if a is None or b is None or b.value == 0 or a.chunk_id == b.chunk_id and a.value == b.value:
+        return None
+    value = a.value / b.value * 100
+    formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
+    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
+                f"{value:.2f}%（{formula}）。")
+    return _response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+def _covers(part: str, text: str) -> float:
+    b = bigrams(part)
+    return len(b & bigrams(text)) / len(b) if b else 0.0
+
+
+# ------------------------------------------------------------------ difference
+_DIFF_PATTERNS = [
+    re.compile(r"[（(]?(?P<a>[^（()）]+?)与(?P<b>[^（()）]+?)之差[）)]?"),
+    re.compile(r"(?P<a>.+?)和(?P<b>.+?)相差"),
+    re.compile(r"(?P<a>.+?)比(?P<b>.+?)(?:多出|多了|多|少了|少|高出|高|低)"),
+]
+_FILLER = re.compile(r"有没有|没有|有多少|多少|有|还|是|的|（.*?）|\(.*?\)")
+_SIDE_WORDS = ("年初预算", "预算数", "预算", "决算数", "决算", "实际执行", "执行数", "执行", "实际")
+
+
+def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r = q.single
+    if r is None:
+        return None
+    sides = None
+    for pat in _DIFF_PATTERNS:
+        m = pat.search(q.core)
+        if m:
+            sides = (m.group("a"), m.group("b"))
+            break
+    if sides is None:
+        return None
+    a_text, b_text = (s.strip("，,（(）) ") for s in sides)
+    subject = _FILLER.sub("", _DIFF_PATTERNS[0].sub("", q.core))
+    for w in _SIDE_WORDS:
+        subject = subject.replace(w, "")
+    if subject and subject not in a_text:
+        a_text = subject + a_text
+    if subject and subject not in b_text:
+        b_text = subject + b_text
+    if len(b_text) <= 6 and len(a_text) > len(b_text):  # "A决算比年初预算…": B shares A's subject
+        stem = a_text
+        for w in _SIDE_WORDS:
+            stem = stem.replace(w, "")
+        b_text = stem + b_text
+    ca = find(subquestion(q, a_text, index, unit="万元"))
+    cb = find(subquestion(q, b_text, index, unit="万元"))
+    a = _best(ca, r.report_id, "万元")
+    b = _best(cb, r.report_id, "万元", lambda c: a is None or not (c.chunk_id == a.chunk_id and c.value == a.value))
+    if a is None or b is None:
+        return None
+    # Prefer the pair stated together (same passage) when one exists.
+    if a.chunk_id != b.chunk_id:
+        b2 = _best(cb, r.report_id, "万元", lambda c: c.chunk_id == a.chunk_id and c.value != a.value)
+        if b2 is not None and b2.score >= b.score - 1.0:
+            b = b2
+    value = a.value - b.value
+    if "之差" in q.core or "相差" in q.core:
+        value = abs(value)
+    formula = f"{_fmt(a)} - {_fmt(b)}"
+    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
+    return _response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+
+
+# ------------------------------------------------------------------ sum
+_QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
+
+
+def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r = q.single
+    if r is None:
+        return None
+    items = _QUOTED.findall(q.norm)
+    if len(items) < 2:
+        items = [p for p in re.split(r"[和与、及]", re.sub(r"(两项|合计|加起来|之和|共计).*$", "", q.core)) if p]
+    if len(items) < 2:
+        return None
+    found = []
+    for it in items:
+        c = _best(find(subquestion(q, it, index, unit="万元")), r.report_id, "万元")
+        if c is None:
+            return None
+        found.append(c)
+    value = sum(c.value for c in found)
+    formula = " + ".join(_fmt(c) for c in found)
+    sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{_fmt(c)}万元" for c in found) + \
+        f"，合计{format_amount(value)}万元（{formula}）。"
+    return _response(q, index, value, "万元", "合计", formula, found, sentence)
+
+
+def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    """The first derivation the question calls for that can be computed from cited figures."""
+    if wants_previous_year(q):
+        return previous_year(q, find, index)
+    if "share" in q.ops and q.unit == "%":
+        return share(q, find, index)
+    if "difference" in q.ops:
+        return difference(q, find, index)
+    if "sum" in q.ops:
+        return total(q, find, index)
+    return None
+
