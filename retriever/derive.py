@@ -67,16 +67,18 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    q_change = subquestion(q, q.core, index, asks_change=True)
-    cands = find(q_change)
-    delta = _best(cands, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
-    if delta is None:
+    current = _best(find(subquestion(q, q.core, index)), r.report_id, "万元", lambda c: _direction(c) == 0)
+    if current is None:
         return None
-    q_now = subquestion(q, q.core, index)
-    current = _best(find(q_now), r.report_id, "万元", lambda c: _direction(c) == 0 and c.chunk_id == delta.chunk_id)
-    if current is None:
-        current = _best(find(q_now), r.report_id, "万元", lambda c: _direction(c) == 0)
-    if current is None:
+    changes = find(subquestion(q, q.core, index, asks_change=True))
+    # The change stated in the same passage as the current figure corroborates itself.
+    delta = next((c for c in changes if c.chunk_id == current.chunk_id and c.report_id == r.report_id
+                  and (c.unit or "万元") == "万元" and _direction(c) != 0 and c.score >= 0.5
+                  and c.prose is not None and current.prose is not None
+                  and c.prose.sentence.find(c.prose.clause) >= 0), None)
+    if delta is None:
+        delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
+    if delta is None:
         return None
     sign = _direction(delta)
     value = current.value - sign * delta.value
@@ -215,7 +217,7 @@ def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return previous_year(q, find, index)
     if "share" in q.ops and q.unit == "%":
         return share(q, find, index)
-    if "difference" in q.ops:
+    if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
         return difference(q, find, index)
     if "sum" in q.ops:
         return total(q, find, index)

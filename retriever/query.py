@@ -206,6 +206,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
             core = core.replace(a, "")
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
+    for a, b in lex["rewrites"]:
+        core = core.replace(a, b)
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
     for w in sorted(lex["question_noise"] + lex["compare_noise"], key=len, reverse=True):
         core = core.replace(w, "")
