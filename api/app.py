@@ -177,7 +177,10 @@ def _clean_text(value: Any, field: str, limit: int, zh_name: str) -> str:
         raise ValueError(f"{zh_name}应为字符串 / {field} must be a string")
     if any("\ud800" <= ch <= "\udfff" for ch in value):
         raise ValueError(f"{zh_name}含无效的 Unicode 字符 / {field} contains invalid Unicode (lone surrogate)")
-    value = "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\t\n" else ch for ch in value).strip()
+    # control characters become spaces; invisible format characters (zero-width spaces, BOM, bidi
+    # overrides) are dropped so they can neither split a name nor be echoed back into an answer
+    value = "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\t\n" else ch for ch in value
+                    if unicodedata.category(ch) != "Cf").strip()
     if not value:
         raise ValueError(f"{zh_name}不能为空 / {field} must not be empty")
     if len(value) > limit:
@@ -980,7 +983,10 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
               summary="核对陈述中的数字 / check the figures of a claim")
     def verify(body: VerifyBody) -> VerifyResponse:
         result = require_engine().verify(body.claim)
-        return result if isinstance(result, VerifyResponse) else VerifyResponse.model_validate(result)
+        result = result if isinstance(result, VerifyResponse) else VerifyResponse.model_validate(result)
+        if result.supported is None and not result.numbers and not result.reason:
+            result.reason = "陈述中没有可核对的数字（如“项目支出2,399.30万元”）/ the claim states no figure to check"
+        return result
 
     # ---- admin endpoints
     @app.post("/reports", status_code=202, response_model=UploadAccepted, tags=["admin"],

@@ -166,23 +166,48 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
         for w in _SIDE_WORDS:
             stem = stem.replace(w, "")
         b_text = stem + b_text
-    ca = find(subquestion(q, a_text, index, unit="万元"))
-    cb = find(subquestion(q, b_text, index, unit="万元"))
+    side_a, side_b = _side(a_text), _side(b_text)
+    ca = [c for c in find(subquestion(q, a_text, index, unit="万元")) if _labelled(c, side_a)]
+    cb = [c for c in find(subquestion(q, b_text, index, unit="万元")) if _labelled(c, side_b)]
     a = _best(ca, r.report_id, "万元")
     b = _best(cb, r.report_id, "万元", lambda c: a is None or not (c.chunk_id == a.chunk_id and c.value == a.value))
     if a is None or b is None:
         return None
-    # Prefer the pair stated together (same passage) when one exists.
-    if a.chunk_id != b.chunk_id:
-        b2 = _best(cb, r.report_id, "万元", lambda c: c.chunk_id == a.chunk_id and c.value != a.value)
-        if b2 is not None and b2.score >= b.score - 1.0:
-            b = b2
+    # Prefer the two figures stated together in one passage when such a pair scores about as well.
+    pair = _same_passage_pair(ca, cb, r.report_id)
+    if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
+        a, b = pair
     value = a.value - b.value
     if "之差" in q.core or "相差" in q.core:
         value = abs(value)
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
     return _response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+
+
+def _side(text: str) -> str:
+    """The side word of one term of a difference ("年初预算", "决算", "实际执行")."""
+    return next((w for w in _SIDE_WORDS if w in text), "")
+
+
+def _labelled(c: Candidate, side: str) -> bool:
+    """A figure belongs to a side only when its own label names that side."""
+    if not side:
+        return True
+    own = c.prose.clause if c.prose is not None else c.column
+    return side in own or (side == "实际执行" and "执行" in own)
+
+
+def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str):
+    best, best_score = None, float("-inf")
+    pool_b = [c for c in cb[:60] if c.report_id == report_id and (c.unit or "万元") == "万元" and c.score >= 2.0]
+    for a in ca[:60]:
+        if a.report_id != report_id or (a.unit or "万元") != "万元" or a.score < 2.0:
+            continue
+        for b in pool_b:
+            if b.chunk_id == a.chunk_id and b.value != a.value and a.score + b.score > best_score:
+                best, best_score = (a, b), a.score + b.score
+    return best
 
 
 # ------------------------------------------------------------------ sum

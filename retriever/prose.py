@@ -39,8 +39,12 @@ def _unit(u: str | None) -> str:
 def extract(chunk: ChunkRec) -> list[ProseFigure]:
     out: list[ProseFigure] = []
     text = chunk.text
+    previous = ""
     for sent_m in re.finditer(r"[^。！？]+[。！？]?", text):
         sentence = sent_m.group(0)
+        # a short heading-like sentence before ("1.一般公共服务支出(类)。") names the subject
+        lead = previous if len(previous) <= 40 else ""
+        previous = sentence
         for m in _FIG.finditer(sentence):
             raw, unit = m.group("num"), _unit(m.group("unit"))
             after = sentence[m.end():m.end() + 1]
@@ -52,7 +56,7 @@ def extract(chunk: ChunkRec) -> list[ProseFigure]:
                 # bare codes like 2010350 in prose are labels, not figures
                 if len(raw) in (3, 5, 7):
                     continue
-            before = sentence[:m.start()]
+            before = lead + sentence[:m.start()]
             parts = _CLAUSE_BREAK.split(before)
             clause = parts[-1] if parts else before
             if not clause.strip() and len(parts) >= 2:

@@ -268,6 +268,18 @@ def test_verify_contradicted_and_unknown(h):
     assert body["numbers"][0]["citations"] == []
 
 
+def test_verify_without_a_number_says_why(h):
+    body = h.client.post("/verify", json={"claim": "汉阳区大数据中心2O2I年项目支出很多"}).json()
+    assert body["supported"] is None and body["numbers"] == [] and "no figure" in body["reason"]
+
+
+def test_invisible_characters_are_dropped(h):
+    r = h.client.post("/ask", json={"question": "\ufeff\u202e汉阳区\u200b大数据中心\u2066项目支出\x07"})
+    assert r.status_code == 200 and r.json()["question"] == "汉阳区大数据中心项目支出"
+    assert h.app.state.holder.get().calls[-1][1] == "汉阳区大数据中心项目支出"
+    assert_error(h.client.post("/ask", json={"question": "\u200b\u200d\ufeff"}), 422, "invalid_request")
+
+
 def test_verify_bad_requests(h):
     for bad in ({}, {"claim": ""}, {"claim": "  \n "}, {"claim": 5}, {"claim": None}, {"claim": ["x"]},
                 {"claim": "x" * 1001}):
