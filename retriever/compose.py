@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from indexer.models import AnswerValue, AskResponse, Citation
-from indexer.numbers import decimals
+from indexer.numbers import decimals, format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
@@ -111,6 +111,16 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
     word = "最低" if minimum else "最高"
     detail = "，".join(f"{who(index, c.report_id)}{_fmt(c)}" for c in pool)
     answer = f"{who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
+    if "difference" in q.ops and len(pool) == 2:  # "…哪个更多？多多少？"
+        other = pool[1]
+        gap = abs(win.value - other.value)
+        formula = f"{format_amount(win.value)} - {format_amount(other.value)}"
+        values.insert(0, AnswerValue(value=round(gap, 2), unit=win.unit or "万元", label=f"{win.label}之差",
+                                     report_id=win.report_id, citation_id="c1", derived=True, formula=formula,
+                                     inputs=["c1", "c2"]))
+        answer = (f"{who(index, win.report_id)}更{'少' if minimum else '多'}，{win.label}{_fmt(win)}，"
+                  f"{who(index, other.report_id)}{_fmt(other)}，相差{format_amount(gap)}{win.unit or '万元'}"
+                  f"（{formula}）。")
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
                        confidence=min(confidence(c.score) for c in pool))
 

@@ -13,6 +13,7 @@ from indexer.models import AskResponse, Citation
 
 from . import compose
 from .derive import derive
+from .listing import answer_list
 from .index import LoadedIndex
 from .match import Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
@@ -110,6 +111,9 @@ class Engine:
         multi = len(q.reports) > 1
         if multi and q.ops & {"compare_max", "compare_min"}:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
+        if "list" in q.ops and not multi:
+            listed = answer_list(q, self)
+            return listed or compose.not_found(q, compose.missing_figure(q), self.index)
         if not multi:
             derived = derive(q, lambda sub: self.candidates(sub, ids), self.index)
             if derived is not None:

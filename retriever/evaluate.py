@@ -86,7 +86,8 @@ def score_item(item: dict, resp: AskResponse) -> dict:
     res["correct"] = 1.0 if ok else 0.0
     res["wrong_number"] = bool(resp.found and resp.values and not ok)
     # citation: a cited passage from the right report holding the answer (or, derived, an input)
-    want = targets + (_evidence_numbers(item) if kind == "derived" else [])
+    derived_primary = bool(resp.values) and resp.values[0].derived
+    want = targets + (_evidence_numbers(item) if kind == "derived" or derived_primary else [])
     sources = item.get("source_file")
     res["cited"] = any(_match([float(x.replace(",", "")) for x in _NUM.findall(_norm(c.text))], want)
                        for c in resp.citations) if resp.found else False

@@ -269,7 +269,7 @@ def test_verify_contradicted_and_unknown(h):
 
 
 def test_verify_without_a_number_says_why(h):
-    body = h.client.post("/verify", json={"claim": "汉阳区大数据中心2O2I年项目支出很多"}).json()
+    body = h.client.post("/verify", json={"claim": "汉阳区大数据中心今年项目支出很多"}).json()
     assert body["supported"] is None and body["numbers"] == [] and "no figure" in body["reason"]
 
 

@@ -1,0 +1,97 @@
+"""List answers ("哪些", "哪几个"): the rows of a table at one code level, or the items a passage
+enumerates ("包括A、B、C", "一是A…二是B…", paragraphs that each open with "<item><noun>")."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from indexer.lexicon import load
+from indexer.models import AskResponse
+
+from .compose import citation, who
+from .query import Question
+
+_TARGET = re.compile(r"(?:哪些|哪几个|哪几|有什么|是什么)([\u4e00-\u9fff]{1,4})|([\u4e00-\u9fff]{1,4})(?:有哪些|是哪些|都有哪些|包括哪些|分别是)")
+_LEVELS = {"类": 3, "款": 5, "项": 7}
+_ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有)[：:]?([^。；;]+)")
+_ORDINAL_ITEMS = re.compile(r"[一二三四五六七八九十]是([\u4e00-\u9fff（）()“”]{2,16}?)(?=[\s\d，,。；;：:]|该|主要|共|为|的)")
+_STRIP = re.compile(r"^[和及与等]|等$|[“”\"]")
+
+
+def target_noun(q: Question) -> str:
+    m = _TARGET.search(q.norm)
+    if not m:
+        return ""
+    noun = m.group(1) or m.group(2) or ""
+    return re.sub(r"^(个|些|种|项|块|类)", "", noun) or noun
+
+
+def answer_list(q: Question, engine) -> Optional[AskResponse]:
+    r = q.single
+    if r is None:
+        return None
+    by_level = _table_level(q, engine)
+    if by_level is not None:
+        return by_level
+    return _from_passages(q, engine, target_noun(q))
+
+
+def _table_level(q: Question, engine) -> Optional[AskResponse]:
+    """"哪几个类级科目": the rows of one code level of the all-funds table."""
+    level = next((n for k, n in _LEVELS.items() if f"“{k}”" in q.norm or f"{k}级" in q.norm or f"（{k}）" in q.norm), None)
+    if level is None:
+        return None
+    lex = load("questions.json")
+    table = q.table or lex["default_list_table"]
+    rid = q.single.report_id
+    rows: dict[str, object] = {}
+    for f in engine.index.facts:
+        if f.report_id == rid and f.table == table and f.row_code and len(f.row_code) == level:
+            rows.setdefault(f.row_code, f)
+    if len(rows) < 1:
+        return None
+    facts = [rows[k] for k in sorted(rows)]
+    names = [f.row_name for f in facts]
+    cites = [citation(engine.index, f.chunk_id, f"c{i}", 1.0) for i, f in enumerate(facts, start=1) if f.chunk_id]
+    answer = f"{who(engine.index, rid)}{table}中的{len(names)}个{'类款项'[[3, 5, 7].index(level)]}级科目：" + "、".join(names) + "。"
+    return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.9)
+
+
+def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
+    rid = q.single.report_id
+    hits = engine.index.hybrid(q.core or q.text, engine._qvec(q.text), {rid}, k=12)
+    paragraphs = [c for c, _ in hits if c.kind == "paragraph"]
+    for chunk in paragraphs:
+        items = enumeration(chunk.text, noun)
+        if len(items) >= 2:
+            return _respond(q, engine, items, [chunk.chunk_id], noun)
+    # Items that each open a paragraph of the best section ("安全管理项目绩效自评综述：…").
+    if noun and paragraphs:
+        section = paragraphs[0].section
+        same = [c for c in engine.index.by_report[rid] if c.kind == "paragraph" and c.section == section]
+        items, used = [], []
+        for c in same:
+            m = re.match(rf"^([\u4e00-\u9fff（）()]{{2,16}}?){noun}", c.text)
+            if m and m.group(1) not in items:
+                items.append(m.group(1))
+                used.append(c.chunk_id)
+        if len(items) >= 2:
+            return _respond(q, engine, items, used, noun)
+    return None
+
+
+def enumeration(text: str, noun: str) -> list[str]:
+    """Items a passage lists: after 包括/有/：, or as 一是/二是/三是."""
+    for m in _ENUM.finditer(text):
+        items = [_STRIP.sub("", p.strip()) for p in re.split(r"[、，,]", m.group(1))]
+        items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
+        if len(items) >= 2 and (not noun or sum(noun[-1] in i for i in items) >= len(items) - 1 or noun in text[:m.start()]):
+            return items
+    items = [_STRIP.sub("", x) for x in _ORDINAL_ITEMS.findall(text)]
+    return list(dict.fromkeys(i for i in items if len(i) >= 2))
+
+
+def _respond(q: Question, engine, items: list[str], chunk_ids: list[str], noun: str) -> AskResponse:
+    cites = [citation(engine.index, cid, f"c{i}", 1.0) for i, cid in enumerate(chunk_ids, start=1)]
+    answer = f"{who(engine.index, q.single.report_id)}{noun or '列举'}：" + "、".join(items) + "。"
+    return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.7)
