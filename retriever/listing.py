@@ -12,6 +12,7 @@ from .compose import citation, who
 from .query import Question
 
 _TARGET = re.compile(r"(?:哪些|哪几个|哪几|有什么|是什么)([\u4e00-\u9fff]{1,4})|([\u4e00-\u9fff]{1,4})(?:有哪些|是哪些|都有哪些|包括哪些|分别是)")
+_MEASURE_NOUNS = ("块", "方面", "部分", "类", "项", "点", "条")
 _LEVELS = {"类": 3, "款": 5, "项": 7}
 _ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有)[：:]?([^。；;]+)")
 _ORDINAL_ITEMS = re.compile(r"[一二三四五六七八九十]是([\u4e00-\u9fff（）()“”]{2,16}?)(?=[\s\d，,。；;：:]|该|主要|共|为|的)")
@@ -22,8 +23,9 @@ def target_noun(q: Question) -> str:
     m = _TARGET.search(q.norm)
     if not m:
         return ""
-    noun = m.group(1) or m.group(2) or ""
-    return re.sub(r"^(个|些|种|项|块|类)", "", noun) or noun
+    if m.group(1):  # "哪几个科室" → 科室
+        return re.sub(r"^(个|些|种|项|块|类)(?=.)", "", m.group(1))
+    return m.group(2).split("的")[-1]  # "自评的项目有哪些" → 项目
 
 
 def answer_list(q: Question, engine) -> Optional[AskResponse]:
@@ -61,32 +63,47 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
     rid = q.single.report_id
     hits = engine.index.hybrid(q.core or q.text, engine._qvec(q.text), {rid}, k=12)
     paragraphs = [c for c, _ in hits if c.kind == "paragraph"]
-    for chunk in paragraphs:
-        items = enumeration(chunk.text, noun)
+    for chunk in paragraphs:  # "包括A、B、C"
+        items = listed_items(chunk.text, noun)
         if len(items) >= 2:
             return _respond(q, engine, items, [chunk.chunk_id], noun)
-    # Items that each open a paragraph of the best section ("安全管理项目绩效自评综述：…").
-    if noun and paragraphs:
-        section = paragraphs[0].section
-        same = [c for c in engine.index.by_report[rid] if c.kind == "paragraph" and c.section == section]
-        items, used = [], []
-        for c in same:
-            m = re.match(rf"^([\u4e00-\u9fff（）()]{{2,16}}?){noun}", c.text)
-            if m and m.group(1) not in items:
-                items.append(m.group(1))
-                used.append(c.chunk_id)
+    if noun and paragraphs and noun not in _MEASURE_NOUNS:
+        # items that each open a paragraph of a well-matching section ("安全管理项目绩效自评综述：…")
+        for section in list(dict.fromkeys(c.section for c in paragraphs[:6])):
+            items, used = [], []
+            for c in engine.index.by_report[rid]:
+                if c.kind != "paragraph" or c.section != section:
+                    continue
+                m = re.match(rf"^[“\"]?([\u4e00-\u9fff（）()“”]{{2,16}}?)[”\"]?{noun}", c.text)
+                if m and m.group(1) not in items:
+                    items.append(m.group(1))
+                    used.append(c.chunk_id)
+            if len(items) >= 2:
+                return _respond(q, engine, items, used, noun)
+    for chunk in paragraphs:  # "一是A…二是B…", continued in the following paragraph when split
+        items = ordinal_items(chunk.text)
         if len(items) >= 2:
+            used = [chunk.chunk_id]
+            nxt = engine.index.neighbours(chunk.chunk_id)[1]
+            while nxt and re.match(r"^[一二三四五六七八九十]是", engine.index.by_id[nxt].text):
+                items += [i for i in ordinal_items(engine.index.by_id[nxt].text) if i not in items]
+                used.append(nxt)
+                nxt = engine.index.neighbours(nxt)[1]
             return _respond(q, engine, items, used, noun)
     return None
 
 
-def enumeration(text: str, noun: str) -> list[str]:
-    """Items a passage lists: after 包括/有/：, or as 一是/二是/三是."""
+def listed_items(text: str, noun: str) -> list[str]:
+    """Items after 包括/有/：, separated by 、."""
     for m in _ENUM.finditer(text):
         items = [_STRIP.sub("", p.strip()) for p in re.split(r"[、，,]", m.group(1))]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
         if len(items) >= 2 and (not noun or sum(noun[-1] in i for i in items) >= len(items) - 1 or noun in text[:m.start()]):
             return items
+    return []
+
+
+def ordinal_items(text: str) -> list[str]:
     items = [_STRIP.sub("", x) for x in _ORDINAL_ITEMS.findall(text)]
     return list(dict.fromkeys(i for i in items if len(i) >= 2))
 
