@@ -109,7 +109,7 @@ class Engine:
         ids = {r.report_id for r in q.reports}
         cands = self.candidates(q, ids)
         multi = len(q.reports) > 1
-        if multi and q.ops & {"compare_max", "compare_min"}:
+        if multi and q.ops & {"compare", "compare_max", "compare_min"}:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
         if "list" in q.ops and not multi:
             listed = answer_list(q, self)

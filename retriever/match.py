@@ -59,10 +59,17 @@ def clean_row(name: str) -> str:
     return _ORDINAL.sub("", squash(name))
 
 
+def same_unit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    eq = load("questions.json")["unit_equivalents"]
+    return b in eq.get(a, []) or a in eq.get(b, [])
+
+
 def _unit_score(q: Question, unit: str) -> float:
     if not q.unit:
         return 0.0
-    if unit == q.unit:
+    if same_unit(unit, q.unit):
         return 1.0
     if q.unit == "万元" and unit in ("", "元"):
         return -0.5
