@@ -10,7 +10,9 @@
   answered as `{"error": {"code", "message"}}`; a bad request is always a 4xx, never a 500;
 * admin requests (`POST /reports`, `POST /index/rebuild`) need `Authorization: Bearer <token>`;
   without a configured token they are refused;
-* the chat page and its two assets are served from `api/web/` by name (no directory access).
+* the chat page and its two assets are served from `api/web/` by name (no directory access);
+* `/docs` works offline (`api/web/apidocs.py`): Swagger UI from the `fastapi-offline` package's
+  files when it is installed, else a self-contained reference page rendered from `app.openapi()`.
 
 Limits are module constants: `MAX_JSON_BYTES` for JSON request bodies, `MAX_UPLOAD_BYTES` for
 one uploaded report (checked while the upload streams in), `MAX_QUESTION_CHARS` for questions.

@@ -333,7 +333,6 @@ def _tables(r: Report) -> list[Table]:
     def class_sum(code: str, fiscal: bool) -> int:
         return sum(i.basic + i.project + (0 if fiscal else i.other + i.carry) for i in items if i.cls_code == code)
 
-    unit_line = f"部门：{r.unit}"
     tables: list[Table] = []
 
     # 表1 收入支出决算总表

@@ -66,9 +66,9 @@ def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIn
 def _sibling(best: Candidate, cands: list[Candidate]) -> Optional[Candidate]:
     if best.kind != "table":
         return None
-    for c in cands[1:8]:
+    for c in cands[1:12]:
         if (c.kind == "table" and c.table != best.table and c.report_id == best.report_id
-                and c.label == best.label and abs(c.value - best.value) > 0.001 and c.score >= best.score - 1.5):
+                and c.label == best.label and abs(c.value - best.value) > 0.001 and c.score >= 3.0):
             return c
     return None
 

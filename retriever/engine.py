@@ -119,6 +119,14 @@ class Engine:
             if derived is not None:
                 return derived
         best = cands[0] if cands else None
+        if best is not None and best.kind == "prose":
+            # prose restating a table cell: cite the exact row (the sentence corroborates it)
+            twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
+                         and abs(c.value - best.value) < 0.005 and c.score >= ACCEPT), None)
+            if twin is not None:
+                cands.remove(twin)
+                cands.insert(0, twin)
+                best = twin
         if best is None or best.score < ACCEPT:
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
         if multi:

@@ -72,11 +72,24 @@ class FakeEngine:
                 values=[AnswerValue(value=2399.30, unit="万元", label="<i>项目</i>支出", report_id=HY,
                                     citation_id="c1")],
                 citations=[c], confidence=0.8, timing_ms={"total": 1.0})
+        if "青山区" in question:
+            return AskResponse(
+                question=question, found=False,
+                answer="未找到：语料中没有青山区的决算。现有报告：武汉市汉阳区大数据中心2021年、武汉市武昌区大数据中心2019年。",
+                values=[], citations=[], confidence=0.0, timing_ms={"total": 0.3})
         if "三公" in question:
             return AskResponse(
                 question=question, found=False,
                 answer="报告中没有硚口区大数据中心2024年三公经费的数字；最接近的是其“三公”经费说明段落。",
                 values=[], citations=[], confidence=0.12, timing_ms={"total": 3.2})
+        if "福利费" in question:  # a figure the report writes with one decimal
+            c = citation("wc-0", "c1", 0.9).model_copy(update={"text": "30229 福利费 | 决算数 8.2 | 上年 12.50"})
+            return AskResponse(
+                question=question, found=True, answer="武汉市武昌区大数据中心2019年度福利费8.2万元。",
+                values=[AnswerValue(value=8.2, unit="万元", label="福利费", report_id=WC, citation_id="c1"),
+                        AnswerValue(value=4.3, unit="万元", label="比上年减少", report_id=WC, citation_id="c1",
+                                    derived=True, formula="12.50 - 8.2", inputs=["c1"])],
+                citations=[c], confidence=0.8, timing_ms={"total": 2.0})
         if "基本工资" in question:
             c = citation("wc-0", "c1", 0.88)
             return AskResponse(

@@ -63,3 +63,21 @@ def parsed():
     from indexer.parser import parse_file
 
     return {k: parse_file(p) for k, p in REPORTS.items()}
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory):
+    """The bundled corpus indexed once per test session with the default embedding model."""
+    from indexer.build import build_index
+
+    idx = tmp_path_factory.mktemp("real_index")
+    summary = build_index(CORPUS, idx)
+    assert summary["chunks_embedded"] == summary["chunks_total"]
+    return idx
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_index_dir):
+    from retriever.engine import Engine
+
+    return Engine.load(real_index_dir)

@@ -7,15 +7,8 @@ from conftest import CORPUS
 
 
 @pytest.fixture(scope="session")
-def real_index(tmp_path_factory):
-    from indexer.build import build_index
-
-    idx = tmp_path_factory.mktemp("real_index")
-    summary = build_index(CORPUS, idx)
-    assert summary["chunks_embedded"] == summary["chunks_total"]
-    from retriever.engine import Engine
-
-    return Engine.load(idx)
+def real_index(real_engine):
+    return real_engine
 
 
 def test_hybrid_finds_the_row(real_index):

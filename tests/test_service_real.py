@@ -1,7 +1,8 @@
 """The HTTP service over the REAL engine and a real index of the bundled corpus.
 
-The index is built once per session (default embedding model, ~1–3 minutes); every test here
-talks HTTP to `api.app.create_app` with the real `retriever.engine.Engine`:
+The index is built once per session (default embedding model, ~1–3 minutes; conftest's
+`real_index_dir` when it exists, so the suite builds it once for all real-engine tests), and
+every test here talks HTTP to `api.app.create_app` with the real `retriever.engine.Engine`:
 
 * /ask, /search, /passages, /reports, /verify, /index/status on the bundled five reports;
 * junk questions (emoji, English, SQL, control characters…) never give a 500;
@@ -35,8 +36,13 @@ REGIONS = {"武昌区", "汉阳区", "江汉区", "洪山区", "硚口区"}
 
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
-def service_index(tmp_path_factory):
-    """A real index of /work/main/corpus, built once for this module's tests."""
+def service_index(request, tmp_path_factory):
+    """A real index of the bundled corpus, built once per session and only read here (the upload
+    test works on a copy). Shared with the other real-engine tests when conftest provides one."""
+    try:
+        return request.getfixturevalue("real_index_dir")
+    except pytest.FixtureLookupError:
+        pass
     from indexer.build import build_index
 
     idx = tmp_path_factory.mktemp("service_index")
@@ -358,7 +364,7 @@ def test_page_answers_from_the_real_engine(live_url):
             page.press("#question", "Enter")
             page.wait_for_selector("#answer[data-found='true']")
             first = page.locator("[data-testid=value]").first
-            assert first.locator("[data-testid=value-number]").inner_text() == "8.20"
+            assert first.locator("[data-testid=value-number]").inner_text() == "8.2"  # as the report writes it
             assert first.locator("[data-testid=value-unit]").inner_text() == "万元"
             assert "福利费" in first.locator("[data-testid=value-label]").inner_text()
             cite = page.locator("[data-testid=citation]").first
@@ -367,6 +373,7 @@ def test_page_answers_from_the_real_engine(live_url):
             cite.click()
             page.wait_for_selector("#passage:not([hidden])")
             page.wait_for_function("() => document.getElementById('passage').dataset.loading === 'false'")
+            assert cite.get_attribute("aria-current") == "true"
             assert "8.2" in page.locator("#passage-text mark").all_inner_texts()
             meta = page.inner_text("#passage-meta")
             assert "武汉市硚口区大数据中心" in meta and "2024" in meta and "行" in meta

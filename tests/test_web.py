@@ -22,6 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pyt
 import uvicorn  # noqa: E402
 
 from api.app import create_app  # noqa: E402
+from api.web import apidocs  # noqa: E402
 
 try:
     from tests.api_fakes import FakeIndex
@@ -121,7 +122,7 @@ def ask(page, question: str) -> None:
 def test_page_loads_offline_and_ready(page):
     assert page.title().startswith("决算问答")
     page.wait_for_selector("#ready-badge[data-ready='yes']")
-    assert page.locator("[data-testid=example]").count() == 4
+    assert page.locator("[data-testid=example]").count() == 5
     # the report filter lists the indexed reports
     page.wait_for_function("() => document.querySelectorAll('#filter-report option').length === 3")
 
@@ -155,6 +156,8 @@ def test_click_citation_shows_context_and_navigates(page):
     page.locator("[data-testid=citation]").first.click()
     page.wait_for_selector("#passage:not([hidden])")
     page.wait_for_function("() => document.getElementById('passage').dataset.chunkId === 'hy-1'")
+    assert page.locator("[data-testid=citation][aria-current=true]").count() == 1
+    assert page.locator("[data-testid=citation]").first.get_attribute("aria-current") == "true"
     assert "2,399.30" in page.locator("#passage-text mark").all_inner_texts()
     assert "支出决算表" in page.inner_text("#passage-meta")
     page.wait_for_function("() => document.getElementById('passage-prev-text').textContent.includes('主要负责')")
@@ -167,15 +170,16 @@ def test_click_citation_shows_context_and_navigates(page):
     page.wait_for_function("() => document.getElementById('passage').dataset.chunkId === 'hy-1'")
     page.click("#passage-close")
     page.wait_for_selector("#passage", state="hidden")
+    assert page.locator("[data-testid=citation][aria-current=true]").count() == 0
 
 
 def test_not_found_is_shown_as_such(page):
-    page.get_by_text("硚口区2024年三公经费", exact=True).click()
+    page.get_by_text("青山区大数据中心2022年项目支出", exact=True).click()
     page.wait_for_selector("#answer[data-found='false']")
     assert page.inner_text("#answer-status") == "未找到"
-    assert "#answer.notfound" and page.locator("#answer.notfound").count() == 1
+    assert page.locator("#answer.notfound").count() == 1
     assert page.locator("[data-testid=value]").count() == 0
-    assert "三公" in page.inner_text("#answer-text")
+    assert "青山区" in page.inner_text("#answer-text")
     assert page.get_attribute("#confidence", "data-level") == "low"
 
 
@@ -183,6 +187,13 @@ def test_example_button_and_second_answer(page):
     page.get_by_text("武昌区大数据中心2019年基本工资", exact=True).click()
     page.wait_for_function("() => document.getElementById('answer-text').textContent.includes('312.45')")
     assert page.locator("#citations mark").all_inner_texts() == ["312.45"]
+
+
+def test_figures_keep_the_decimals_the_report_writes(page):
+    ask(page, "武昌区2019年福利费")
+    numbers = page.locator("[data-testid=value-number]").all_inner_texts()
+    assert numbers == ["8.2", "4.30"]  # as written in the cited row; a derived value with two decimals
+    assert page.locator("#citations mark").all_inner_texts() == ["8.2"]
 
 
 def test_engine_markup_is_escaped(page):
@@ -275,3 +286,21 @@ def test_page_without_index_says_so(browser, tmp_path):
         context.close()
     finally:
         srv.stop()
+
+
+def test_api_docs_render_offline(browser, server):
+    if apidocs.offline_assets_dir() is None:
+        pytest.skip("fastapi-offline is not installed: /docs is the script-free reference (tests/test_api.py)")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    watch = PageWatch(pg, server.url)
+    pg.goto(server.url + "/docs")
+    pg.wait_for_selector(".opblock-summary-path")  # Swagger UI read /openapi.json and rendered it
+    paths = {t.strip() for t in pg.locator(".opblock-summary-path").all_inner_texts()}
+    assert {"/ask", "/search", "/verify", "/reports", "/index/status"} <= paths, paths
+    pg.locator(".opblock-summary-path", has_text="/verify").first.click()
+    pg.wait_for_selector(".opblock.is-open")
+    assert not watch.errors, watch.errors
+    assert not watch.foreign, watch.foreign
+    context.close()

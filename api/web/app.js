@@ -9,6 +9,7 @@
   var JOB_TEXT = { queued: "排队中", running: "进行中", done: "已完成", failed: "失败" };
   var STAGE_TEXT = { queued: "排队", parse: "解析报告", embed: "计算向量", write: "写入索引", load: "加载新索引",
                      done: "完成", failed: "失败" };
+  var COUNT_TEXT = { reports: "报告", chunks: "段落", facts: "数字", sections: "章节", tables: "表格", rows: "行" };
 
   var state = {
     highlight: [],        // numbers of the current answer's values
@@ -96,11 +97,14 @@
     return "出错了：" + (err && err.message ? err.message : String(err));
   }
 
-  // Numbers as the reports write them: thousands separators; money with two decimals.
-  function fmtNumber(value, unit) {
+  // Numbers with thousands separators and the decimals the report wrote (`decimals`, from the cited
+  // text); without it, money gets two decimals and other units the value's own.
+  function fmtNumber(value, unit, decimals) {
     if (typeof value !== "number" || !isFinite(value)) return String(value);
-    var money = unit === "万元" || unit === "元" || unit === "亿元";
-    var decimals = money ? 2 : Math.min(4, ((String(value).split(".")[1] || "").length));
+    if (decimals == null) {
+      var money = unit === "万元" || unit === "元" || unit === "亿元";
+      decimals = money ? 2 : Math.min(4, ((String(value).split(".")[1] || "").length));
+    }
     return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
   }
 
@@ -115,6 +119,17 @@
       if (Math.abs(Math.abs(n) - Math.abs(v)) <= 1e-9 * Math.max(1, Math.abs(v))) return true;
     }
     return false;
+  }
+
+  // How many decimals the cited passage writes `value` with ("8.2" → 1, "2,399.30" → 2), or null.
+  function writtenDecimals(value, text) {
+    if (text == null || !isFinite(value)) return null;
+    var m;
+    NUMBER_RE.lastIndex = 0;
+    while ((m = NUMBER_RE.exec(String(text))) !== null) {
+      if (matchesValue(m[0], [value])) return (m[0].split(".")[1] || "").length;
+    }
+    return null;
   }
 
   // Append `text` to `node`, wrapping every figure equal to one of `values` in <mark>.
@@ -229,7 +244,7 @@
     clear(text);
     appendHighlighted(text, data.answer || (found ? "" : "报告中没有找到该问题的答案。"), state.highlight);
 
-    renderValues(values);
+    renderValues(values, citations);
     renderCitations(citations, found);
     var total = data.timing_ms && data.timing_ms.total;
     $("timing").textContent = typeof total === "number" ? "用时 " + total.toFixed(1) + " ms" : "";
@@ -237,14 +252,24 @@
     closePassage();
   }
 
-  function renderValues(values) {
+  function renderValues(values, citations) {
     var list = $("values");
     clear(list);
+    var cite = {};
+    (citations || []).forEach(function (c) { cite[c.id] = c; });
+    // values from several reports (comparisons) say which report each one is from
+    var reports = {};
+    values.forEach(function (v) { reports[v.report_id || ""] = true; });
+    var several = Object.keys(reports).length > 1;
     values.forEach(function (v, i) {
+      var c = cite[v.citation_id] || {};
+      var decimals = v.derived ? null : writtenDecimals(Number(v.value), c.text);
+      var source = several ? [c.unit_name || v.report_id, c.year ? c.year + " 年" : ""].filter(Boolean).join(" ") : "";
       var item = el("div", { className: "value" + (i === 0 ? " primary-value" : "") + (v.derived ? " derived" : ""),
                              "data-testid": "value" },
+        source ? el("span", { className: "value-report", "data-testid": "value-report" }, source) : null,
         el("span", { className: "value-label", "data-testid": "value-label" }, v.label || "数值"),
-        el("span", { className: "value-number", "data-testid": "value-number" }, fmtNumber(Number(v.value), v.unit)),
+        el("span", { className: "value-number", "data-testid": "value-number" }, fmtNumber(Number(v.value), v.unit, decimals)),
         el("span", { className: "value-unit", "data-testid": "value-unit" }, v.unit || ""));
       if (v.derived) {
         item.appendChild(el("span", { className: "tag" }, "计算值"));
@@ -302,6 +327,7 @@
     return api("GET", passageUrl(chunkId)).then(function (data) {
       if (req !== state.passageReq) return;
       state.passageId = chunkId;
+      markOpenCitation(chunkId);
       var c = data.citation || {};
       var r = data.report || {};
       panel.dataset.chunkId = chunkId;
@@ -344,9 +370,18 @@
     }, function () { show(box, false); });
   }
 
+  // The citation whose context is open is marked (aria-current) in the list.
+  function markOpenCitation(chunkId) {
+    Array.prototype.forEach.call(document.querySelectorAll("#citations .citation"), function (li) {
+      if (chunkId && li.dataset.chunkId === chunkId) li.setAttribute("aria-current", "true");
+      else li.removeAttribute("aria-current");
+    });
+  }
+
   function closePassage() {
     state.passageReq++;
     state.passageId = null;
+    markOpenCitation(null);
     show($("passage"), false);
     $("workspace").classList.remove("with-passage");
   }
@@ -381,12 +416,14 @@
             $("question").focus();
           });
         });
+        function count(label, n) { return el("td", { className: "num", "data-label": label }, n); }
         body.appendChild(el("tr", { "data-testid": "report-row", dataset: { reportId: r.report_id } },
-          el("td", null, r.unit_name || r.report_id), el("td", null, r.region || ""), el("td", null, r.year || ""),
-          el("td", { className: "num" }, r.sections), el("td", { className: "num" }, r.tables),
-          el("td", { className: "num" }, r.rows), el("td", { className: "num" }, r.chunks),
-          el("td", { className: "num" }, r.facts), el("td", { className: "small" }, r.indexed_at || ""),
-          el("td", { className: "small file" }, r.source_file || ""), el("td", null, pick)));
+          el("td", { className: "unit" }, r.unit_name || r.report_id), el("td", { className: "region" }, r.region || ""),
+          el("td", { className: "year" }, r.year || ""),
+          count("章节", r.sections), count("表格", r.tables), count("行", r.rows), count("段落", r.chunks),
+          count("数字", r.facts),
+          el("td", { className: "small when", "data-label": "索引于" }, (r.indexed_at || "").replace("T", " ").slice(0, 16)),
+          el("td", { className: "small file" }, r.source_file || ""), el("td", { className: "act" }, pick)));
       });
       show($("reports-empty"), reports.length === 0);
       state.reportsLoaded = true;
@@ -508,7 +545,9 @@
       setText("status-model", s.model || "");
       setText("status-version", s.version || "");
       var counts = s.counts || {};
-      setText("status-counts", Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join("，"));
+      setText("status-counts", Object.keys(counts).map(function (k) {
+        return (COUNT_TEXT[k] || k) + " " + counts[k];
+      }).join("，"));
 
       var busy = s.state === "running";
       if (state.watchedJob) {

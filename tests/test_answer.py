@@ -1,0 +1,144 @@
+"""Answering through the public surfaces (Python API and CLI) on the real corpus: every operation,
+every kind of not-found, and the held-out question set."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPORTS, ROOT
+
+HELDOUT = ROOT / "tests" / "fixtures" / "heldout.jsonl"
+
+
+def ask(engine, q):
+    r = engine.ask(q)
+    assert r.timing_ms["total"] >= 0
+    return r
+
+
+def cited_lines(resp, cid):
+    c = next(c for c in resp.citations if c.id == cid)
+    path = ROOT / c.source_file if not c.source_file.startswith("/") else c.source_file
+    lines = open(path, encoding="utf-8").read().split("\n")
+    return "".join(lines[c.line_start - 1:c.line_end]).replace(",", "").replace(" ", "")
+
+
+def test_lookup_table_cell_with_citation(real_engine):
+    r = ask(real_engine, "汉阳区大数据中心2021年项目支出多少")
+    assert r.found and r.values[0].value == pytest.approx(2399.30) and r.values[0].unit == "万元"
+    c1 = r.citations[0]
+    assert c1.unit_name == "武汉市汉阳区大数据中心" and c1.year == 2021 and "2,399.30" in c1.text
+    assert "2399.30" in cited_lines(r, "c1")
+    # the appropriation-only figure is mentioned with its own citation
+    assert any(v.value == pytest.approx(2398.09) for v in r.values[1:])
+
+
+def test_lookup_by_code_in_pdf_text_table(real_engine):
+    r = ask(real_engine, "武昌区大数据中心2019年支出决算表中，2010302一般行政管理事务的基本支出是多少？")
+    assert r.found and r.values[0].value == pytest.approx(15.64)
+
+
+def test_lookup_prose_figure(real_engine):
+    r = ask(real_engine, "汉阳区大数据中心2021年授予中小企业的合同金额是多少？")
+    assert r.values[0].value == pytest.approx(545.35) and r.citations[0].kind == "paragraph"
+    assert "545.35" in cited_lines(r, "c1")
+
+
+def test_colloquial_question(real_engine):
+    r = ask(real_engine, "汉阳大数据中心21年给职工交住房公积金交了多少？")
+    assert r.values[0].value == pytest.approx(27.96)
+
+
+def test_derived_share_shows_arithmetic(real_engine):
+    r = ask(real_engine, "汉阳区大数据中心2021年绩效工资占工资福利支出的比例是多少？")
+    v = r.values[0]
+    assert v.derived and v.unit == "%" and v.value == pytest.approx(49.71, abs=0.01)
+    assert "185.20" in v.formula and "372.53" in v.formula and len(v.inputs) == 2
+    assert {c.id for c in r.citations} >= set(v.inputs)
+
+
+def test_derived_difference_sum_and_previous_year(real_engine):
+    d = ask(real_engine, "洪山区大数据中心2022年基本支出预算有多少没有执行（预算与实际执行之差）？").values[0]
+    assert d.derived and d.value == pytest.approx(42.75)
+    s = ask(real_engine, "硚口区大数据中心2024年“城市视频经费”和“城市运行管理中心建设项目”两项合计花了多少？").values[0]
+    assert s.derived and s.value == pytest.approx(1939.25)
+    p = ask(real_engine, "根据武昌区大数据中心2019年的决算说明，2018年度的收支总计是多少万元？").values[0]
+    assert p.derived and p.value == pytest.approx(3077.16) and "+" in p.formula
+
+
+def test_comparison_across_reports(real_engine):
+    r = ask(real_engine, "五个区大数据中心的决算里，哪一家的政府采购支出总额最大？")
+    assert r.found and "武昌区" in r.answer.split("。")[0] and r.values[0].value == pytest.approx(3087.07)
+    assert len({v.report_id for v in r.values}) >= 4  # every report's figure, each cited
+    r = ask(real_engine, "汉阳区大数据中心2021年和硚口区大数据中心2024年相比，哪个的基本支出更多？多多少万元？")
+    assert r.values[0].derived and r.values[0].value == pytest.approx(23.87)
+
+
+def test_list_answers(real_engine):
+    r = ask(real_engine, "硚口区大数据中心内设哪些科室？")
+    for name in ("党政办公室", "数据资源科", "电子政务科", "数字城市建设科", "技术保障科"):
+        assert name in r.answer
+    r = ask(real_engine, "汉阳区大数据中心2021年的支出涉及哪几个功能分类“类”级科目？")
+    for name in ("一般公共服务支出", "社会保障和就业支出", "卫生健康支出", "农林水支出"):
+        assert name in r.answer
+
+
+@pytest.mark.parametrize("question,says", [
+    ("青山区大数据中心2022年项目支出是多少？", "青山区"),        # unit not in the corpus
+    ("武昌区大数据中心2020年度的支出合计是多少？", "2019"),      # year not in the corpus; says what exists
+    ("洪山区大数据中心2022年基本工资支出是多少？", "未找到"),     # the report does not state it
+    ("汉阳区大数据中心2021年在职实有人数是多少？", "未找到"),
+])
+def test_not_found_kinds(real_engine, question, says):
+    r = ask(real_engine, question)
+    assert not r.found and r.values == [] and says in r.answer
+
+
+def test_heldout_questions(real_engine):
+    from retriever.evaluate import load_gold, score_item, summarize
+
+    items = load_gold(HELDOUT)
+    results = [score_item(it, real_engine.ask(it["question"])) for it in items]
+    s = summarize(results, [1.0])
+    assert s["accuracy"] >= 0.9, [r for r in results if r["correct"] < 1]
+    assert s["wrong_number_rate"] <= 0.04 and s["abstention_unanswerable"] == 1.0
+
+
+def test_year_decides_between_two_reports_of_one_unit(tmp_path, hash_embedder):
+    """A second year of the same unit: the year asked picks the report; another year is never used."""
+    from indexer.build import build_index
+    from retriever.engine import Engine
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    shutil.copy(REPORTS["hanyang"], corpus / "a.txt")
+    text = REPORTS["hanyang"].read_text(encoding="utf-8").replace("2021", "2022").replace("2,399.30", "2,411.11").replace("2399.30", "2411.11")
+    (corpus / "b.txt").write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder, model_id=hash_embedder.model_id)
+    eng = Engine(Engine.load(tmp_path / "i", with_embedder=False).index, hash_embedder)
+    assert eng.ask("汉阳区大数据中心2022年项目支出多少").values[0].value == pytest.approx(2411.11)
+    assert eng.ask("汉阳区大数据中心2021年项目支出多少").values[0].value == pytest.approx(2399.30)
+    r = eng.ask("汉阳区大数据中心2023年项目支出多少")
+    assert not r.found and "2021" in r.answer and "2022" in r.answer
+    both = eng.ask("汉阳区大数据中心项目支出多少")
+    assert {v.value for v in both.values} >= {2399.30, 2411.11}
+
+
+def test_ask_and_eval_cli(real_index_dir, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "api.cli", "ask", "硚口区大数据中心2024年基本支出决算明细表中的福利费是多少？",
+                          "--json", "--index-dir", str(real_index_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["found"] and body["values"][0]["value"] == 8.2 and body["citations"][0]["line_start"] >= 1
+    out = subprocess.run([sys.executable, "-m", "api.cli", "eval", "--gold", str(HELDOUT), "--json",
+                          "--index-dir", str(real_index_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert {"accuracy", "per_kind", "wrong_number_rate", "abstention_unanswerable", "citation_rate", "latency_ms"} <= set(s)
+    bad = subprocess.run([sys.executable, "-m", "api.cli", "ask", "  ", "--index-dir", str(real_index_dir)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
