@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from indexer.models import AnswerValue, AskResponse, Citation
-from indexer.numbers import decimals, format_amount
+from indexer.numbers import format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
@@ -136,13 +136,3 @@ def not_found(q: Question, why: str, index: LoadedIndex, near: Optional[Candidat
         have = "、".join(sorted({f"{r.unit_name or r.region}{r.year}年" for r in index.reports.values()}))
         answer += f"现有报告：{have}。"
     return AskResponse(question=q.text, found=False, answer=answer, values=[], citations=[], confidence=0.0)
-
-
-def derived_value(value: float, unit: str, label: str, formula: str, inputs: list[str],
-                  report_id: Optional[str], nd: int = 2) -> AnswerValue:
-    return AnswerValue(value=round(value, nd), unit=unit, label=label, report_id=report_id,
-                       citation_id=inputs[0] if inputs else None, derived=True, formula=formula, inputs=inputs)
-
-
-def nd_of(*cands: Candidate) -> int:
-    return max(2, *(decimals(c.raw) for c in cands))
