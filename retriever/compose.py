@@ -126,7 +126,7 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
 
 
 def missing_figure(q: Question) -> str:
-    who = "、".join(f"{r.unit_name or r.region}{r.year}年度" for r in q.reports[:3])
+    who = "、".join(f"{r.unit_name or r.region}{r.year}年度" for r in q.reports[:8])
     return f"{who}的报告中未找到“{q.core or q.text}”对应的数字"
 
 

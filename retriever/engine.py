@@ -4,6 +4,7 @@ understand (query.py) → find facts and passages (match.py, index.py) → compo
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -15,11 +16,17 @@ from . import compose
 from .derive import derive
 from .listing import answer_list
 from .index import LoadedIndex
-from .match import Candidate, prefer_all_funds, prose_candidates, table_candidates
+from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
 from .query import Question, understand
 
 ACCEPT = 3.0  # minimum candidate score for an answer; below it we say "not found"
+
+
+def has_subject(q: Question) -> bool:
+    """A question names something to look up: words beyond report, year and question words."""
+    key = {b for b in bigrams(q.core) if re.search(r"[\u4e00-\u9fff]", b) and b[0] != b[1]}
+    return bool(key or q.codes or q.concepts)
 
 
 class Engine:
@@ -100,6 +107,8 @@ class Engine:
         q = understand(question, self.index, report_id=report_id, year=year, unit=unit)
         if q.missing or not q.reports:
             resp = compose.not_found(q, q.missing or "语料中没有符合条件的决算报告", self.index)
+        elif not has_subject(q):
+            resp = compose.not_found(q, "问题中没有可查找的项目（请说明要查的支出、收入或其他数字）", self.index)
         else:
             resp = self._answer(q, top_k)
         resp.timing_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}

@@ -71,8 +71,8 @@ def _unit_score(q: Question, unit: str) -> float:
         return 0.0
     if same_unit(unit, q.unit):
         return 1.0
-    if q.unit == "万元" and unit in ("", "元"):
-        return -0.5
+    if {q.unit, unit or "万元"} <= {"万元", "元"} or (q.unit == "万元" and not unit):
+        return -0.5  # an amount in the other money unit: the report's own unit is kept
     return -8.0  # another kind of quantity is never the answer
 
 

@@ -13,7 +13,7 @@ from indexer.lexicon import fix_typos, load, squash, table_specs
 
 from .index import LoadedIndex, ReportRec
 
-_YEAR4 = re.compile(r"(20\d\d)\s*年")
+_YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
 _REGION_MENTION = re.compile(r"(?<![一二三四五六七八九十几两个\d])([\u4e00-\u9fff]{2,4}?(?:区|县))")
 _NOT_PLACE = re.compile(r"^[一二三四五六七八九十几两\d]|个|各|全|本|该|辖|城区|市区|社区|园区|景区|片区")
@@ -71,7 +71,7 @@ def _aliases(r: ReportRec) -> list[str]:
 
 def years_in(text: str) -> list[int]:
     ys = [int(y) for y in _YEAR4.findall(text)]
-    for y in _YEAR2.findall(re.sub(r"20\d\d\s*年", "", text)):
+    for y in _YEAR2.findall(re.sub(r"(19|20)\d\d\s*年", "", text)):
         ys.append(2000 + int(y))
     return list(dict.fromkeys(ys))
 
@@ -124,7 +124,15 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
             q.missing = f"语料中没有{q.years[0]}年度的决算"
             return _finish(q, lex, index.vocab)
     q.reports = candidates
-    return _finish(q, lex, index.vocab)
+    q = _finish(q, lex, index.vocab)
+    if named and len(q.years) >= 2 and q.ops & {"difference", "compare", "compare_max", "compare_min"} \
+            and not q.asks_change:
+        have = {r.year for r in named}
+        absent = [y for y in q.years if y not in have]
+        if absent:  # comparing years the corpus does not hold
+            who = named[0].unit_name or named[0].region
+            q.missing = f"语料中没有{who}{absent[0]}年度的决算；现有" + "、".join(f"{y}年" for y in sorted(have))
+    return q
 
 
 def plain(text: str) -> str:
@@ -204,6 +212,9 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for r in q.reports:
         for a in _aliases(r):
             core = core.replace(a, "")
+        city = re.match(r"^[\u4e00-\u9fff]{2,4}?市", r.unit_name or "")
+        if city:
+            core = core.replace(city.group(0), "")
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     for a, b in lex["rewrites"]:

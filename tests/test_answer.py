@@ -142,3 +142,13 @@ def test_ask_and_eval_cli(real_index_dir, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "api.cli", "ask", "  ", "--index-dir", str(real_index_dir)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("question", [
+    "汉阳区大数据中心1900年项目支出",          # a year outside the corpus, however old
+    "汉阳区2021年和2022年项目支出差额",        # comparing with a year the corpus lacks
+    "2021", "99999999999999999999", "年" * 500, "武汉市",  # nothing to look up
+])
+def test_no_figure_for_questions_without_a_subject_or_report(real_engine, question):
+    r = ask(real_engine, question)
+    assert not r.found and r.values == []
