@@ -41,6 +41,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from indexer.fsutil import fsync_dir, sha256_file
 from indexer.models import AskResponse, Citation
@@ -916,7 +917,14 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
         message = default if generic else f"{default}: {_one_line(detail, 200)}"
         if exc.status_code == 404:
             message = f"未找到 / not found: {_one_line(request.url.path, 120)}"
-        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method the path accepts, across all its routes
+            scope = {"type": "http", "path": request.url.path, "method": request.method}
+            methods = sorted({m for r in request.app.routes if getattr(r, "methods", None)
+                              and r.matches(scope)[0] != Match.NONE for m in r.methods})
+            if methods:
+                headers["Allow"] = ", ".join(methods)
+        return error_response(exc.status_code, code, message, headers or None)
 
     # ---- helpers
     def require_engine():
@@ -958,7 +966,7 @@ def create_app(index_dir: Path, corpus_dir: Path, admin_token: Optional[str],
 
     @app.get("/search", response_model=list[Citation], tags=["query"], responses={503: _ERR},
              summary="引用检索 / passages that best match q")
-    def search(q: str = Query(..., description="检索词，1–500 字", max_length=2000),
+    def search(q: str = Query(..., description=f"检索词，去除首尾空白后 1–{MAX_QUESTION_CHARS} 字"),
                k: int = Query(10, ge=1, le=MAX_SEARCH_K),
                report_id: Optional[str] = Query(None, max_length=200)) -> list[Citation]:
         q = _validated(lambda: _clean_text(q, "q", MAX_QUESTION_CHARS, "检索词"), "q")

@@ -21,7 +21,7 @@ from typing import Optional
 
 from .lexicon import load, squash, table_kind
 from .models import Cell, Row, Table, TableBlock
-from .numbers import parse_number, parse_quantity
+from .numbers import parse_number, parse_quantity, to_float
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ def quantity(text: str) -> Optional[tuple[float, Optional[str], Optional[str]]]:
     m = _EXTRA_QUANTITY_RE.match(text or "")
     if not m:
         return None
-    return float(m.group("num").replace(",", "").replace("−", "-")), m.group("unit"), m.group("cmp")
+    value = to_float(m.group("num"))
+    return None if value is None else (value, m.group("unit"), m.group("cmp"))
 
 
 def is_stub_label(label: str) -> bool:

@@ -1,6 +1,7 @@
 """Narrative paragraphs: hard wraps joined, split numbers repaired, chart residue dropped."""
 from __future__ import annotations
 
+import bisect
 import re
 
 from .models import Paragraph, Section
@@ -33,21 +34,24 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
                      sections: list[Section], width: int) -> list[Paragraph]:
     """Paragraphs over every line not in `skip` (tables, TOC) and not a heading."""
     paragraphs: list[Paragraph] = []
-    buf, start, end = "", 0, 0
-    offsets: list[tuple[int, int]] = []  # (char offset in buf, source line) per joined line
+    parts: list[str] = []  # the paragraph's pieces, joined once in flush() (linear time)
+    size, start, end = 0, 0, 0
+    offsets: list[int] = []  # char offset of each joined line in the paragraph
+    offset_lines: list[int] = []  # its source line
 
     def flush() -> None:
-        nonlocal buf, start, offsets
+        nonlocal parts, size, start, offsets, offset_lines
+        buf = "".join(parts)
         if buf.strip() and _CJK.search(buf):
             sec = section_at(sections, start)
             pos = 0
             for piece in split_long(buf):
-                first = _line_at(offsets, pos)
-                last = _line_at(offsets, pos + max(len(piece) - 1, 0))
+                first = _line_at(offsets, offset_lines, pos)
+                last = _line_at(offsets, offset_lines, pos + max(len(piece) - 1, 0))
                 pos += len(piece)
                 if piece.strip():
                     paragraphs.append(Paragraph(text=piece.strip(), section=sec, line_start=first, line_end=last))
-        buf, start, offsets = "", 0, []
+        parts, size, start, offsets, offset_lines = [], 0, 0, [], []
 
     for no, raw in enumerate(lines, start=1):
         if no in skip or no in heading_lines:
@@ -56,19 +60,21 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
         t = raw.strip()
         if not t:
             # A blank after a short line closes the paragraph; after a full line it is a page break.
-            if buf and len(buf) and _last_line_len(lines, end) < width * 0.8:
+            if parts and _last_line_len(lines, end) < width * 0.8:
                 flush()
             continue
-        mid = bool(buf) and not buf.endswith(_SENTENCE_END)
+        mid = bool(parts) and not parts[-1].endswith(_SENTENCE_END)
         if _is_residue(t, mid):
             continue
-        if ITEM_RE.match(t) and buf:
+        if ITEM_RE.match(t) and parts:
             flush()
-        if not buf:
+        if not parts:
             start = no
-        joined = _join(buf, t)
-        offsets.append((len(joined) - len(t), no))
-        buf = joined
+        piece = _join(parts[-1] if parts else "", t)[len(parts[-1]) if parts else 0:]
+        parts.append(piece)
+        size += len(piece)
+        offsets.append(size - len(t))
+        offset_lines.append(no)
         end = no
         if t.endswith(_SENTENCE_END):
             flush()
@@ -76,13 +82,9 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
     return paragraphs
 
 
-def _line_at(offsets: list[tuple[int, int]], pos: int) -> int:
-    line = offsets[0][1]
-    for off, no in offsets:
-        if off > pos:
-            break
-        line = no
-    return line
+def _line_at(offsets: list[int], lines: list[int], pos: int) -> int:
+    """Source line of the character at `pos` (offsets ascending)."""
+    return lines[max(0, bisect.bisect_right(offsets, pos) - 1)]
 
 
 def _last_line_len(lines: list[str], no: int) -> int:
@@ -107,8 +109,9 @@ def split_long(text: str, limit: int = MAX_PARAGRAPH) -> list[str]:
     # A single sentence longer than the limit is cut hard (rare: tables pasted as prose).
     out = []
     for p in pieces:
-        while len(p) > limit * 2:
-            out.append(p[:limit])
-            p = p[limit:]
-        out.append(p)
+        cut = 0
+        while len(p) - cut > limit * 2:  # by index: no copy of the rest per cut
+            out.append(p[cut:cut + limit])
+            cut += limit
+        out.append(p[cut:])
     return out

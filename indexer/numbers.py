@@ -1,6 +1,7 @@
 """Reading numbers as the reports write them: "2,399.30", "12.3", "96.8%", "-0.42"."""
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -10,6 +11,16 @@ NUMBER_RE = re.compile(r"(?<![\d.])[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(
 CELL_NUMBER_RE = re.compile(r"^\s*[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*%?\s*$")
 
 
+def to_float(raw: str) -> Optional[float]:
+    """A written figure as a finite float ("2,399.30" → 2399.3); None for anything else,
+    including figures too long to be finite (a 400-digit "number" is not a figure)."""
+    try:
+        value = float(raw.replace(",", "").replace("−", "-"))
+    except (ValueError, AttributeError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def parse_number(text: str) -> Optional[float]:
     """Parse a cell that holds exactly one number; None otherwise."""
     if text is None:
@@ -17,11 +28,7 @@ def parse_number(text: str) -> Optional[float]:
     t = text.strip()
     if not CELL_NUMBER_RE.match(t):
         return None
-    t = t.rstrip("%").strip().replace(",", "").replace("−", "-")
-    try:
-        return float(t)
-    except ValueError:
-        return None
+    return to_float(t.rstrip("%").strip())
 
 
 def is_number_cell(text: str) -> bool:
@@ -58,7 +65,9 @@ def parse_quantity(text: str) -> Optional[tuple[float, Optional[str], Optional[s
     m = QUANTITY_RE.match(text)
     if not m:
         return None
-    value = float(m.group("num").replace(",", "").replace("−", "-"))
+    value = to_float(m.group("num"))
+    if value is None:
+        return None
     unit = m.group("unit")
     if unit == "％":
         unit = "%"

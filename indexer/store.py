@@ -29,8 +29,10 @@ import numpy as np
 from .fsutil import fsync_dir, sha256_file  # noqa: F401  (sha256_file is part of this module's API)
 
 SCHEMA_VERSION = 1
-APPROX_THRESHOLD = 50_000  # vectors; below this exact search is both exact and fast enough
+APPROX_THRESHOLD = 20_000  # vectors; measured in bench/faiss_scale.py: exact search passes ~1% of the
+# query floor here, IVF recall@10 >= 0.985 (bench/RESULTS.md)
 KEEP_VERSIONS = 2
+REQUIRED_FILES = ("meta.sqlite", "vectors.npy", "faiss.index", "words.json")  # plus bm25/*
 
 
 class IndexError_(RuntimeError):
@@ -119,7 +121,13 @@ def verify(version: Path, manifest: dict) -> None:
     if manifest.get("schema") != SCHEMA_VERSION:
         raise IndexCorrupt(f"索引版本不符 / index schema {manifest.get('schema')} != {SCHEMA_VERSION}; "
                            f"rebuild with: reportqa index --full")
-    for rel, digest in manifest.get("files", {}).items():
+    files = manifest.get("files") or {}
+    listed = set(files)
+    missing = [f for f in REQUIRED_FILES if f not in listed]
+    if missing or not any(f.startswith("bm25/") for f in listed):
+        raise IndexCorrupt(f"索引清单不完整 / index manifest does not cover {missing or ['bm25/']}; "
+                           f"rebuild with: reportqa index --full")
+    for rel, digest in files.items():
         path = version / rel
         if not path.is_file():
             raise IndexCorrupt(f"索引文件缺失 / index file missing: {path}; rebuild with: reportqa index --full")

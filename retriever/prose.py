@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.numbers import to_float
+
 from .index import ChunkRec
 
 _FIG = re.compile(
@@ -62,9 +64,8 @@ def extract(chunk: ChunkRec) -> list[ProseFigure]:
             if not clause.strip() and len(parts) >= 2:
                 clause = parts[-2]
             local = "，".join(parts[-2:])
-            try:
-                value = float(raw.replace(",", ""))
-            except ValueError:
+            value = to_float(raw)
+            if value is None:
                 continue
             out.append(ProseFigure(chunk.report_id, chunk.chunk_id, value, raw, unit, clause.strip(), local,
                                    before, sentence, chunk.line_start, chunk.line_end))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.numbers import to_float
+
 from .compose import citation
 from .match import Candidate
 from .prose import _FIG
@@ -27,7 +29,9 @@ def verify_claim(engine, claim: str) -> dict:
         raw, unit = m.group("num"), m.group("unit") or ""
         if raw in years or (not unit and re.fullmatch(r"20\d\d", raw)):
             continue
-        value = float(raw.replace(",", ""))
+        value = to_float(raw)
+        if value is None:
+            continue
         # The concept is the claim text before this number; score candidates against it alone.
         sub = understand(claim[:m.start()] or claim, engine.index)
         sub.reports, sub.unit = q.reports, (unit.replace("％", "%") or sub.unit)
