@@ -23,6 +23,15 @@ from .query import Question, understand
 ACCEPT = 3.0  # minimum candidate score for an answer; below it we say "not found"
 
 
+def _limit_citations(resp: AskResponse, top_k: int) -> None:
+    """At most top_k citations; the primary value and every input of a derived one stay cited."""
+    if len(resp.citations) <= top_k or not resp.values:
+        return
+    keep = {c.id for c in resp.citations[:top_k]} | {resp.values[0].citation_id} | set(resp.values[0].inputs)
+    resp.citations = [c for c in resp.citations if c.id in keep]
+    resp.values = [v for i, v in enumerate(resp.values) if i == 0 or v.citation_id in keep]
+
+
 def has_subject(q: Question) -> bool:
     """A question names something to look up: words beyond report, year and question words."""
     key = {b for b in bigrams(q.core) if re.search(r"[\u4e00-\u9fff]", b) and b[0] != b[1]}
@@ -111,6 +120,7 @@ class Engine:
             resp = compose.not_found(q, "问题中没有可查找的项目（请说明要查的支出、收入或其他数字）", self.index)
         else:
             resp = self._answer(q, top_k)
+        _limit_citations(resp, top_k)
         resp.timing_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
         return resp
 

@@ -113,6 +113,7 @@ class LoadedIndex:
         for lst in self.by_report.values():
             lst.sort(key=lambda c: c.order)
         self.chunk_report = np.array([c.report_id for c in self.chunks], dtype=object)
+        faiss.omp_set_num_threads(1)  # one query at a time: OpenMP threads only add overhead (bench/)
         try:
             self.faiss = faiss.read_index(str(version / "faiss.index"))
             if hasattr(self.faiss, "nprobe"):

@@ -6,6 +6,7 @@ in the sentence) cover, whether its unit is the one asked for, and whether its c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Optional
 
@@ -22,9 +23,11 @@ _BUDGET = ("预算", "计划")
 _ACTUAL = ("决算", "执行", "实际", "完成", "花了", "开支", "花费")
 
 
-def bigrams(s: str) -> set[str]:
+@lru_cache(maxsize=1 << 17)
+def bigrams(s: str) -> frozenset[str]:
+    """Character bigrams of the CJK/alphanumeric text (cached: row and column labels repeat)."""
     s = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z%]", "", s)
-    return {s[i:i + 2] for i in range(len(s) - 1)}
+    return frozenset(s[i:i + 2] for i in range(len(s) - 1))
 
 
 def coverage(part: str, whole: str) -> float:
