@@ -14,8 +14,9 @@ Three baselines, all with the project's embedding model where they embed:
 None of them has an LLM; "the answer" is read from the best passage the way a reader skimming it
 would: the figure in the top passage nearest to the question's key term (`extract_answer`):
 
-1. key-term candidates are the question's jieba tokens minus place / unit names, years, question
-   words, short numbers and table names, longest first (later in the question first on ties);
+1. the words naming the place, the unit, the year and the table are cut out of the question; the
+   key-term candidates are the remaining jieba tokens minus question words and short numbers,
+   longest first (later in the question first on ties);
 2. the key term is the first candidate that occurs in the top passage; if none does, the baseline
    answers "not found" (this is what lets it abstain at all);
 3. figures are numbers with a decimal point, a thousands separator, or a unit right after them
@@ -97,7 +98,8 @@ def raw_passages(corpus_dir: Path, size: int = CHUNK_SIZE, overlap: int = CHUNK_
 # ------------------------------------------------------------------ answer extraction
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d(?:年度?)?")
-_PLACE = re.compile(r".*(?:省|市|区|县|旗)$")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,3}(?:省|市|区|县|旗)")
+_NOT_PLACE = {"社区", "园区", "城区", "地区", "辖区", "小区", "片区", "景区", "街区", "城市"}
 _META = {"大数据中心", "数据中心", "中心", "决算", "部门", "部门决算", "单位", "年度", "多少", "多少钱", "多少万元",
          "是否", "哪些", "哪个", "哪一", "哪一家", "什么", "几个", "一共", "共有", "请问", "其中", "情况", "金额",
          "数额", "数字", "万元", "元", "报告", "显示", "反映", "这个", "这份", "该", "里", "中", "是", "为", "有", "的"}
@@ -116,14 +118,20 @@ class Figure:
 
 
 def key_terms(question: str, tokenizer) -> list[str]:
-    """Key-term candidates of a question, most specific first."""
-    toks = tokenizer.tokens(question)
+    """Key-term candidates of a question, most specific first.
+
+    Whole words naming the place, the unit, the year or a table are cut out of the question first
+    (so that their pieces — 数据, 支出, 收入 … — do not become candidates), the rest is tokenized."""
+    rest = question
+    for t in sorted(set(tokenizer.tokens(question)), key=len, reverse=True):
+        if ((t.endswith("表") and len(t) >= 3) or t.endswith("大数据中心") or _YEAR_WORD.fullmatch(t)
+                or (_PLACE.fullmatch(t) and t not in _NOT_PLACE)):
+            rest = rest.replace(t, " ")
     seen: dict[str, int] = {}
-    for t in toks:
-        if (t in _META or _YEAR_WORD.fullmatch(t) or (t.isdigit() and len(t) < 3) or _PLACE.match(t) or len(t) < 2
-                or t.endswith("表") or t.endswith("大数据中心")):
+    for t in tokenizer.tokens(rest):
+        if t in _META or _YEAR_WORD.fullmatch(t) or (t.isdigit() and len(t) < 3) or len(t) < 2:
             continue
-        seen.setdefault(t, question.find(t))
+        seen.setdefault(t, rest.find(t))
     return sorted(seen, key=lambda t: (-len(t), -seen[t]))
 
 

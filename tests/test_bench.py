@@ -112,6 +112,14 @@ def test_key_terms_drop_places_years_and_question_words():
     assert baselines.key_terms("汉阳区 2021年 支出决算表 项目支出 合计 是 多少", _Tok()) == ["项目支出", "合计"]
 
 
+def test_key_terms_cut_place_unit_year_and_table_words_before_tokenizing():
+    from indexer.tokenize import Tokenizer
+
+    terms = baselines.key_terms("武昌区大数据中心2019年收入支出决算总表中，本年收入合计是多少万元？", Tokenizer())
+    assert terms[0] == "本年收入合计"
+    assert not {"支出", "数据", "中心", "武昌", "2019"} & set(terms)
+
+
 def test_extract_answer_takes_the_figure_nearest_the_key_term():
     text = "合计 2,785.73 386.43 2,399.30\n基本支出 386.43 万元，占本年支出 13.87%；项目支出 2399.30 万元"
     term, fig = baselines.extract_answer("项目支出 多少", text, _Tok())
@@ -145,7 +153,7 @@ def test_hash_embedder_is_deterministic_and_normalised():
 
 def test_faiss_crossover_rules():
     rows = [{"n": 1000, "flat_ms_omp1": 0.05, "ivf_ms_omp1": 0.08, "ivf_recall_at_10": 0.97},
-            {"n": 10000, "flat_ms_omp1": 0.4, "ivf_ms_omp1": 0.1, "ivf_recall_at_10": 0.995},
+            {"n": 10000, "flat_ms_omp1": 0.3, "ivf_ms_omp1": 0.1, "ivf_recall_at_10": 0.995},
             {"n": 50000, "flat_ms_omp1": 3.0, "ivf_ms_omp1": 0.3, "ivf_recall_at_10": 0.999}]
     c = faiss_scale.crossover(rows, default_threads=1)
     assert c["crossover_n"] == {"omp1": 10000}
@@ -172,5 +180,11 @@ def test_targets_and_results_file(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "my notes" in text and "OLD-FIGURES" not in text.split(NOTES_MARK)[0]
     assert "**no**" in markdown(res)
+    res["meta"] = {"mode": "full", "date": "D-FULL"}
+    write_results(res, path)
+    res["meta"] = {"mode": "quick", "date": "D-QUICK"}
+    write_results(res, path)
+    text = path.read_text(encoding="utf-8")
+    assert "D-FULL" in text and "D-QUICK" in text and text.count("my notes") == 1
     assert pct([3, 1, 2], 50) == 2 and pct([], 50) is None
 
