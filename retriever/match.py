@@ -223,7 +223,19 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
             c.score -= 1.5
 
 
+_LABEL_TAIL = re.compile(r"(为|是|达到|达|共|约|合计为|总额为)$")
+_LABEL_HEAD = re.compile(r"^(\d{2,4}\s*年度?|其中|主要是|本年度|全年)+")
+
+
+def prose_label(q: Question, p: ProseFigure) -> str:
+    """A readable name for a figure in a sentence: its clause, trimmed, with the question's concept in
+    front when the clause leaves it implicit ("三公经费" + "支出决算")."""
+    label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", plain(p.clause))).strip("，、：:") or plain(p.clause)
+    concept = next((c for c in q.concepts if c in plain(p.before) and c not in label), "")
+    return (concept + label)[-24:]
+
+
 def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]:
-    return [Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", p.clause[-20:] or "", p.chunk_id,
+    return [Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
                       p.line_start, p.line_end, score_prose(q, p), prose=p)
             for p in figures]
