@@ -151,3 +151,25 @@ class TimedEmbedder:
 
     def encode_query(self, text):
         return self.inner.encode_query(text)
+
+
+def wait_ready(proc: subprocess.Popen, port: int, log_file, timeout: float) -> None:
+    """Poll GET /readyz on 127.0.0.1:port until 200; raise if the server exits or the time runs out."""
+    import http.client
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log_file}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/readyz")
+            r = c.getresponse()
+            r.read()
+            c.close()
+            if r.status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"server not ready after {timeout:.0f} s; see {log_file}")

@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .common import ROOT, free_port, log, vmhwm_mb
+from .common import ROOT, free_port, log, vmhwm_mb, wait_ready
 
 
 class Server:
@@ -36,22 +36,8 @@ class Server:
 
     def wait_ready(self, timeout: float = 900) -> float:
         """Seconds from process start until /readyz answers 200 (the index and model loaded)."""
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_file}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/readyz")
-                r = c.getresponse()
-                r.read()
-                c.close()
-                if r.status == 200:
-                    return time.perf_counter() - self.started
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"server not ready after {timeout:.0f} s; see {self.log_file}")
+        wait_ready(self.proc, self.port, self.log_file, timeout)
+        return time.perf_counter() - self.started
 
     def ask(self, question: str) -> tuple[float, dict]:
         """One POST /ask: (client-side milliseconds, response body). A non-200 answer is counted in

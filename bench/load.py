@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote, urlsplit
 
+from .common import wait_ready
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT.parent / "shared" / "eval" / "gold_dev.jsonl"
 
@@ -100,21 +102,8 @@ class Server:
 
     def wait_ready(self, timeout: float = 600) -> float:
         t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_file}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/readyz")
-                r = c.getresponse()
-                r.read()
-                c.close()
-                if r.status == 200:
-                    return time.monotonic() - t0
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"server not ready after {timeout:.0f} s; see {self.log_file}")
+        wait_ready(self.proc, self.port, self.log_file, timeout)
+        return time.monotonic() - t0
 
     def stop(self) -> None:
         if self.proc.poll() is None:
