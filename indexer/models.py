@@ -18,6 +18,8 @@ class Document(BaseModel):
     kind: Literal["txt", "md", "pdf"]
     encoding: str = "utf-8"
     lines: list[str]
+    # PDF only: 1-based page of each line (same length as lines); empty for text files
+    pages: list[int] = Field(default_factory=list)
     content_hash: str  # sha256 of the raw file bytes
 
 
@@ -28,8 +30,11 @@ class ReportMeta(BaseModel):
     region: Optional[str] = None  # 汉阳区
     year: Optional[int] = None  # 2021
     title: str = ""  # 武汉市汉阳区大数据中心2021年度部门决算
-    source_file: str = ""
+    source_file: str = ""  # path relative to the corpus directory
     content_hash: str = ""
+    aliases: list[str] = Field(default_factory=list)  # short names the report answers to
+    # where each field was read from: {"unit_name": "text"|"file name"|"override", "year": …}
+    metadata_source: dict[str, str] = Field(default_factory=dict)
 
 
 class Section(BaseModel):
@@ -100,6 +105,7 @@ class Fact(BaseModel):
     line_end: Optional[int] = None
     uncertain: bool = False
     kind: Literal["table", "prose"] = "table"
+    chunk_id: Optional[str] = None  # the chunk citing this figure, set by the chunker
 
 
 class Check(BaseModel):
@@ -132,6 +138,7 @@ class Chunk(BaseModel):
     line_start: int
     line_end: int
     order: int  # position within the report, for neighbours
+    page: Optional[int] = None  # 1-based PDF page of line_start
 
 
 # ---------------------------------------------------------------- answers
@@ -148,6 +155,7 @@ class Citation(BaseModel):
     line_start: int
     line_end: int
     score: float = 0.0
+    page: Optional[int] = None  # 1-based page for PDF sources
 
 
 class AnswerValue(BaseModel):
@@ -161,12 +169,30 @@ class AnswerValue(BaseModel):
     inputs: list[str] = Field(default_factory=list)  # citation ids of a derived value
 
 
-class AskRequest(BaseModel):
-    question: str
-    top_k: int = 5
-    report_id: Optional[str] = None
+class Choice(BaseModel):
+    """A report the question may be about, offered when the question fits several equally."""
+
+    report_id: str
+    unit_name: Optional[str] = None
     year: Optional[int] = None
-    unit: Optional[str] = None
+
+
+class ReportInfo(BaseModel):
+    """One indexed report as `GET /reports` lists it."""
+
+    report_id: str
+    unit_name: Optional[str] = None
+    region: Optional[str] = None
+    year: Optional[int] = None
+    aliases: list[str] = Field(default_factory=list)
+    source_file: str = ""
+    metadata_source: dict[str, str] = Field(default_factory=dict)
+    sections: int = 0
+    tables: int = 0
+    rows: int = 0
+    chunks: int = 0
+    facts: int = 0
+    indexed_at: Optional[str] = None
 
 
 class AskResponse(BaseModel):
@@ -177,6 +203,7 @@ class AskResponse(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     confidence: float = 0.0
     timing_ms: dict[str, float] = Field(default_factory=dict)
+    choices: list[Choice] = Field(default_factory=list)  # reports to pick from when ambiguous
 
 
 class TableBlock(BaseModel):
