@@ -111,7 +111,8 @@ class Engine:
         return cands
 
     def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
-            year: Optional[int] = None, unit: Optional[str] = None) -> AskResponse:
+            year: Optional[int] = None, unit: Optional[str] = None,
+            history: Optional[list[str]] = None) -> AskResponse:
         t0 = time.perf_counter()
         q = understand(question, self.index, report_id=report_id, year=year, unit=unit)
         if q.missing or not q.reports:
