@@ -132,8 +132,8 @@ def evaluate(gold: Path = typer.Option(..., "--gold", help="Gold questions (JSON
              index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
              as_json: bool = typer.Option(False, "--json"),
              show_fails: bool = typer.Option(False, "--show-fails", help="List the items answered wrongly")) -> None:
-    """Run a gold question file and report accuracy, citations, abstention and latency."""
-    from retriever.evaluate import load_gold, score_item, summarize
+    """Run a gold question file: accuracy per kind and per report, wrong numbers and reports, citations, latency."""
+    from retriever.evaluate import failures, load_gold, run_gold, summarize
 
     if not gold.is_file():
         fail(f"文件不存在 / file not found: {gold}")
@@ -141,16 +141,11 @@ def evaluate(gold: Path = typer.Option(..., "--gold", help="Gold questions (JSON
         items = load_gold(gold)
     except ValueError as exc:
         fail(str(exc))
-    engine = _engine(_index_dir(index_dir))
-    for it in items[:3]:
-        engine.ask(it["question"])  # warm-up
-    results, lat = [], []
-    for it in items:
-        resp = engine.ask(it["question"])
-        lat.append(resp.timing_ms.get("total", 0.0))
-        results.append(score_item(it, resp))
+    if any("question" not in it or "kind" not in it or "id" not in it for it in items):
+        fail("每题须有 id、question、kind / every item needs id, question and kind")
+    results, lat = run_gold(_engine(_index_dir(index_dir)), items)
     summary = summarize(results, lat)
-    fails = [r for r in results if r["correct"] < 1.0 or r["cited"] is False]
+    fails = failures(results)
     if as_json:
         summary["failures"] = fails if show_fails else len(fails)
         print_json(summary)
@@ -158,7 +153,9 @@ def evaluate(gold: Path = typer.Option(..., "--gold", help="Gold questions (JSON
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
     if show_fails:
         for r in fails:
-            typer.echo(f"✗ {r['id']} [{r['kind']}] {r['question']}\n    → {r['answer'][:160]}  (cited={r['cited']})")
+            flags = f"cited={r['cited']}" + (f", wrong_report={r['wrong_report_ids']}" if r["wrong_report"] else "")
+            typer.echo(f"✗ {r['id']} [{r['kind']}] {r['report']} | {r['question']}\n"
+                       f"    → {r['answer'][:160]}  ({flags})")
 
 
 @app.command()
