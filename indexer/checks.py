@@ -1,17 +1,16 @@
 """Accounting identities checked on parsed tables (domain.md; definitions in lexicon/identities.json).
 
 Each check says which identity was tested, whether it holds, and where it fails by how much.
-Differences of 0.01-0.02 are the reports' own rounding (尾数误差) and count as holding.
+The arithmetic (rounding tolerance, which rows sum up) is `indexer.layouts.identities`, shared with
+the PDF-text column solver.
 """
 from __future__ import annotations
 
 from typing import Iterable, Optional
 
 from .lexicon import load, squash, table_kind
+from .layouts.identities import Tally, code_groups
 from .models import Check, Row, Table
-from .numbers import format_amount
-
-ROUNDING = 0.021
 
 
 def _seg(column: str) -> str:
@@ -33,43 +32,15 @@ def _has_column(table: Table, names: Iterable[str]) -> bool:
     return any(_seg(c) in names for c in table.columns)
 
 
-class _Tally:
-    """Collects the instances of one rule into one Check."""
-
-    def __init__(self, rule: str, table: str):
-        self.rule, self.table = rule, table
-        self.n, self.fails, self.rounded = 0, [], []
-        self.max_diff = 0.0
-        self.first_fail_line: Optional[int] = None
-
-    def add(self, where: str, lhs: float, rhs: float, line: int, rhs_text: str = "") -> None:
-        self.n += 1
-        diff = abs(lhs - rhs)
-        self.max_diff = max(self.max_diff, diff)
-        if diff > ROUNDING:
-            self.fails.append(f"{where}: {format_amount(lhs)} ≠ {rhs_text or format_amount(rhs)} (差 {diff:.2f}, 第{line}行)")
-            self.first_fail_line = self.first_fail_line or line
-        elif diff > 0.001:
-            self.rounded.append(f"{where} 差 {diff:.2f}")
-
-    def result(self) -> Optional[Check]:
-        if not self.n:
-            return None
-        if self.fails:
-            detail = f"{len(self.fails)}/{self.n} 处不成立: " + "; ".join(self.fails[:6])
-        else:
-            detail = f"{self.n} 处均成立"
-            if self.rounded:
-                detail += f"（尾数误差: {'; '.join(self.rounded[:6])}）"
-        return Check(rule=self.rule, table=self.table, holds=not self.fails, detail=detail,
-                     diff=round(self.max_diff, 4), line=self.first_fail_line)
+# code-level sums as `code_groups` names them; the economic-code table has no 合计 row
+_LEVEL_RULES = {"3>5": "类 = Σ款", "5>7": "款 = Σ项", "total": "合计 = Σ类"}
 
 
 def _row_sum(table: Table, spec: dict) -> Optional[Check]:
     parts = [p for p in spec["parts"] if _has_column(table, [p])]
     if not _has_column(table, spec["total"]) or not parts:
         return None
-    tally = _Tally(f"{table.name}: {spec['total'][0]} = " + " + ".join(parts), table.name)
+    tally = Tally(f"{table.name}: {spec['total'][0]} = " + " + ".join(parts), table.name)
     for row in table.rows:
         total = _val(row, spec["total"])
         if total is None:
@@ -79,7 +50,7 @@ def _row_sum(table: Table, spec: dict) -> Optional[Check]:
     return tally.result()
 
 
-def _add_column_sums(tally: _Tally, label: str, total: Row, parts: list[Row], columns: list[str]) -> None:
+def _add_column_sums(tally: Tally, label: str, total: Row, parts: list[Row], columns: list[str]) -> None:
     """total = Σ parts, column by column (columns where all are empty are skipped)."""
     for col in columns:
         tv = _cell(total, col)
@@ -94,22 +65,15 @@ def _hierarchy(table: Table) -> list[Check]:
     if not coded:
         return []
     columns = sorted({c.column for r in coded for c in r.cells if c.value is not None})
-    tallies = []
-    for kind, parent_len, child_len in (("类 = Σ款", 3, 5), ("款 = Σ项", 5, 7)):
-        tally = _Tally(f"{table.name}: {kind}（逐列）", table.name)
-        for parent in (r for r in coded if len(r.code) == parent_len):
-            children = [r for r in coded if len(r.code) == child_len and r.code.startswith(parent.code)]
-            if children:
-                _add_column_sums(tally, parent.code, parent, children, columns)
-        tallies.append(tally)
-    # 合计 = Σ类 (function-code tables only: the economic-code table has no 合计 row)
-    total_row = next((r for r in table.rows if squash(r.name) == "合计" and not r.code), None)
-    top = [r for r in coded if len(r.code) == 3]
-    if total_row and top:
-        tally = _Tally(f"{table.name}: 合计 = Σ类（逐列）", table.name)
-        _add_column_sums(tally, "合计", total_row, top, columns)
-        tallies.append(tally)
-    return [c for c in (t.result() for t in tallies) if c is not None]
+    rows = [r for r in table.rows if (r.code and r.code.isdigit()) or not r.code]
+    groups = code_groups([r.code for r in rows], [squash(r.name) for r in rows],
+                         load("identities.json")["hierarchy_total_rows"])
+    tallies = {level: Tally(f"{table.name}: {rule}（逐列）", table.name) for level, rule in _LEVEL_RULES.items()}
+    for parent, kids, level in groups:
+        if level in tallies:
+            _add_column_sums(tallies[level], rows[parent].code or squash(rows[parent].name),
+                             rows[parent], [rows[j] for j in kids], columns)
+    return [c for c in (t.result() for t in tallies.values()) if c is not None]
 
 
 def _two_sided(table: Table) -> list[Check]:
@@ -125,8 +89,8 @@ def _two_sided(table: Table) -> list[Check]:
             continue
         items = rows[:sub]
         carry = [r for r in rows[sub + 1:tot] if squash(r.name) in names["carry"]] if tot else []
-        t1 = _Tally(f"{table.name}: {names['subtotal'][0]} = Σ{side}项目", table.name)
-        t2 = _Tally(f"{table.name}: 总计 = {names['subtotal'][0]} + 结转结余等（{side}）", table.name)
+        t1 = Tally(f"{table.name}: {names['subtotal'][0]} = Σ{side}项目", table.name)
+        t2 = Tally(f"{table.name}: 总计 = {names['subtotal'][0]} + 结转结余等（{side}）", table.name)
         for col in columns:
             st = _cell(rows[sub], col)
             if st is not None:
@@ -158,7 +122,7 @@ def _basic_detail(table: Table) -> list[Check]:
         row = by_name.get(total_name)
         if row is None or not row.cells:
             continue
-        tally = _Tally(f"{table.name}: {total_name} = Σ" + ("301, 303" if "人员" in total_name else "302, 310, …"), table.name)
+        tally = Tally(f"{table.name}: {total_name} = Σ" + ("301, 303" if "人员" in total_name else "302, 310, …"), table.name)
         tv = next((c.value for c in row.cells if c.value is not None), None)
         parts = [next((c.value for c in r.cells if c.value is not None), 0.0) for r in top if pick(r.code)]
         if tv is not None:
@@ -174,8 +138,8 @@ def _sangong(table: Table) -> list[Check]:
     if row is None:
         return []
     prefixes = sorted({c.split("/")[0] for c in table.columns if "/" in c})
-    t1 = _Tally(f"{table.name}: 合计 = 因公出国（境）费 + 公务用车购置及运行费 + 公务接待费", table.name)
-    t2 = _Tally(f"{table.name}: 公务用车购置及运行费 = 购置费 + 运行费", table.name)
+    t1 = Tally(f"{table.name}: 合计 = 因公出国（境）费 + 公务用车购置及运行费 + 公务接待费", table.name)
+    t2 = Tally(f"{table.name}: 公务用车购置及运行费 = 购置费 + 运行费", table.name)
 
     def get(prefix: str, test) -> tuple[bool, float]:
         cols = [c for c in table.columns if c.startswith(prefix + "/") and test(squash(c)[len(prefix) + 1:])]
@@ -226,7 +190,7 @@ def _cross(tables: list[Table]) -> list[Check]:
             label = f"{b_table} " + " + ".join(names)
         if bv is None:
             continue
-        tally = _Tally(f"跨表: {a_table} {a_row} {a_col} = {label}", a_table)
+        tally = Tally(f"跨表: {a_table} {a_row} {a_col} = {label}", a_table)
         tally.add(spec["concept"], av, bv, ra.line_start)
         if (c := tally.result()) is not None:
             checks.append(c)

@@ -8,11 +8,12 @@ from .checks import check_tables
 from .facts import table_facts
 from .lexicon import squash
 from .metadata import build_meta
-from .models import Document, ParsedReport
+from .models import Check, Document, ParsedReport, Table
 from .narrative import build_paragraphs
 
 from .sections import build_sections, heading_level, is_toc_line, section_at, wrap_width
-from .tables import find_blocks, parse_block
+from .layouts import parse_block_checked
+from .tables import find_blocks
 
 
 def _toc_lines(lines: list[str]) -> set[int]:
@@ -35,12 +36,25 @@ def _toc_lines(lines: list[str]) -> set[int]:
     return skip
 
 
+def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Check]]:
+    """The tables of a report (those with rows or notes) and the identities their column solvers
+    found failing (the ones that hold are already in the table's cells)."""
+    tables: list[Table] = []
+    failed: list[Check] = []
+    for block in find_blocks(lines, toc):
+        table, checks = parse_block_checked(block)
+        if table.rows or table.notes:
+            tables.append(table)
+            failed += [c for c in checks if not c.holds]
+    return tables, failed
+
+
 def parse_document(doc: Document) -> ParsedReport:
     lines = doc.lines
     meta = build_meta(doc)
     toc = _toc_lines(lines)
 
-    tables = [t for t in (parse_block(b) for b in find_blocks(lines, toc)) if t.rows or t.notes]
+    tables, solver_checks = _parse_tables(lines, toc)
     in_table: set[int] = set()
     for t in tables:
         in_table.update(range(t.line_start, t.line_end + 1))
@@ -55,7 +69,7 @@ def parse_document(doc: Document) -> ParsedReport:
 
     return ParsedReport(
         report=meta, sections=sections, paragraphs=paragraphs, tables=tables,
-        facts=table_facts(meta.report_id, tables), checks=check_tables(tables),
+        facts=table_facts(meta.report_id, tables), checks=check_tables(tables) + solver_checks,
         line_count=len(lines),
     )
 

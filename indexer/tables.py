@@ -1,17 +1,14 @@
-"""Finding tables in a report and handing each block to the parser of its layout.
+"""Finding table blocks in a report (their parsers are the layouts of `indexer.layouts`).
 
 Conventions for the resulting `Table` objects are in TABLES.md beside this file.
 """
 from __future__ import annotations
 
-import logging
 import re
 
 from .lexicon import match_table_name, squash, table_specs
-from .models import Table, TableBlock
+from .models import TableBlock
 from .sections import is_toc_line
-
-log = logging.getLogger(__name__)
 
 _L1 = re.compile(r"^\s*第[一二三四五六七八九十\d]+部分")
 _MENTION = re.compile(r"[《》]|见附件|及自评结果|情况说明")  # prose that names a table
@@ -68,36 +65,3 @@ def find_blocks(lines: list[str], skip: set[int]) -> list[TableBlock]:
             body.append((ln, raw))
         blocks.append(TableBlock(name=name, title=title, title_line=no, lines=body))
     return blocks
-
-
-def layout_of(block: TableBlock) -> str:
-    rows = [t for _, t in block.lines if t.strip()]
-    if not rows:
-        return "empty"
-    tabbed = sum(1 for t in rows if "\t" in t)
-    piped = sum(1 for t in rows if t.strip().startswith("|") and t.strip().endswith("|"))
-    if piped >= 2:
-        return "pipe"
-    if tabbed >= 2:
-        return "tab"
-    return "pdftext"
-
-
-def parse_block(block: TableBlock) -> Table:
-    """Parse one block with the parser for its layout; never raises."""
-    layout = layout_of(block)
-    try:
-        if layout in ("tab", "pipe"):
-            from .layout_delimited import parse_delimited_table
-
-            return parse_delimited_table(block)
-        if layout == "pdftext":
-            from .layout_pdftext import parse_pdftext_table
-
-            return parse_pdftext_table(block)
-    except Exception as exc:  # a broken table must not lose the rest of the report
-        log.warning("table %r at line %d could not be parsed: %s", block.title, block.title_line, exc)
-        return Table(name=block.name, title=block.title, layout=layout, line_start=block.title_line,
-                     line_end=block.title_line, notes=[f"parse error: {exc}"])
-    return Table(name=block.name, title=block.title, layout=layout,
-                 line_start=block.title_line, line_end=block.title_line)

@@ -1,4 +1,4 @@
-"""indexer/layout_delimited.py on the real tab-separated tables of 汉阳 2021 and 硚口 2024,
+"""indexer/layouts/delimited.py on the real tab-separated tables of 汉阳 2021 and 硚口 2024,
 on synthetic Markdown pipe tables, and on damaged blocks (which must never raise)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.lexicon import match_table_name
-from indexer.layout_delimited import parse_delimited_table
+from indexer.layouts.delimited import parse_delimited_table
 from indexer.models import Row, Table, TableBlock
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -425,7 +425,7 @@ def _all_blocks() -> list[TableBlock]:
 
 
 def _no_errors(caplog) -> None:
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.endswith("layout_delimited")]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("indexer.layouts")]
     assert not errors, errors[0].getMessage()
 
 

@@ -1,4 +1,4 @@
-"""indexer.layout_pdftext on the 武昌 2019 report (PDF text) and on synthetic blocks."""
+"""indexer.layouts (pdftext, aligned) on the 武昌 2019 report (PDF text) and on synthetic blocks."""
 from __future__ import annotations
 
 import random
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.layout_pdftext import looks_aligned, parse_pdftext_table, parse_pdftext_table_checked
+from indexer.layouts import parse_block as parse_pdftext_table
+from indexer.layouts import parse_block_checked as parse_pdftext_table_checked
+from indexer.layouts.aligned import looks_aligned
 from indexer.models import Table, TableBlock
 
 REPORT = Path(__file__).resolve().parents[1] / "corpus" / "武汉市武昌区大数据中心_2019_部门决算.txt"

@@ -1,0 +1,126 @@
+"""Table parsers behind one interface: `parse(block) -> Table | None`, one family per module.
+
+`LAYOUTS` is the registry, tried in this order; the first layout that accepts a block and
+returns a table wins (conventions of the resulting tables: indexer/TABLES.md):
+
+1. `delimited` — tab-separated rows or Markdown pipe tables (`delimited.py`, grid in `delimited_grid.py`,
+   绩效自评表 in `delimited_performance.py`).
+2. `items` — a table without a template title (a caption or none): label rows × value columns,
+   transposed tables, direction columns, shares (`items.py`, space-aligned grids in `aligned_grid.py`).
+3. `aligned` — space-aligned by-code and 三公 tables (`aligned.py`).
+4. `pdftext` — PDF text with collapsed empty cells (`pdftext.py`, `pdf_tokens.py`, `pdf_regions.py`,
+   `pdftext_performance.py`), numbers placed by `column_solver.py`.
+
+The accounting identities both the solver and `indexer.checks` use are in `identities.py`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional, Protocol
+
+from ..models import Check, Table, TableBlock
+from .aligned import looks_aligned, parse_aligned_block
+from .delimited import parse_delimited_table
+from .items import delimited_rows, parse_items_table
+from .pdftext import parse_pdftext_table_checked
+from .pdf_regions import TABLE_KIND
+
+log = logging.getLogger(__name__)
+
+
+class Layout(Protocol):
+    name: str
+
+    def accepts(self, block: TableBlock) -> bool: ...
+
+    def parse(self, block: TableBlock) -> Optional[Table]: ...
+
+
+def _texts(block: TableBlock) -> list[str]:
+    return [t for _, t in block.lines if t.strip()]
+
+
+def is_template_table(block: TableBlock) -> bool:
+    """A block titled with one of the template's table names (lexicon tables.json)."""
+    return block.name in TABLE_KIND
+
+
+class Delimited:
+    name = "delimited"
+
+    def accepts(self, block: TableBlock) -> bool:
+        return is_template_table(block) and delimited_rows(_texts(block)) >= 2
+
+    def parse(self, block: TableBlock) -> Optional[Table]:
+        return parse_delimited_table(block)
+
+
+class Items:
+    name = "items"
+
+    def accepts(self, block: TableBlock) -> bool:
+        return not is_template_table(block)
+
+    def parse(self, block: TableBlock) -> Optional[Table]:
+        return parse_items_table(block)
+
+
+class Aligned:
+    name = "aligned"
+
+    def accepts(self, block: TableBlock) -> bool:
+        return TABLE_KIND.get(block.name) in ("by_code", "sangong") and looks_aligned(block.lines)
+
+    def parse(self, block: TableBlock) -> Optional[Table]:
+        return self.parse_checked(block)[0]
+
+    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+        return parse_aligned_block(block)
+
+
+class PdfText:
+    name = "pdftext"
+
+    def accepts(self, block: TableBlock) -> bool:
+        return bool(_texts(block))
+
+    def parse(self, block: TableBlock) -> Optional[Table]:
+        return self.parse_checked(block)[0]
+
+    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+        return parse_pdftext_table_checked(block)
+
+
+LAYOUTS: list[Layout] = [Delimited(), Items(), Aligned(), PdfText()]
+
+
+def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
+    """The table of one block by the first layout that reads it, and the identities its column
+    solver settled on (empty for layouts without a solver); never raises."""
+    for layout in LAYOUTS:
+        if not layout.accepts(block):
+            continue
+        try:
+            if hasattr(layout, "parse_checked"):
+                table, checks = layout.parse_checked(block)
+            else:
+                table, checks = layout.parse(block), []
+        except Exception as exc:  # a broken table must not lose the rest of the report
+            log.warning("table %r at line %d could not be parsed by %s: %s", block.title, block.title_line,
+                        layout.name, exc)
+            return _empty(block, layout.name, [f"parse error: {exc}"]), []
+        if table is not None:
+            return table, checks
+    return _empty(block, "empty", []), []
+
+
+def parse_block(block: TableBlock) -> Table:
+    return parse_block_checked(block)[0]
+
+
+def _empty(block: TableBlock, layout: str, notes: list[str]) -> Table:
+    return Table(name=block.name, title=block.title, layout=layout, line_start=block.title_line,
+                 line_end=block.title_line, notes=notes)
+
+
+__all__ = ["LAYOUTS", "Layout", "parse_block", "parse_block_checked"]

@@ -1,0 +1,245 @@
+"""The delimited layouts (`tab`, `pipe`): by-code tables, two-sided totals tables, the three
+code/name/value triples of the 基本支出明细表, the 三公 table and the 绩效自评表 (TABLES.md)."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from ..lexicon import table_kind
+from ..models import Row, Table, TableBlock
+from .cells import row_name
+from .delimited_grid import (DEFAULT_UNIT, DEFAULT_VALUE_COLUMN, HANGCI_LABEL, ITEM_LABEL, NAME_LABEL,
+                             SANGONG_ROW_NAME, SIDE_NAMES, SMALL_INT_RE, TOTAL_NAMES, Line, amount_cell,
+                             code_and_name, columns_from_data, columns_from_leaves, figures_in_stub,
+                             header_text, header_tree, is_code, is_number, make_row, name_columns,
+                             place_columns, realign_row, segment, split_header)
+from .delimited_performance import parse_grid_performance
+
+log = logging.getLogger(__name__)
+
+def _parse_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    grid = split_header(lines)
+    leaves, _ = header_tree(grid.header)
+    cols = columns_from_leaves(leaves)
+    if not cols:
+        cols = columns_from_data(grid)
+    place_columns(cols, grid)
+    name_columns(cols)
+    by_pos = {c.pos: c for c in cols if c.pos is not None}
+    if not by_pos:
+        return [c.name for c in cols], []
+    first_val = min(by_pos)
+    n_names = len(cols)
+    # The header names more columns than the 栏次 row numbers: the missing numbers may have
+    # slid into the first data row ("合计 … 3"); they are column numbers, not data.
+    residue: set[int] = set()
+    if grid.lanci and len(grid.lanci) < n_names:
+        residue = set(range(len(grid.lanci) + 1, n_names + 1))
+    rows: list[Row] = []
+    for i, line in enumerate(grid.data):
+        cells = line.cells
+        filled = line.filled
+        row_uncertain = False
+        if i == 0 and residue:
+            kept = []
+            for p, c in filled:
+                if SMALL_INT_RE.match(c) and int(c) in residue and p >= first_val:
+                    cells = cells[:p] + [""] + cells[p + 1:]
+                    row_uncertain = True
+                else:
+                    kept.append((p, c))
+            filled = kept
+        stub = [c for p, c in filled if p < first_val]
+        values = [(p, c) for p, c in filled if p >= first_val]
+        shift_uncertain = False
+        misplaced = figures_in_stub(stub) or any(p not in by_pos for p, _ in values)
+        if misplaced:
+            stub, values, shift_uncertain = realign_row(cells, by_pos, first_val)
+        code, name = code_and_name(stub)
+        row_cells = []
+        for p, raw in values:
+            col = by_pos.get(p)
+            if col is None:
+                continue
+            row_cells.append(amount_cell(col.name, raw, line.no, uncertain=shift_uncertain or col.merged))
+        prev = rows[-1] if rows else None
+        if not row_cells and code is None and name and name not in TOTAL_NAMES and prev is not None:
+            prev.name = row_name(prev.name + name)  # tail of a wrapped name
+            prev.line_end = line.no
+            continue
+        if row_cells and code is None and prev is not None and prev.code and not prev.cells \
+                and name not in TOTAL_NAMES:
+            prev.name = row_name(prev.name + name)  # name head on the line above, figures here
+            prev.cells = row_cells
+            prev.line_end = line.no
+            prev.uncertain = prev.uncertain or row_uncertain or any(c.uncertain for c in row_cells)
+            continue
+        if not row_cells and code is None and not name:
+            continue
+        rows.append(make_row(code, name, row_cells, line.no, line.no, row_uncertain or (not name and not code)))
+    return [c.name for c in cols], rows
+
+
+def _parse_two_sided(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    grid = split_header(lines)
+    leaves, labels = header_tree(grid.header)
+    width = max((len(l.cells) for l in lines if not l.separator), default=0)
+    starts = sorted({lab.pos for lab in labels if lab.text == ITEM_LABEL})
+    if len(starts) < 2:
+        starts = [0, width // 2] if width >= 4 else [0]
+    bounds = [(s, (starts[i + 1] - 1) if i + 1 < len(starts) else 10 ** 6) for i, s in enumerate(starts)]
+
+    def side_of(pos: int) -> int:
+        return max((i for i, (lo, _) in enumerate(bounds) if pos >= lo), default=0)
+
+    side_names = []
+    for i, (lo, hi) in enumerate(bounds):
+        named = [lab.text for lab in labels if lo <= lab.pos <= hi and lab.text in SIDE_NAMES]
+        side_names.append(named[0] if named else (SIDE_NAMES[i] if i < len(SIDE_NAMES) else str(i + 1)))
+    hangci = {lab.pos for lab in labels if lab.text == HANGCI_LABEL}
+
+    cols = columns_from_leaves(leaves)
+    place_columns(cols, grid)
+    for c in cols:
+        side = side_names[side_of(c.header_pos)]
+        c.path = [side] + [t for t in c.path if t not in SIDE_NAMES]
+    # side/leaf, or side/…/leaf when a leaf repeats within its side
+    seen = Counter((c.path[0], c.path[-1]) for c in cols)
+    for c in cols:
+        c.name = "/".join([c.path[0], c.path[-1]] if seen[(c.path[0], c.path[-1])] == 1 else c.path)
+
+    by_side: list[list[Row]] = [[] for _ in bounds]
+    for line in grid.data:
+        for i, (lo, hi) in enumerate(bounds):
+            side_cols = {c.pos: c for c in cols if c.pos is not None and lo <= c.pos <= hi}
+            part = [(p, c) for p, c in line.filled if lo <= p <= hi]
+            texts = [c for p, c in part if p not in side_cols and p not in hangci and not is_number(c)]
+            has_hangci = any(p in hangci for p, _ in part)
+            row_cells = [amount_cell(side_cols[p].name, c, line.no, side_cols[p].merged)
+                         for p, c in part if p in side_cols]
+            name = row_name("".join(texts))
+            prev = by_side[i][-1] if by_side[i] else None
+            if name and not row_cells and not has_hangci and hangci and prev is not None:
+                prev.name = row_name(prev.name + name)  # wrapped item name
+                prev.line_end = line.no
+                continue
+            if not name and not row_cells:
+                continue
+            by_side[i].append(make_row(None, name, row_cells, line.no, line.no, uncertain=not name))
+    return [c.name for c in cols], [r for side in by_side for r in side]
+
+
+# ---------------------------------------------------------------- three code/name/value triples
+def _parse_triples(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    grid = split_header(lines)
+    _, labels = header_tree(grid.header)
+    width = max((len(l.cells) for l in lines if not l.separator), default=0)
+    name_pos = sorted({lab.pos for lab in labels if lab.text == NAME_LABEL})
+    if not name_pos:
+        name_pos = list(range(1, max(width, 3), 3))
+    groups = []
+    for i, np_ in enumerate(name_pos):
+        nxt = name_pos[i + 1] - 1 if i + 1 < len(name_pos) else max(width, np_ + 2)
+        value_pos = list(range(np_ + 1, nxt))
+        heads = [lab.text for lab in labels if lab.pos in value_pos and not lab.stub and lab.text not in SIDE_NAMES]
+        groups.append((np_ - 1, np_, value_pos, heads[-1] if heads else DEFAULT_VALUE_COLUMN))
+    columns = list(dict.fromkeys(g[3] for g in groups))
+    width = max([width] + [p + 1 for g in groups for p in [g[1], *g[2]]])
+
+    rows: list[list[Row]] = [[] for _ in groups]
+    for line in grid.data:
+        cells = line.cells + [""] * (width - len(line.cells))
+        parsed = []
+        for code_pos, np_, value_pos, col in groups:
+            code_cell = cells[code_pos] if code_pos >= 0 else ""
+            name_cell = cells[np_]
+            vals = [cells[p] for p in value_pos if cells[p]]
+            code = code_cell if is_code(code_cell) else None
+            name = row_name((code_cell if code is None else "") + name_cell)
+            parsed.append([code, name, vals, col])
+        # a value standing alone right of a total (merged cells: "公用经费合计 ⇥⇥⇥⇥⇥ 13.48")
+        for g, item in enumerate(parsed):
+            if item[2] and not item[0] and not item[1]:
+                owner = next((o for o in reversed(parsed[:g]) if o[1] and not o[2]), None)
+                if owner is not None:
+                    owner[2], item[2] = item[2], []
+        for g, (code, name, vals, col) in enumerate(parsed):
+            prev = rows[g][-1] if rows[g] else None
+            if name and not code and not vals and name not in TOTAL_NAMES and prev is not None and prev.code:
+                prev.name = row_name(prev.name + name)  # wrapped name
+                prev.line_end = line.no
+                continue
+            if not code and not name and not vals:
+                continue
+            row_cells = [amount_cell(col, vals[0], line.no, uncertain=len(vals) > 1)] if vals else []
+            rows[g].append(make_row(code, name, row_cells, line.no, line.no, uncertain=not code and not name))
+    return columns, [r for group in rows for r in group]
+
+
+# ---------------------------------------------------------------- 三公 table
+def _parse_sangong(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    grid = split_header(lines)
+    leaves, _ = header_tree(grid.header)
+    cols = columns_from_leaves(leaves) or columns_from_data(grid)
+    place_columns(cols, grid)
+    for c in cols:
+        c.name = "/".join(c.path) if c.path else c.name
+    by_pos = {c.pos: c for c in cols if c.pos is not None}
+    rows = []
+    for line in grid.data:
+        filled = line.filled
+        nums = [(p, c) for p, c in filled if is_number(c)]
+        texts = [c for p, c in filled if not is_number(c) and p not in by_pos]
+        uncertain = any(p not in by_pos for p, _ in nums)
+        if uncertain and len(nums) <= len(by_pos):
+            # figures off the header's columns: read them in order
+            placed = list(zip(sorted(by_pos), [c for _, c in nums]))
+        else:
+            placed = [(p, c) for p, c in nums if p in by_pos]
+        row_cells = [amount_cell(by_pos[p].name, c, line.no, uncertain or by_pos[p].merged) for p, c in placed]
+        if not row_cells and not texts:
+            continue
+        rows.append(make_row(None, row_name("".join(texts)) or SANGONG_ROW_NAME, row_cells, line.no, line.no))
+    return [c.name for c in cols], rows
+
+
+def _kind(block_kind: str, lines: list[Line]) -> str:
+    """The lexicon's kind, corrected by what the header shows (two 项目 → two-sided, …)."""
+    if block_kind == "performance":
+        return block_kind
+    head = [header_text(c) for l in lines[:8] for _, c in l.filled]
+    if head.count(NAME_LABEL) >= 2 and block_kind != "two_sided":
+        return "triples"
+    if head.count(ITEM_LABEL) >= 2 and head.count(HANGCI_LABEL) >= 2:
+        return "two_sided"
+    return block_kind
+
+
+def parse_delimited_table(block: TableBlock) -> Table:
+    """Read one tab-separated or Markdown pipe table block; never raises."""
+    layout, lines, notes, unit = "tab", [], [], None
+    try:
+        layout, lines, notes, unit = segment(block)
+        unit = unit or DEFAULT_UNIT
+        kind = _kind(table_kind(block.name), lines)
+        parser = {
+            "two_sided": _parse_two_sided,
+            "triples": _parse_triples,
+            "sangong": _parse_sangong,
+        }.get(kind, _parse_by_code)
+        columns, rows = parse_grid_performance(lines, unit) if kind == "performance" else parser(lines)
+    except Exception:  # a malformed block must not stop indexing the report
+        log.exception("delimited layout: could not read table %r at line %d", block.title, block.title_line)
+        columns, rows = [], []
+    table_lines = [l.no for l in lines if not l.separator]
+    return Table(
+        name=block.name,
+        title=block.title,
+        layout=layout,
+        unit=unit or DEFAULT_UNIT,
+        columns=columns,
+        rows=rows,
+        line_start=block.title_line,
+        line_end=max(table_lines) if table_lines else block.title_line,
+        notes=notes,
+    )
