@@ -1,0 +1,114 @@
+"""The short names a report answers to, derived from its own unit name.
+
+A unit name reads [province][city][district or county][body]: 武汉市 汉阳区 大数据中心. People drop
+the higher levels, shorten the place (汉阳), and shorten common unit-type endings (文化和旅游局 →
+文旅局). The endings and prefixes are data (lexicon/units.json); nothing here knows one unit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from .lexicon import load, squash
+
+_CJK = "\u4e00-\u9fff"
+
+
+@dataclass(frozen=True)
+class NameParts:
+    higher: str  # province and/or city above the place ("湖北省武汉市")
+    place: str  # district, county or (with no district) city: "汉阳区", "梧州市"
+    body: str  # the unit itself: "大数据中心"
+
+    @property
+    def place_short(self) -> str:
+        return short_place(self.place)
+
+
+def short_place(place: str) -> str:
+    """汉阳区 → 汉阳, 大英县 → 大英; a two-character name keeps its suffix (城区 stays)."""
+    for suf in sorted(load("units.json")["region_suffixes"], key=len, reverse=True):
+        if place.endswith(suf) and len(place) - len(suf) >= 2:
+            return place[: -len(suf)]
+    return place
+
+
+def clean_name(unit: str) -> str:
+    lex = load("units.json")
+    name = squash(unit)
+    for p in lex["drop_prefixes"]:
+        if name.startswith(p):
+            name = name[len(p):]
+    return name
+
+
+def _level(text: str, suffixes: list[str], longest: int) -> str:
+    """The leading place name of `text` ending in one of `suffixes`, tried in their order ("" when none).
+
+    A level never spans a lower one: "大英县市场监督管理局" has no city.
+    """
+    lower = "".join(load("units.json")["region_suffixes"])
+    for suf in suffixes:
+        m = re.match(rf"^[{_CJK}]{{1,{longest}}}?{suf}", text)
+        if m and len(m.group(0)) >= 2 and not re.search(f"[{lower}]", m.group(0)[: -len(suf)]):
+            return m.group(0)
+    return ""
+
+
+def split_name(unit: str) -> NameParts:
+    """Split a unit name into its higher levels, its place and its body."""
+    lex = load("units.json")
+    rest, higher = clean_name(unit), ""
+    for suffixes in (["省", "自治区"], [s for s in lex["higher_level_suffixes"] if s not in ("省", "自治区")]):
+        level = _level(rest, suffixes, 6)
+        if level and len(rest) - len(level) >= 2:
+            higher, rest = higher + level, rest[len(level):]
+    place = _level(rest, lex["region_suffixes"], 6)
+    if place and len(rest) - len(place) >= 2:
+        rest = rest[len(place):]
+    else:
+        place = ""
+        levels = re.findall(rf"[{_CJK}]{{2,6}}?(?:市|州|盟|地区)$", higher)
+        if levels:  # no district: the city is the place
+            place, higher = levels[-1], higher[: -len(levels[-1])]
+    return NameParts(higher, place, rest)
+
+
+def short_bodies(body: str) -> list[str]:
+    """The body and its shortened forms (文化广播电视和旅游局 → 文旅局 …)."""
+    lex = load("units.json")
+    out = [body]
+    for infix in lex["drop_infixes"]:
+        if infix in body and body.replace(infix, ""):
+            out.append(body.replace(infix, ""))
+    endings = sorted(lex["short_endings"].items(), key=lambda kv: -len(kv[0]))
+    for variant in list(out):
+        ending = next(((e, shorts) for e, shorts in endings if variant.endswith(e)), None)
+        if ending:
+            out += [variant[: -len(ending[0])] + s for s in ending[1]]
+    return list(dict.fromkeys(out))
+
+
+def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> list[str]:
+    """Every form of the unit's name a question may use, longest first (the full name included)."""
+    if not unit_name:
+        return sorted(set(extra), key=len, reverse=True)
+    full = squash(unit_name)
+    parts = split_name(full)
+    generic = set(load("units.json")["generic_bodies"])
+    out = {full, clean_name(full)}
+    places = [p for p in {parts.place, parts.place_short} if p]
+    for body in short_bodies(parts.body):
+        if parts.higher:
+            out.add(parts.higher + parts.place + body)
+        for p in places:
+            if body.startswith(("委", "政府")):  # 汉阳区委组织部 → 区委组织部
+                out |= {parts.place + body, parts.place[-1] + body}
+            else:
+                out.add(p + body)
+        if body not in generic and len(body) >= 3 and body != parts.body:
+            out.add(body)
+    out |= set(extra)
+    return sorted((a for a in out if len(a) >= 2), key=len, reverse=True)

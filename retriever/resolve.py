@@ -1,0 +1,247 @@
+"""Which reports a question is about, each with the reason it was chosen.
+
+A report is named by its full unit name, by a short form derived from that name
+(indexer/aliases.py), by an abbreviation whose characters follow the name in order (农检中心 for
+农产品质量安全综合检测中心), or only by its district or county. The strongest naming wins: a unit's
+full name never lets another unit of the same district in. A question that names nothing takes its
+unit and year from the latest earlier question of the conversation that did.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from indexer.aliases import NameParts, derive_aliases, split_name
+from indexer.lexicon import fix_typos, load, squash
+
+from .index import ReportRec
+
+FULL, ALIAS, PLACED, UNPLACED, PLACE = 3.0, 2.5, 2.5, 1.5, 1.0  # how strongly a report is named
+
+_YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
+_YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
+_REGION_MENTION = re.compile(r"(?<![一二三四五六七八九十几两个\d])([\u4e00-\u9fff]{2,4}?(?:区|县))")
+_NOT_PLACE = re.compile(r"^[一二三四五六七八九十几两\d]|个|各|全|本|该|辖|城区|市区|社区|园区|景区|片区")
+
+
+def years_in(text: str) -> list[int]:
+    ys = [int(y) for y in _YEAR4.findall(text)]
+    for y in _YEAR2.findall(re.sub(r"(19|20)\d\d\s*年", "", text)):
+        ys.append(2000 + int(y))
+    return list(dict.fromkeys(ys))
+
+
+@dataclass
+class Named:
+    report: ReportRec
+    strength: float
+    reason: str
+    mention: str  # the words of the question that name it
+
+
+@dataclass
+class Resolution:
+    reports: list[ReportRec] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # report_id → why it was chosen
+    years: list[int] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)  # words naming reports (removed from the core)
+    named: bool = False  # the question (or the conversation) names a unit or place
+    missing: Optional[str] = None  # why no report fits
+    choices: list[ReportRec] = field(default_factory=list)  # several fit equally; the user picks
+    context: Optional[str] = None  # the earlier question the unit or year came from
+    regions_named: list[str] = field(default_factory=list)
+
+
+class NameIndex:
+    """Every report's name forms, computed once per loaded index."""
+
+    def __init__(self, reports: Iterable[ReportRec]):
+        self.reports = list(reports)
+        self.parts: dict[str, NameParts] = {}
+        self.aliases: dict[str, list[str]] = {}
+        for r in self.reports:
+            extra = tuple(getattr(r, "aliases", None) or ())
+            self.parts[r.report_id] = split_name(r.unit_name or "")
+            self.aliases[r.report_id] = derive_aliases(r.unit_name, extra)
+
+    def places(self, r: ReportRec) -> list[str]:
+        p = self.parts[r.report_id]
+        out = {p.place, p.place_short, r.region or ""}
+        if r.region and len(r.region) >= 3:
+            out.add(r.region[:-1])
+        return sorted((x for x in out if len(x) >= 2), key=len, reverse=True)
+
+    def name(self, r: ReportRec, text: str) -> Optional[Named]:
+        """How strongly `text` names report `r` (None when it does not)."""
+        full = squash(r.unit_name or "")
+        places = self.places(r)
+        for a in self.aliases[r.report_id]:
+            if len(a) >= 3 and a in text:
+                if a == full:
+                    return Named(r, FULL, f"全称“{a}”", a)
+                placed = any(p in a for p in places)
+                return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
+        place = next((p for p in places if p in text), None)
+        frag = abbreviation(text.replace(place, " ") if place else text, self.parts[r.report_id].body)
+        if place and frag:
+            return Named(r, PLACED, f"“{place}”与“{frag}”", place + "|" + frag)
+        if frag and len(frag) >= 4:
+            return Named(r, UNPLACED, f"简称“{frag}”", frag)
+        if place:
+            return Named(r, PLACE, f"地区“{place}”", place)
+        return None
+
+
+def _ending(body: str) -> str:
+    for g in sorted(load("units.json")["generic_bodies"], key=len, reverse=True):
+        if body.endswith(g):
+            return g
+    return body[-1:]
+
+
+def _follows(short: str, long: str) -> bool:
+    """The characters of `short` occur in `long` in order."""
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def abbreviation(text: str, body: str) -> str:
+    """The longest run of `text` ending with the body's unit-type ending whose characters follow the
+    body in order, with at least two characters before the ending (文旅局, 农检中心, 大数据中心)."""
+    if not body:
+        return ""
+    end, best = _ending(body), ""
+    pos = text.find(end)
+    while pos >= 0:
+        stop, start = pos + len(end), pos
+        while start > 0 and _follows(text[start - 1:stop], body):
+            start -= 1
+        frag = text[start:stop]
+        if len(frag) - len(end) >= 2 and len(frag) > len(best):
+            best = frag
+        pos = text.find(end, pos + 1)
+    return best
+
+
+# ------------------------------------------------------------------ years
+def _relative_year(text: str, base: Optional[int]) -> Optional[int]:
+    """今年 / 去年 / 前年 relative to the conversation's year (not 比去年, a change)."""
+    if base is None:
+        return None
+    for word, offset in load("questions.json")["relative_years"].items():
+        for m in re.finditer(word, text):
+            if m.start() == 0 or text[m.start() - 1] not in "比较与同":
+                return base + offset
+    return None
+
+
+# ------------------------------------------------------------------ resolve
+def _strongest(names: NameIndex, text: str, pool: list[ReportRec]) -> list[Named]:
+    found = [n for n in (names.name(r, text) for r in pool) if n is not None]
+    if not found:
+        return []
+    top = max(n.strength for n in found)
+    return [n for n in found if n.strength == top]
+
+
+def _ambiguous(named: list[Named]) -> bool:
+    """One mention that fits several different units."""
+    by_mention: dict[str, set[str]] = {}
+    for n in named:
+        by_mention.setdefault(n.mention, set()).add(squash(n.report.unit_name or n.report.report_id))
+    return any(len(units) > 1 for units in by_mention.values())
+
+
+def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
+    known = {p for r in names.reports for p in names.places(r)}
+    for m in _REGION_MENTION.findall(text):
+        if _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
+            continue
+        return m
+    return None
+
+
+def _who(r: ReportRec) -> str:
+    return r.unit_name or r.region or r.report_id
+
+
+def _by_year(res: Resolution, named: list[Named], years: list[int]) -> Resolution:
+    """Keep the named reports of the asked year; a year just before a report's is read from that
+    report's stated changes (the caller derives it)."""
+    reports = [n.report for n in named]
+    if not years:
+        res.reports = reports
+        return res
+    exact = [r for r in reports if r.year in years]
+    if exact:
+        res.reports = exact
+        return res
+    following = [r for r in reports if r.year and any(r.year == y + 1 for y in years)]
+    if following and res.named:
+        res.reports = following
+        return res
+    if res.named:
+        have = "、".join(sorted({f"{_who(r)}{r.year}年" for r in reports}))
+        res.missing = f"语料中没有{_who(reports[0])}{years[0]}年度的决算；现有{have}"
+    else:
+        res.missing = f"语料中没有{years[0]}年度的决算"
+    return res
+
+
+def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None, report_id: Optional[str] = None,
+            year: Optional[int] = None, unit: Optional[str] = None, many: bool = False) -> Resolution:
+    """The reports `text` is about. `many`: the question compares or lists several reports."""
+    norm = squash(fix_typos(text))
+    pool = [r for r in names.reports if not report_id or r.report_id == report_id]
+    if unit:
+        u = squash(fix_typos(unit))
+        pool = [r for r in pool if any(u in a or a in u for a in names.aliases[r.report_id] + names.places(r))]
+    res = Resolution(years=years_in(norm))
+    if year:
+        res.years = [year] + [y for y in res.years if y != year]
+    named = _strongest(names, norm, pool)
+    if not named and not report_id:
+        ctx = _from_history(names, history or [], pool)
+        if ctx is not None:
+            named, res.context, ctx_years = ctx
+            rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
+            res.years = res.years or ([rel] if rel else ctx_years)
+    res.named = bool(named) or bool(report_id) or bool(unit)
+    # the words naming the reports, and their places, say which report — not which figure
+    words = {m for n in named for m in n.mention.split("|")} | {p for n in named for p in names.places(n.report)}
+    res.mentions = sorted((w for w in words if w), key=len, reverse=True)
+    res.regions_named = list(dict.fromkeys(p for n in named for p in names.places(n.report)[:1]))
+    if not named:
+        region = _unknown_region(norm, names)
+        if region:
+            res.missing = f"语料中没有{region}的决算"
+            return res
+        named = [Named(r, 0.0, "未指明单位，按全部报告", "") for r in pool]
+    res = _by_year(res, named, res.years)
+    if res.missing:
+        return res
+    chosen = {r.report_id for r in res.reports}
+    named = [n for n in named if n.report.report_id in chosen]
+    res.reasons = {n.report.report_id: n.reason + (f"（沿用上文：{res.context}）" if res.context else "")
+                   for n in named}
+    if not many and len(res.reports) > 1 and (_ambiguous(named) or not res.named or _one_unit(res.reports)):
+        res.choices, res.reports = res.reports, []
+    return res
+
+
+def _one_unit(reports: list[ReportRec]) -> bool:
+    """Several years of one unit (a question about one figure must pick the year)."""
+    return len({squash(r.unit_name or r.report_id) for r in reports}) == 1
+
+
+def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):
+    """The reports and years of the latest earlier question that names a unit or place."""
+    years: list[int] = []
+    for earlier in reversed(history[-10:]):
+        norm = squash(fix_typos(earlier))
+        years = years or years_in(norm)
+        named = _strongest(names, norm, pool)
+        if named:
+            return named, earlier, years or years_in(norm)
+    return None

@@ -1,0 +1,97 @@
+"""Report resolution on in-memory report records: no model, no files."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.aliases import derive_aliases, split_name
+from retriever.index import ReportRec
+from retriever.resolve import NameIndex, abbreviation, resolve
+
+
+def rec(rid: str, unit: str, region: str, year: int) -> ReportRec:
+    return ReportRec(report_id=rid, unit_name=unit, region=region, year=year, title="", source_file=f"{rid}.txt",
+                     indexed_at="", counts={})
+
+
+@pytest.fixture(scope="module")
+def names() -> NameIndex:
+    return NameIndex([
+        rec("edu", "湖北省武汉市江岸区教育局", "江岸区", 2023),
+        rec("road", "湖北省武汉市江岸区公路事务中心", "江岸区", 2023),
+        rec("road22", "湖北省武汉市江岸区公路事务中心", "江岸区", 2022),
+        rec("tour", "四川省遂宁市大英县文化广播电视和旅游局", "大英县", 2022),
+        rec("lab", "梧州市农产品质量安全综合检测中心", "梧州市", 2020),
+        rec("street", "上海市黄浦区人民政府外滩街道办事处", "黄浦区", 2021),
+    ])
+
+
+def ids(res) -> list[str]:
+    return sorted(r.report_id for r in res.reports)
+
+
+def test_name_parts_and_short_forms():
+    p = split_name("四川省遂宁市大英县文化广播电视和旅游局")
+    assert (p.higher, p.place, p.body, p.place_short) == ("四川省遂宁市", "大英县", "文化广播电视和旅游局", "大英")
+    assert split_name("大英县市场监督管理局").place == "大英县"  # 市场 is no city
+    assert split_name("梧州市农产品质量安全综合检测中心").place == "梧州市"
+    aliases = derive_aliases("上海市黄浦区人民政府外滩街道办事处")
+    assert {"黄浦区外滩街道办事处", "外滩街道"} <= set(aliases)
+    assert "大英文旅局" in derive_aliases("四川省遂宁市大英县文化广播电视和旅游局")
+
+
+def test_abbreviation_follows_the_name_in_order():
+    assert abbreviation("梧州农检中心有人出国吗", "农产品质量安全综合检测中心") == "农检中心"
+    assert abbreviation("这个中心", "农产品质量安全综合检测中心") == ""  # the ending alone names nothing
+
+
+def test_full_name_excludes_other_units_of_the_same_district(names):
+    res = resolve("湖北省武汉市江岸区教育局2023年项目支出多少", names)
+    assert ids(res) == ["edu"]
+    assert "全称" in res.reasons["edu"]
+
+
+def test_short_forms_and_abbreviations(names):
+    assert ids(resolve("大英文旅局2022年接待费", names)) == ["tour"]
+    assert ids(resolve("江岸公路中心2023年收入总计", names)) == ["road"]
+    assert ids(resolve("梧州农检中心2020年有人公费出国吗", names)) == ["lab"]
+    assert ids(resolve("外滩街道2021年基本支出", names)) == ["street"]
+
+
+def test_district_alone_with_several_units_offers_choices(names):
+    res = resolve("江岸区2023年项目支出多少", names)
+    assert res.reports == [] and sorted(r.report_id for r in res.choices) == ["edu", "road"]
+
+
+def test_district_alone_compared_keeps_all(names):
+    res = resolve("江岸区2023年哪个单位的项目支出最多", names, many=True)
+    assert ids(res) == ["edu", "road"]
+
+
+def test_unit_with_several_years_and_no_year_offers_the_years(names):
+    res = resolve("江岸区公路事务中心项目支出多少", names)
+    assert sorted(r.report_id for r in res.choices) == ["road", "road22"]
+
+
+def test_year_just_before_a_report_selects_that_report(names):
+    res = resolve("大英文旅局2021年的机关运行经费", names)
+    assert ids(res) == ["tour"] and res.years == [2021]
+
+
+def test_absent_year_and_absent_place_are_missing(names):
+    assert "2018" in resolve("大英文旅局2018年的机关运行经费", names).missing
+    assert "青山区" in resolve("青山区2022年项目支出", names).missing
+
+
+def test_follow_up_takes_unit_and_year_from_history(names):
+    history = ["江岸区公路事务中心2022年收入总计是多少？", "谢谢"]
+    res = resolve("该中心的基本支出呢？", names, history=history)
+    assert ids(res) == ["road22"] and res.context == history[0]
+    res = resolve("该中心今年的基本支出呢？", names, history=history)
+    assert ids(res) == ["road22"]
+    res = resolve("那去年呢？", names, history=["江岸区公路事务中心2023年收入总计是多少？"])
+    assert ids(res) == ["road22"]
+
+
+def test_own_unit_wins_over_history(names):
+    res = resolve("梧州农检中心2020年公务接待费", names, history=["大英文旅局2022年接待费"])
+    assert ids(res) == ["lab"] and res.context is None
