@@ -369,8 +369,9 @@ def source_path() -> Path:
 
 
 def cache_root() -> Path:
-    env = os.environ.get("REPORTQA_MODEL_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "reportqa" / "models"
+    from .settings import current
+
+    return current().model_cache
 
 
 def ensure_default_model(cache_dir: Path | None = None, source: Path | None = None) -> Path:

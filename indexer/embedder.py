@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import numpy as np  # noqa: E402
 
-ENV_MODEL = "REPORTQA_EMBED_MODEL"
+from .settings import ENV_EMBED_MODEL as ENV_MODEL, current as current_settings  # noqa: E402
 
 
 class EmbedderError(RuntimeError):
@@ -59,7 +59,7 @@ def _default_model_id() -> str:
 
 
 def load_embedder(model: str | None = None) -> Embedder:
-    name = model or os.environ.get(ENV_MODEL) or None
+    name = model or current_settings().embed_model
     try:
         if name is None:
             from .e5_convert import ensure_default_model
@@ -84,7 +84,7 @@ def load_embedder(model: str | None = None) -> Embedder:
 
 def configured_model_id() -> str:
     """The id of the model `load_embedder()` would load now, without loading it."""
-    return os.environ.get(ENV_MODEL) or _default_model_id()
+    return current_settings().embed_model or _default_model_id()
 
 
 def is_default(model_id: str) -> bool:

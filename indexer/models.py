@@ -206,6 +206,57 @@ class AskResponse(BaseModel):
     choices: list[Choice] = Field(default_factory=list)  # reports to pick from when ambiguous
 
 
+class ReportRef(BaseModel):
+    """The metadata of the report a passage belongs to."""
+
+    report_id: str
+    unit_name: Optional[str] = None
+    region: Optional[str] = None
+    year: Optional[int] = None
+    source_file: str = ""
+
+
+class PassageResponse(BaseModel):
+    """One passage (`GET /passages/{chunk_id}`) with its neighbours and its report."""
+
+    citation: Citation
+    prev_chunk_id: Optional[str] = None
+    next_chunk_id: Optional[str] = None
+    report: ReportRef
+
+
+class VerifiedNumber(BaseModel):
+    """One number of a claim, checked against the reports."""
+
+    value: float = Field(..., description="the number as the claim states it")
+    unit: Optional[str] = Field(None, description="its unit as written in the claim (万元, %, 人…), if any")
+    status: Literal["supported", "contradicted", "not_found"] = Field(
+        ..., description="supported: the reports state this value for the concept; contradicted: they state "
+                         "another value (see `stated`); not_found: no figure for the concept")
+    stated: Optional[float] = Field(None, description="when contradicted: the value the report states")
+    citations: list[Citation] = Field(default_factory=list,
+                                      description="the supporting passages, or the contradicting one")
+
+
+class VerifyResponse(BaseModel):
+    """The figures of a claim (`POST /verify`), each supported, contradicted or not found."""
+
+    claim: str
+    supported: Optional[bool] = Field(
+        None, description="true: every number supported; false: at least one contradicted; "
+                          "null: nothing could be checked (no number, no matching report, or no figure found)")
+    numbers: list[VerifiedNumber] = Field(default_factory=list)
+    reason: Optional[str] = Field(None, description="why nothing could be checked, when `supported` is null")
+
+
+class IndexStats(BaseModel):
+    """What the loaded index holds."""
+
+    model: Optional[str] = None
+    version: Optional[str] = None
+    counts: dict[str, int] = Field(default_factory=dict)  # reports, chunks, facts
+
+
 class TableBlock(BaseModel):
     """Lines of one table as found in a report, handed to a layout parser."""
 

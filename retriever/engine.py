@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from indexer.models import AskResponse, Citation
+from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
+                            VerifyResponse)
 
 from . import compose
 from .derive import derive
@@ -75,30 +76,33 @@ class Engine:
         hits = self.index.hybrid(q, self._qvec(q), ids, k=k)
         return [compose.citation(self.index, c.chunk_id, f"s{i + 1}", score) for i, (c, score) in enumerate(hits)]
 
-    def passage(self, chunk_id: str) -> Optional[dict]:
+    def passage(self, chunk_id: str) -> Optional[PassageResponse]:
         c = self.index.by_id.get(chunk_id)
         if c is None:
             return None
         prev_id, next_id = self.index.neighbours(chunk_id)
         r = self.index.reports[c.report_id]
-        return {"citation": compose.citation(self.index, chunk_id, "p1", 1.0).model_dump(),
-                "prev_chunk_id": prev_id, "next_chunk_id": next_id,
-                "report": {"report_id": r.report_id, "unit_name": r.unit_name, "region": r.region,
-                           "year": r.year, "source_file": r.source_file}}
+        return PassageResponse(citation=compose.citation(self.index, chunk_id, "p1", 1.0),
+                               prev_chunk_id=prev_id, next_chunk_id=next_id,
+                               report=ReportRef(report_id=r.report_id, unit_name=r.unit_name, region=r.region,
+                                                year=r.year, source_file=r.source_file))
 
-    def reports(self) -> list[dict]:
-        return [{"report_id": r.report_id, "unit_name": r.unit_name, "region": r.region, "year": r.year,
-                 "source_file": r.source_file, **r.counts, "indexed_at": r.indexed_at}
+    def reports(self) -> list[ReportInfo]:
+        return [ReportInfo(report_id=r.report_id, unit_name=r.unit_name, region=r.region, year=r.year,
+                           aliases=list(getattr(r, "aliases", None) or []), source_file=r.source_file,
+                           metadata_source=dict(getattr(r, "metadata_source", None) or {}),
+                           indexed_at=r.indexed_at, **r.counts)
                 for r in sorted(self.index.reports.values(), key=lambda r: (r.region or "", r.year or 0))]
 
-    def verify(self, claim: str) -> dict:
+    def verify(self, claim: str) -> VerifyResponse:
         from .verify import verify_claim
 
-        return verify_claim(self, claim)
+        return VerifyResponse.model_validate(verify_claim(self, claim))
 
-    def stats(self) -> dict:
-        return {"model": self.model_id, "version": self.version, "reports": len(self.index.reports),
-                "chunks": len(self.index.chunks), "facts": len(self.index.facts)}
+    def stats(self) -> IndexStats:
+        return IndexStats(model=self.model_id, version=self.version,
+                          counts={"reports": len(self.index.reports), "chunks": len(self.index.chunks),
+                                  "facts": len(self.index.facts)})
 
     # ---------------------------------------------------------------- answer
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:

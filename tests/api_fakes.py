@@ -1,7 +1,8 @@
 """A fake answering engine, loader and index builder for the API and web tests.
 
-They follow the duck-typed interface of `retriever.engine.Engine` and `indexer.build.build_index`
-so the HTTP layer can be tested without an index, a model or the real engine.
+`FakeEngine` implements `retriever.protocol.ReportEngine` (as `retriever.engine.Engine` does) and
+`FakeIndex.build` follows `indexer.build.build_index`, so the HTTP layer can be tested without an
+index, a model or the real engine.
 """
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from indexer.models import AnswerValue, AskResponse, Citation
+from indexer.models import (AnswerValue, AskResponse, Choice, Citation, IndexStats, PassageResponse, ReportInfo,
+                            ReportRef, VerifiedNumber, VerifyResponse)
 
 HY = "武汉市汉阳区大数据中心-2021"
 WC = "武汉市武昌区大数据中心-2019"
 
 REPORTS = [
-    {"report_id": HY, "unit_name": "武汉市汉阳区大数据中心", "region": "汉阳区", "year": 2021,
-     "source_file": "corpus/武汉市汉阳区大数据中心_2021_部门决算.txt", "sections": 14, "tables": 9,
-     "rows": 180, "chunks": 3, "facts": 420, "indexed_at": "2025-03-01T10:00:00"},
-    {"report_id": WC, "unit_name": "武汉市武昌区大数据中心", "region": "武昌区", "year": 2019,
-     "source_file": "corpus/武汉市武昌区大数据中心_2019_部门决算.txt", "sections": 12, "tables": 8,
-     "rows": 150, "chunks": 1, "facts": 380, "indexed_at": "2025-03-01T10:00:01"},
+    ReportInfo(report_id=HY, unit_name="武汉市汉阳区大数据中心", region="汉阳区", year=2021,
+               aliases=["汉阳区大数据中心"], source_file="武汉市汉阳区大数据中心_2021_部门决算.txt",
+               metadata_source={"unit_name": "text", "year": "text"}, sections=14, tables=9, rows=180, chunks=3,
+               facts=420, indexed_at="2025-03-01T10:00:00"),
+    ReportInfo(report_id=WC, unit_name="武汉市武昌区大数据中心", region="武昌区", year=2019,
+               aliases=["武昌区大数据中心"], source_file="武汉市武昌区大数据中心_2019_部门决算.txt",
+               metadata_source={"unit_name": "text", "year": "file name"}, sections=12, tables=8, rows=150,
+               chunks=1, facts=380, indexed_at="2025-03-01T10:00:01"),
 ]
+AMBIGUOUS = "大数据中心的项目支出"  # a question that fits both reports: answered with `choices`
 
 # chunk_id -> (report_id, kind, section, text, line_start, line_end); order inside a report = list order
 CHUNKS = [
@@ -36,15 +41,15 @@ CHUNKS = [
 ]
 
 
-def _meta(report_id: str) -> dict:
-    return next(r for r in REPORTS if r["report_id"] == report_id)
+def _meta(report_id: str) -> ReportInfo:
+    return next(r for r in REPORTS if r.report_id == report_id)
 
 
 def citation(chunk_id: str, cid: str = "c1", score: float = 0.9) -> Citation:
     ch = next(c for c in CHUNKS if c[0] == chunk_id)
     m = _meta(ch[1])
-    return Citation(id=cid, chunk_id=ch[0], report_id=ch[1], unit_name=m["unit_name"], year=m["year"],
-                    source_file=m["source_file"], section=ch[3], kind=ch[2], text=ch[4],
+    return Citation(id=cid, chunk_id=ch[0], report_id=ch[1], unit_name=m.unit_name, year=m.year,
+                    source_file=m.source_file, section=ch[3], kind=ch[2], text=ch[4],
                     line_start=ch[5], line_end=ch[6], score=score)
 
 
@@ -54,13 +59,22 @@ class FakeEngine:
     def __init__(self, version: str = "v-fake-1"):
         self.version = version
         self.calls: list[tuple] = []
+        self.histories: list[Optional[list[str]]] = []  # the `history` of each ask, in order
 
     @classmethod
     def load(cls, index_dir: Path) -> "FakeEngine":
         return cls()
 
-    def ask(self, question: str, top_k: int = 5, report_id=None, year=None, unit=None) -> AskResponse:
+    def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None, year: Optional[int] = None,
+            unit: Optional[str] = None, history: Optional[list[str]] = None) -> AskResponse:
         self.calls.append(("ask", question, top_k, report_id, year, unit))
+        self.histories.append(history)
+        if AMBIGUOUS in question and report_id is None:
+            return AskResponse(
+                question=question, found=False,
+                answer="问题适用于多份报告，请选择其中一份：武汉市汉阳区大数据中心2021年、武汉市武昌区大数据中心2019年。",
+                choices=[Choice(report_id=r.report_id, unit_name=r.unit_name, year=r.year) for r in REPORTS],
+                timing_ms={"total": 0.5})
         if "boom" in question:
             raise RuntimeError("engine exploded (secret detail)")
         if "xss" in question:  # markup in engine output must be shown as text
@@ -90,7 +104,7 @@ class FakeEngine:
                         AnswerValue(value=4.3, unit="万元", label="比上年减少", report_id=WC, citation_id="c1",
                                     derived=True, formula="12.50 - 8.2", inputs=["c1"])],
                 citations=[c], confidence=0.8, timing_ms={"total": 2.0})
-        if "基本工资" in question:
+        if "基本工资" in question or report_id == WC:
             c = citation("wc-0", "c1", 0.88)
             return AskResponse(
                 question=question, found=True, answer="武汉市武昌区大数据中心2019年度基本工资312.45万元。",
@@ -113,7 +127,7 @@ class FakeEngine:
         chunks = [c for c in CHUNKS if report_id is None or c[1] == report_id]
         return [citation(c[0], f"c{i + 1}", 1.0 - i / 10) for i, c in enumerate(chunks[:k])]
 
-    def passage(self, chunk_id: str) -> Optional[dict]:
+    def passage(self, chunk_id: str) -> Optional[PassageResponse]:
         ids = [c[0] for c in CHUNKS]
         if chunk_id not in ids:
             return None
@@ -121,35 +135,32 @@ class FakeEngine:
         same = [c[0] for c in CHUNKS if c[1] == ch[1]]
         i = same.index(chunk_id)
         m = _meta(ch[1])
-        return {"citation": citation(chunk_id, "c1", 1.0).model_dump(),
-                "prev_chunk_id": same[i - 1] if i > 0 else None,
-                "next_chunk_id": same[i + 1] if i + 1 < len(same) else None,
-                "report": {k: m[k] for k in ("report_id", "unit_name", "region", "year", "source_file")}}
+        return PassageResponse(citation=citation(chunk_id, "c1", 1.0),
+                               prev_chunk_id=same[i - 1] if i > 0 else None,
+                               next_chunk_id=same[i + 1] if i + 1 < len(same) else None,
+                               report=ReportRef(**m.model_dump(include=set(ReportRef.model_fields))))
 
-    def reports(self) -> list[dict]:
-        return [dict(r) for r in REPORTS]
+    def reports(self) -> list[ReportInfo]:
+        return [r.model_copy() for r in REPORTS]
 
-    def verify(self, claim: str) -> dict:
+    def verify(self, claim: str) -> VerifyResponse:
         """Like `retriever.verify.verify_claim`: supported / contradicted (with `stated`) / nothing checkable."""
         self.calls.append(("verify", claim))
         if "青山区" in claim:
-            return {"claim": claim, "supported": None, "numbers": [], "reason": "语料中没有青山区的决算报告"}
+            return VerifyResponse(claim=claim, reason="语料中没有青山区的决算报告")
         if not any(ch.isdigit() for ch in claim):  # nothing to check; the engine gives no reason
-            return {"claim": claim, "supported": None, "numbers": []}
+            return VerifyResponse(claim=claim)
         if "人数" in claim:
-            return {"claim": claim, "supported": None,
-                    "numbers": [{"value": 12.0, "unit": "人", "status": "not_found", "citations": []}]}
+            return VerifyResponse(claim=claim, numbers=[VerifiedNumber(value=12.0, unit="人", status="not_found")])
         supported = "2,399.30" in claim or "2399.3" in claim
-        number = {"value": 2399.30 if supported else 9999.0, "unit": "万元",
-                  "status": "supported" if supported else "contradicted",
-                  "citations": [citation("hy-1", "v1").model_dump()]}
-        if not supported:
-            number["stated"] = 2399.30
-        return {"claim": claim, "supported": supported, "numbers": [number]}
+        number = VerifiedNumber(value=2399.30 if supported else 9999.0, unit="万元",
+                                status="supported" if supported else "contradicted",
+                                stated=None if supported else 2399.30, citations=[citation("hy-1", "v1")])
+        return VerifyResponse(claim=claim, supported=supported, numbers=[number])
 
-    def stats(self) -> dict:
-        return {"counts": {"reports": len(REPORTS), "chunks": len(CHUNKS), "facts": 800},
-                "model": self.model_id, "version": self.version}
+    def stats(self) -> IndexStats:
+        return IndexStats(model=self.model_id, version=self.version,
+                          counts={"reports": len(REPORTS), "chunks": len(CHUNKS), "facts": 800})
 
 
 class FakeIndex:

@@ -1,6 +1,7 @@
-"""HTTP API (api/app.py) against the contract, with a fake engine and a fake index build."""
+"""HTTP API (the `api` package) against the contract, with a fake engine and a fake index build."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import api.app as app_module
+from api.app import create_app
+from api.uploads import clean_filename
 from api.web import apidocs
-from api.app import MAX_JSON_BYTES, MAX_UPLOAD_BYTES, clean_filename, create_app
 from indexer.models import AskResponse, Citation
+from indexer.settings import LIMITS
 
 try:  # works whether or not tests/ is a package
     from tests.api_fakes import HY, FakeIndex
@@ -21,6 +23,7 @@ except ImportError:  # pragma: no cover
 
 TOKEN = "s3cret-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+MAX_JSON_BYTES, MAX_UPLOAD_BYTES = LIMITS.max_json_bytes, LIMITS.max_upload_bytes
 SAMPLE = sorted((Path(__file__).resolve().parent.parent / "corpus").glob("*汉阳区*.txt"))[0]
 
 
@@ -509,7 +512,8 @@ def test_upload_too_large(h, monkeypatch):
     big = b"a" * (MAX_UPLOAD_BYTES + 1)
     assert_error(upload(h.client, "big.txt", big), 413, "file_too_large")
     # no Content-Length (chunked): refused while streaming
-    monkeypatch.setattr(app_module, "MAX_UPLOAD_BYTES", 1000)
+    small = dataclasses.replace(h.app.state.services.settings, limits=dataclasses.replace(LIMITS, max_upload_bytes=1000))
+    monkeypatch.setattr(h.app.state, "services", dataclasses.replace(h.app.state.services, settings=small))
     body, mh = multipart("big.txt", b"b" * 5000)
 
     def chunks():

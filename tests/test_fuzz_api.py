@@ -28,9 +28,10 @@ from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
-from api.app import MAX_CLAIM_CHARS, MAX_QUESTION_CHARS, create_app
+from api.app import create_app
 from conftest import CORPUS
 from indexer.models import AskResponse, Citation
+from indexer.settings import LIMITS
 
 try:  # works whether or not tests/ is a package
     from tests.api_fakes import FakeIndex
@@ -38,6 +39,7 @@ except ImportError:  # pragma: no cover
     from api_fakes import FakeIndex
 
 TOKEN = "fuzz-admin-token"
+MAX_CLAIM_CHARS, MAX_QUESTION_CHARS = LIMITS.max_claim_chars, LIMITS.max_question_chars
 EXAMPLES = int(os.environ.get("REPORTQA_FUZZ_EXAMPLES", "40"))
 SETTINGS = dict(deadline=None, database=None, derandomize=not os.environ.get("REPORTQA_FUZZ_RANDOM"),
                 suppress_health_check=list(HealthCheck))

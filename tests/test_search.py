@@ -19,7 +19,7 @@ def test_hybrid_finds_the_row(real_index):
 
 
 def test_search_filters_by_report(real_index):
-    rid = next(r["report_id"] for r in real_index.reports() if r["region"] == "硚口区")
+    rid = next(r.report_id for r in real_index.reports() if r.region == "硚口区")
     hits = real_index.search("基本工资", k=10, report_id=rid)
     assert hits and all(c.report_id == rid for c in hits)
 
@@ -35,4 +35,4 @@ def test_citation_lines_point_at_the_figure(real_index):
 def test_passage_has_neighbours(real_index):
     hit = real_index.search("汉阳区2021年基本工资", k=1)[0]
     p = real_index.passage(hit.chunk_id)
-    assert p["report"]["year"] == 2021 and (p["prev_chunk_id"] or p["next_chunk_id"])
+    assert p.report.year == 2021 and (p.prev_chunk_id or p.next_chunk_id)

@@ -31,9 +31,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import api.app as app_module
-from api.app import MAX_JSON_BYTES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, WEB_DIR, WEB_FILES, ApiError, \
-    clean_filename, create_app
+from fastapi.routing import iter_route_contexts
+
+import api.dependencies as deps_module
+from api.app import create_app
+from api.errors import ApiError
+from api.routers.web import WEB_DIR, WEB_FILES
+from api.uploads import clean_filename
+from indexer.settings import LIMITS
 from conftest import REPORTS, ROOT, HashEmbedder
 
 try:  # works whether or not tests/ is a package
@@ -43,6 +48,8 @@ except ImportError:  # pragma: no cover
 
 TOKEN = "sec-Token-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+MAX_JSON_BYTES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES = LIMITS.max_json_bytes, LIMITS.max_upload_bytes, \
+    LIMITS.upload_suffixes
 CODE_DIRS = [ROOT / "api", ROOT / "indexer", ROOT / "retriever"]
 SAMPLE = REPORTS["hanyang"].read_bytes()
 
@@ -80,8 +87,8 @@ def svc(tmp_path):
 def _write_routes(app) -> list[tuple[str, str]]:
     """Every (method, path) that may change data: any non-GET/HEAD route except the two read-only queries."""
     out = []
-    for route in app.routes:
-        methods = getattr(route, "methods", None) or set()
+    for route in iter_route_contexts(app.routes):  # (routers are included lazily)
+        methods = route.methods or set()
         for m in sorted(methods - {"GET", "HEAD", "OPTIONS"}):
             if (m, route.path) not in {("POST", "/ask"), ("POST", "/verify")}:
                 out.append((m, route.path))
@@ -95,11 +102,11 @@ def _functions(path: Path) -> dict[str, ast.FunctionDef]:
 
 
 def test_token_compared_in_constant_time_in_code():
-    src = (ROOT / "api" / "app.py").read_text(encoding="utf-8")
-    fn = _functions(ROOT / "api" / "app.py")["require_admin"]
+    fn = _functions(ROOT / "api" / "dependencies.py")["require_admin"]
     calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
     assert any(ast.unparse(c.func) == "hmac.compare_digest" for c in calls), ast.unparse(fn)
-    # no ordinary comparison involves the token anywhere in the module
+    # no ordinary comparison involves the token anywhere in the package
+    src = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "api").rglob("*.py")))
     for node in ast.walk(ast.parse(src)):
         if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
                                                  for op in node.ops):
@@ -117,7 +124,7 @@ def test_token_compared_in_constant_time_at_run_time(svc, monkeypatch):
         seen.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(app_module.hmac, "compare_digest", spy)
+    monkeypatch.setattr(deps_module.hmac, "compare_digest", spy)
     assert svc.client.post("/index/rebuild", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert svc.client.post("/index/rebuild", headers={"Authorization": f"Bearer {TOKEN[:-1]}"}).status_code == 401
     assert svc.client.post("/index/rebuild", headers=ADMIN).status_code == 202
@@ -217,7 +224,7 @@ def test_upload_size_limit_enforced_while_streaming(svc):
     status, _, resp, pulled = asgi_call(svc.app, "POST", "/reports", {**mh, **ADMIN},
                                         [body[i:i + size] for i in range(0, len(body), size)])
     assert status == 413 and b"file_too_large" in resp, resp
-    assert pulled <= MAX_UPLOAD_BYTES + app_module.MAX_UPLOAD_OVERHEAD + size, pulled
+    assert pulled <= MAX_UPLOAD_BYTES + LIMITS.max_upload_overhead + size, pulled
     assert pulled < len(body) - 4 * 1024 * 1024
     assert not any(svc.corpus.iterdir()) and not svc.fake.builds
 
@@ -363,8 +370,8 @@ def test_static_routes_are_only_the_known_ones(svc):
     from starlette.routing import Mount
 
     assert not [r for r in svc.app.routes if isinstance(r, Mount)], "no directory is mounted"
-    file_routes = {r.path for r in svc.app.routes if "{" in getattr(r, "path", "") and
-                   r.path not in ("/passages/{chunk_id}", "/passages/{chunk_id:path}")}
+    file_routes = {r.path for r in iter_route_contexts(svc.app.routes) if "{" in (r.path or "") and
+                   r.path not in ("/passages/{chunk_id}", "/passages/{chunk_id:path}", "/reports/{report_id}")}
     assert file_routes <= {"/static/{name}", "/docs/assets/{name}"}, file_routes
 
 
