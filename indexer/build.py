@@ -17,10 +17,10 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from . import store
+from . import registry, store
 from .chunker import chunk_report
 from .facts import numeric_cells
-from .models import ParsedReport
+from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
 
 def _parser_version() -> str:
@@ -67,10 +67,12 @@ def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Report files of the corpus; hidden files and folders (e.g. the registry's .reportqa/) are skipped."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"语料目录不存在 / corpus directory not found: {corpus_dir}")
     return sorted(p for p in corpus_dir.rglob("*")
-                  if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not p.name.startswith("."))
+                  if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
 
 
 def text_hash(model_id: str, text: str) -> str:
@@ -78,12 +80,12 @@ def text_hash(model_id: str, text: str) -> str:
 
 
 class _Previous:
-    """What the live version already has: reports by content hash, vectors by text hash."""
+    """What the live version already has: reports by id, vectors by text hash."""
 
     def __init__(self, index_dir: Path, model_id: str, full: bool):
         self.version = None if full else store.current_version(index_dir)
         self.manifest: dict = {}
-        self.reports: dict[str, dict] = {}  # content_hash -> report row
+        self.reports: dict[str, dict] = {}  # report_id -> report row (same parser version only)
         self.vec_by_hash: dict[str, int] = {}
         self.vectors: Optional[np.ndarray] = None
         self.con = None
@@ -98,22 +100,145 @@ class _Previous:
         self.con = store.open_db(self.version / "meta.sqlite", readonly=True)
         if self.manifest.get("parser_version") == PARSER_VERSION:
             for row in self.con.execute("SELECT * FROM reports"):
-                self.reports[row["content_hash"]] = dict(row)
+                if "text_meta" in row.keys() and row["text_meta"]:
+                    self.reports[row["report_id"]] = dict(row)
         if self.manifest.get("model") == model_id:
             self.vectors = np.load(self.version / "vectors.npy", mmap_mode="r")
             for h, r in self.con.execute("SELECT text_hash, vec_row FROM chunks"):
                 self.vec_by_hash[h] = r
 
+    def ids(self) -> set[str]:
+        return set(self.manifest.get("reports", {})) if self.version else set()
+
     def report_rows(self, report_id: str, table: str) -> list[dict]:
         return [dict(r) for r in self.con.execute(f"SELECT * FROM {table} WHERE report_id=?", (report_id,))]
+
+
+def _parse(path: Path) -> tuple[ParsedReport, list[int]]:
+    from .parser import parse_document
+    from .readers import read_document
+
+    doc = read_document(path)
+    return parse_document(doc), doc.pages
+
+
+def _set_id(parsed: ParsedReport, rid: str, rel: str) -> None:
+    parsed.report.report_id = rid
+    parsed.report.source_file = rel
+    for f in parsed.facts:
+        f.report_id = rid
+
+
+def _scan(corpus_dir: Path, prev: _Previous, progress: Progress) -> list[dict]:
+    """One entry per corpus file: its registered id, and either its previous rows (unchanged
+    content, same parser) or a fresh parse. New files get their id from the registry."""
+    files = corpus_files(corpus_dir)
+    rels = [p.relative_to(corpus_dir).as_posix() for p in files]
+    known = {rel: rid for rid, rel in registry.known_ids(corpus_dir).items()}
+    entries: list[dict] = []
+    for i, (path, rel) in enumerate(zip(files, rels)):
+        progress("parse", i, len(files))
+        digest = store.sha256_file(path)
+        old = prev.reports.get(known.get(rel, ""))
+        if old is not None and old["content_hash"] == digest:
+            entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
+        else:
+            parsed, pages = _parse(path)
+            entries.append({"status": "new", "rel": rel, "content_hash": digest, "parsed": parsed, "pages": pages})
+    progress("parse", len(files), len(files))
+    proposals = {e["rel"]: e["parsed"].report.report_id for e in entries if e["status"] == "new"}
+    ids, overrides = registry.assign_ids(corpus_dir, rels, lambda rel: proposals.get(rel) or f"na-{rel}")
+    for e in entries:
+        e["report_id"] = ids[e["rel"]]
+        e["override"] = overrides.get(e["report_id"])
+        if e["status"] == "new":
+            _set_id(e["parsed"], e["report_id"], e["rel"])
+    return entries
+
+
+def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
+    """Rows of a freshly parsed report: chunks (with their PDF page), facts, checks, report row."""
+    parsed: ParsedReport = e["parsed"]
+    rid = e["report_id"]
+    chunks, row_chunk = chunk_report(parsed, e["pages"])
+    for c in chunks:
+        d = c.model_dump()
+        d["ord"] = d.pop("order")
+        d["text_hash"] = text_hash(model_id, c.embed_text)
+        out["chunks"].append(d)
+    for f, (ti, ri, *_) in zip(parsed.facts, numeric_cells(parsed.tables)):
+        out["facts"].append({
+            "report_id": rid, "chunk_id": row_chunk.get((ti, ri)),
+            "tbl": f.table, "table_title": f.table_title, "row_code": f.row_code, "row_name": f.row_name,
+            "col": f.column, "value": f.value, "raw": f.raw, "unit": f.unit, "line": f.line,
+            "line_end": f.line_end, "uncertain": int(f.uncertain)})
+    for ck in parsed.checks:
+        out["checks"].append({"report_id": rid, "tbl": ck.table, "rule": ck.rule, "holds": int(ck.holds),
+                              "detail": ck.detail, "diff": ck.diff})
+    return {
+        "report_id": rid, "content_hash": e["content_hash"], "indexed_at": now,
+        "sections": len(parsed.sections), "tables": len(parsed.tables),
+        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks), "facts": len(parsed.facts),
+        "text_meta": parsed.report.model_dump_json(), "parsed": parsed.model_dump_json()}
+
+
+def _reused_rows(e: dict, prev: _Previous, out: dict) -> dict:
+    rid = e["report_id"]
+    out["chunks"] += prev.report_rows(rid, "chunks")
+    out["facts"] += prev.report_rows(rid, "facts")
+    out["checks"] += prev.report_rows(rid, "checks")
+    return dict(e["old"])
+
+
+def _with_meta(row: dict, e: dict) -> dict:
+    """The report row with its metadata: as read from the text, then the stored override applied.
+    Chunks keep the text's metadata, so a correction never forces re-embedding."""
+    meta = ReportMeta.model_validate_json(row["text_meta"])
+    meta.source_file = e["rel"]
+    meta = registry.apply_override(meta, e["override"])
+    parsed = json.loads(row["parsed"])
+    parsed["report"] = json.loads(meta.model_dump_json())
+    row.update({"unit_name": meta.unit_name, "region": meta.region, "year": meta.year, "title": meta.title,
+                "source_file": e["rel"], "aliases": json.dumps(meta.aliases, ensure_ascii=False),
+                "metadata_source": json.dumps(meta.metadata_source, ensure_ascii=False),
+                "parsed": json.dumps(parsed, ensure_ascii=False)})
+    return row
+
+
+def _meta_changed(row: dict, prev: _Previous) -> bool:
+    old = prev.reports.get(row["report_id"])
+    keys = ("unit_name", "region", "year", "source_file", "aliases", "metadata_source")
+    return old is not None and any(old.get(k) != row[k] for k in keys)
+
+
+def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progress) -> tuple[np.ndarray, int, object]:
+    """Cached vectors copied, missing ones embedded; returns (matrix, chunks embedded, embedder)."""
+    need = [i for i, c in enumerate(all_chunks) if c["text_hash"] not in prev.vec_by_hash]
+    unique_need: dict[str, int] = {}
+    for i in need:
+        unique_need.setdefault(all_chunks[i]["text_hash"], i)
+    new_vecs: dict[str, np.ndarray] = {}
+    if unique_need:
+        if embedder is None:
+            from .embedder import load_embedder
+
+            embedder = load_embedder()
+        order = list(unique_need.items())
+        vecs = _embed(embedder, [all_chunks[i]["embed_text"] for _, i in order], progress)
+        new_vecs = {h: vecs[k] for k, (h, _) in enumerate(order)}
+    dim = (embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0)))
+    vectors = np.zeros((len(all_chunks), dim), dtype=np.float32)
+    for i, c in enumerate(all_chunks):
+        h = c["text_hash"]
+        vectors[i] = new_vecs[h] if h in new_vecs else prev.vectors[prev.vec_by_hash[h]]
+        c["vec_row"] = i
+    return vectors, len(need), embedder
 
 
 def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedder=None,
                 model_id: Optional[str] = None, progress: Optional[Progress] = None,
                 wait: float = 0.0) -> dict:
     """Build or update the index; returns the contract's summary object."""
-    from .parser import parse_file
-
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     progress = progress or (lambda stage, done, total: None)
@@ -124,132 +249,52 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
     with build_lock(index_dir, wait=wait):
         store.cleanup(index_dir)
         prev = _Previous(index_dir, model_id, full)
-        files = corpus_files(corpus_dir)
-
-        # ---- read and parse what is new or changed
-        reports: list[dict] = []  # per report: meta row + parsed or reused data
-        seen_ids: set[str] = set()
-        for i, path in enumerate(files):
-            progress("parse", i, len(files))
-            digest = store.sha256_file(path)
-            old = prev.reports.get(digest)
-            if old is not None and old["report_id"] not in seen_ids:
-                entry = {"status": "unchanged", "report_id": old["report_id"], "source_file": str(path),
-                         "content_hash": digest, "old": old}
-            else:
-                parsed = parse_file(path)
-                rid = parsed.report.report_id
-                if rid in seen_ids:  # two files for one unit and year: keep both, distinctly
-                    rid = f"{rid}-{digest[:6]}"
-                    parsed.report.report_id = rid
-                    for f in parsed.facts:
-                        f.report_id = rid
-                parsed.report.source_file = str(path)
-                entry = {"status": "new", "report_id": rid, "source_file": str(path),
-                         "content_hash": digest, "parsed": parsed}
-            seen_ids.add(entry["report_id"])
-            reports.append(entry)
-        progress("parse", len(files), len(files))
-
-        previous_ids = {r["report_id"] for r in prev.reports.values()} if prev.version else set()
-        if prev.version and not prev.reports:  # parser changed: every report counts as changed
-            previous_ids = set(prev.manifest.get("reports", {}))
-        added = sorted(e["report_id"] for e in reports if e["status"] == "new" and e["report_id"] not in previous_ids)
-        changed = sorted(e["report_id"] for e in reports if e["status"] == "new" and e["report_id"] in previous_ids)
-        unchanged = sorted(e["report_id"] for e in reports if e["status"] == "unchanged")
-        removed = sorted(previous_ids - seen_ids)
-
-        # ---- chunks, and which of them need a vector
-        all_chunks: list[dict] = []
-        all_facts: list[dict] = []
-        all_checks: list[dict] = []
-        report_rows: list[dict] = []
+        entries = _scan(corpus_dir, prev, progress)
         now = dt.datetime.now().isoformat(timespec="seconds")
-        for e in reports:
-            if e["status"] == "unchanged":
-                old = dict(e["old"])
-                old["source_file"] = e["source_file"]
-                report_rows.append(old)
-                for c in prev.report_rows(e["report_id"], "chunks"):
-                    all_chunks.append(c)
-                all_facts += prev.report_rows(e["report_id"], "facts")
-                all_checks += prev.report_rows(e["report_id"], "checks")
-                continue
-            parsed: ParsedReport = e["parsed"]
-            chunks, row_chunk = chunk_report(parsed)
-            for c in chunks:
-                d = c.model_dump()
-                d["ord"] = d.pop("order")
-                d["text_hash"] = text_hash(model_id, c.embed_text)
-                all_chunks.append(d)
-            for f, (ti, ri, *_) in zip(parsed.facts, numeric_cells(parsed.tables)):
-                all_facts.append({
-                    "report_id": e["report_id"], "chunk_id": row_chunk.get((ti, ri)),
-                    "tbl": f.table, "table_title": f.table_title, "row_code": f.row_code, "row_name": f.row_name,
-                    "col": f.column, "value": f.value, "raw": f.raw, "unit": f.unit, "line": f.line,
-                    "line_end": f.line_end, "uncertain": int(f.uncertain)})
-            for ck in parsed.checks:
-                all_checks.append({"report_id": e["report_id"], "tbl": ck.table, "rule": ck.rule,
-                                   "holds": int(ck.holds), "detail": ck.detail, "diff": ck.diff})
-            m = parsed.report
-            report_rows.append({
-                "report_id": e["report_id"], "unit_name": m.unit_name, "region": m.region, "year": m.year,
-                "title": m.title, "source_file": e["source_file"], "content_hash": e["content_hash"],
-                "indexed_at": now, "sections": len(parsed.sections), "tables": len(parsed.tables),
-                "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks),
-                "facts": len(parsed.facts), "parsed": parsed.model_dump_json()})
+        out: dict[str, list[dict]] = {"chunks": [], "facts": [], "checks": []}
+        report_rows = [_with_meta(_fresh_rows(e, model_id, now, out) if e["status"] == "new"
+                                  else _reused_rows(e, prev, out), e) for e in entries]
 
-        # ---- vectors: cached ones copied, missing ones embedded
-        need = [i for i, c in enumerate(all_chunks) if c["text_hash"] not in prev.vec_by_hash]
-        unique_need: dict[str, int] = {}
-        for i in need:
-            unique_need.setdefault(all_chunks[i]["text_hash"], i)
-        new_vecs: dict[str, np.ndarray] = {}
-        if unique_need:
-            if embedder is None:
-                from .embedder import load_embedder
-
-                embedder = load_embedder()
-            order = list(unique_need.items())
-            texts = [all_chunks[i]["embed_text"] for _, i in order]
-            vecs = _embed(embedder, texts, progress)
-            new_vecs = {h: vecs[k] for k, (h, _) in enumerate(order)}
-        dim = (embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0)))
-        vectors = np.zeros((len(all_chunks), dim), dtype=np.float32)
-        for i, c in enumerate(all_chunks):
-            h = c["text_hash"]
-            vectors[i] = new_vecs[h] if h in new_vecs else prev.vectors[prev.vec_by_hash[h]]
-            c["vec_row"] = i
-
-        # ---- write the new version and swap it in
-        progress("write", 0, 1)
-        tmp = store.new_tmp_dir(index_dir)
-        tokenizer = Tokenizer(_extra_words(all_facts))
-        _write_db(tmp / "meta.sqlite", report_rows, all_chunks, all_facts, all_checks)
-        np.save(tmp / "vectors.npy", vectors)
-        import faiss
-
-        faiss.write_index(store.build_faiss(vectors, dim), str(tmp / "faiss.index"))
-        _write_bm25(tmp / "bm25", tokenizer, [c["embed_text"] for c in all_chunks])
-        (tmp / "words.json").write_text(json.dumps(tokenizer.words, ensure_ascii=False), encoding="utf-8")
+        previous_ids, seen = prev.ids(), {e["report_id"] for e in entries}
+        fresh = {e["report_id"] for e in entries if e["status"] == "new"}
+        relabeled = {r["report_id"] for r in report_rows if r["report_id"] not in fresh and _meta_changed(r, prev)}
         summary = {
-            "added": added, "changed": changed, "removed": removed, "unchanged": unchanged,
-            "chunks_total": len(all_chunks), "chunks_embedded": len(need),
-            "facts_total": len(all_facts), "seconds": 0.0, "model": model_id,
+            "added": sorted(fresh - previous_ids), "changed": sorted((fresh & previous_ids) | relabeled),
+            "removed": sorted(previous_ids - seen), "unchanged": sorted(seen - fresh - relabeled),
+            "chunks_total": len(out["chunks"]), "chunks_embedded": 0, "facts_total": len(out["facts"]),
+            "seconds": 0.0, "model": model_id,
         }
-        manifest = {
-            "schema": store.SCHEMA_VERSION, "parser_version": PARSER_VERSION, "model": model_id, "dim": dim,
-            "created_at": now, "faiss": "flat" if len(all_chunks) < store.APPROX_THRESHOLD else "ivf",
-            "reports": {r["report_id"]: {k: r[k] for k in ("source_file", "content_hash", "unit_name", "region",
-                                                              "year", "chunks", "facts")} for r in report_rows},
-            "summary": summary,
-        }
+        vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress)
         if prev.con is not None:
             prev.con.close()
-        store.publish(index_dir, tmp, manifest)
-        progress("write", 1, 1)
+        _publish(index_dir, report_rows, out, vectors, summary, now, progress)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         return summary
+
+
+def _publish(index_dir: Path, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
+             now: str, progress: Progress) -> None:
+    """Write the new version and swap it in."""
+    import faiss
+
+    progress("write", 0, 1)
+    dim = vectors.shape[1]
+    tmp = store.new_tmp_dir(index_dir)
+    tokenizer = Tokenizer(_extra_words(out["facts"]))
+    _write_db(tmp / "meta.sqlite", report_rows, out["chunks"], out["facts"], out["checks"])
+    np.save(tmp / "vectors.npy", vectors)
+    faiss.write_index(store.build_faiss(vectors, dim), str(tmp / "faiss.index"))
+    _write_bm25(tmp / "bm25", tokenizer, [c["embed_text"] for c in out["chunks"]])
+    (tmp / "words.json").write_text(json.dumps(tokenizer.words, ensure_ascii=False), encoding="utf-8")
+    manifest = {
+        "schema": store.SCHEMA_VERSION, "parser_version": PARSER_VERSION, "model": summary["model"], "dim": dim,
+        "created_at": now, "faiss": "flat" if len(out["chunks"]) < store.APPROX_THRESHOLD else "ivf",
+        "reports": {r["report_id"]: {k: r[k] for k in ("source_file", "content_hash", "unit_name", "region",
+                                                          "year", "chunks", "facts")} for r in report_rows},
+        "summary": summary,
+    }
+    store.publish(index_dir, tmp, manifest)
+    progress("write", 1, 1)
 
 
 def _embed(embedder, texts: list[str], progress: Progress, batch: int = 64) -> np.ndarray:
@@ -274,11 +319,12 @@ def _write_db(path: Path, reports: list[dict], chunks: list[dict], facts: list[d
     con = store.open_db(path)
     con.executescript(store.SCHEMA)
     cols = ["report_id", "unit_name", "region", "year", "title", "source_file", "content_hash", "indexed_at",
-            "sections", "tables", "rows", "chunks", "facts", "parsed"]
+            "sections", "tables", "rows", "chunks", "facts", "parsed", "text_meta", "aliases", "metadata_source"]
     con.executemany(f"INSERT INTO reports VALUES ({','.join('?' * len(cols))})", [[r[c] for c in cols] for r in reports])
     ccols = ["chunk_id", "report_id", "kind", "text", "embed_text", "section", "line_start", "line_end", "ord",
-             "vec_row", "text_hash"]
-    con.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(ccols))})", [[c[k] for k in ccols] for c in chunks])
+             "vec_row", "text_hash", "page"]
+    con.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(ccols))})",
+                    [[c.get(k) for k in ccols] for c in chunks])
     fcols = ["report_id", "chunk_id", "tbl", "table_title", "row_code", "row_name", "col", "value", "raw", "unit",
              "line", "line_end", "uncertain"]
     con.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(fcols))})", [[f[k] for k in fcols] for f in facts])

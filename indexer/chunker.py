@@ -7,6 +7,7 @@ makes rows of different tables and reports distinguishable for both BM25 and the
 from __future__ import annotations
 
 import hashlib
+from typing import Optional
 
 from .models import Chunk, ParsedReport, Row, Table
 
@@ -34,8 +35,15 @@ def section_title(path: str) -> str:
     return path.split(" > ")[-1] if path else ""
 
 
-def chunk_report(report: ParsedReport) -> tuple[list[Chunk], dict[tuple[int, int], str]]:
-    """Chunks in document order, and the chunk id of every (table index, row index)."""
+def page_of(pages: Optional[list[int]], line: int) -> Optional[int]:
+    """1-based PDF page of a 1-based line; None for text files (no pages)."""
+    return pages[line - 1] if pages and 0 < line <= len(pages) else None
+
+
+def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None
+                 ) -> tuple[list[Chunk], dict[tuple[int, int], str]]:
+    """Chunks in document order, and the chunk id of every (table index, row index).
+    `pages` (the Document's page of each line, PDFs only) gives each chunk its page."""
     meta = report.report
     prefix = meta.title or f"{meta.unit_name or ''}{meta.year or ''}"
     items: list[tuple[int, Chunk, tuple[int, int] | None]] = []
@@ -47,14 +55,16 @@ def chunk_report(report: ParsedReport) -> tuple[list[Chunk], dict[tuple[int, int
             chunk = Chunk(chunk_id=_chunk_id(meta.report_id, "row", row.line_start, text),
                           report_id=meta.report_id, kind="table_row", text=text,
                           embed_text=f"{prefix}{SEP}{text}", section=table.section or table.title,
-                          line_start=row.line_start, line_end=row.line_end, order=0)
+                          line_start=row.line_start, line_end=row.line_end, order=0,
+                          page=page_of(pages, row.line_start))
             items.append((row.line_start, chunk, (ti, ri)))
     for p in report.paragraphs:
         heading = section_title(p.section)
         chunk = Chunk(chunk_id=_chunk_id(meta.report_id, "para", p.line_start, p.text),
                       report_id=meta.report_id, kind="paragraph", text=p.text,
                       embed_text=f"{prefix}{SEP}{heading}{SEP}{p.text}" if heading else f"{prefix}{SEP}{p.text}",
-                      section=p.section, line_start=p.line_start, line_end=p.line_end, order=0)
+                      section=p.section, line_start=p.line_start, line_end=p.line_end, order=0,
+                      page=page_of(pages, p.line_start))
         items.append((p.line_start, chunk, None))
     items.sort(key=lambda x: (x[0], x[1].kind))
     chunks, row_chunk = [], {}

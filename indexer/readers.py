@@ -7,7 +7,7 @@ empty line ([""]), the same count as `text.split("\\n")`.
 
 PDFs have no lines of their own; each page becomes its text lines top to bottom,
 with every ruled table row emitted as one line of tab-joined cells at the table's
-position, and a blank line between pages.
+position, and a blank line between pages; `Document.pages` holds each line's page.
 """
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def read_bytes(data: bytes, name: str) -> Document:
 
     # Content wins for PDFs: a file that starts with %PDF is a PDF whatever its name.
     if data.startswith(b"%PDF") or (ext == ".pdf" and b"%PDF-" in data[:1024]):
-        lines = _read_pdf(data, name)
-        return Document(source_file=name, kind="pdf", encoding="pdf", lines=lines, content_hash=digest)
+        lines, pages = _read_pdf(data, name)
+        return Document(source_file=name, kind="pdf", encoding="pdf", lines=lines, pages=pages,
+                        content_hash=digest)
     if ext == ".pdf":
         raise ReaderError("不是有效的 PDF 文件", "not a PDF file (no %PDF header)", name)
     kind = TEXT_KINDS.get(ext)
@@ -167,7 +168,8 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------- PDF
-def _read_pdf(data: bytes, name: str) -> list[str]:
+def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
+    """Lines of a PDF and the 1-based page of each (the blank line between pages belongs to the next)."""
     try:
         import pdfplumber
     except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -187,17 +189,20 @@ def _read_pdf(data: bytes, name: str) -> list[str]:
         raise ReaderError("PDF 文件损坏或无法解析", "corrupt or unreadable PDF", f"{name} ({kind})") from exc
 
     lines: list[str] = []
+    page_of_line: list[int] = []
     for i, page_lines in enumerate(pages):
         if i:
             lines.append("")  # blank line between pages
+            page_of_line.append(i + 1)
         lines.extend(page_lines)
+        page_of_line.extend([i + 1] * len(page_lines))
     text = "".join("".join(line.split()) for line in lines)
     if not text:
         raise ReaderError("PDF 中没有可提取的文字（可能是扫描件）", "PDF has no text layer (scanned?)", name)
     if sum(len(m) for m in _CID.findall(text)) * 2 > len(text):
         raise ReaderError("PDF 文字无法解码（字体缺少 Unicode 映射）",
                           "PDF text cannot be decoded (fonts without a Unicode map)", name)
-    return lines
+    return lines, page_of_line
 
 
 def _root_cause(exc: BaseException) -> BaseException:

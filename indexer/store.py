@@ -140,9 +140,11 @@ def verify(version: Path, manifest: dict) -> None:
 SCHEMA = """
 CREATE TABLE reports (report_id TEXT PRIMARY KEY, unit_name TEXT, region TEXT, year INTEGER,
     title TEXT, source_file TEXT, content_hash TEXT, indexed_at TEXT,
-    sections INTEGER, tables INTEGER, rows INTEGER, chunks INTEGER, facts INTEGER, parsed TEXT);
+    sections INTEGER, tables INTEGER, rows INTEGER, chunks INTEGER, facts INTEGER, parsed TEXT,
+    text_meta TEXT, aliases TEXT, metadata_source TEXT);
 CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, text TEXT, embed_text TEXT,
-    section TEXT, line_start INTEGER, line_end INTEGER, ord INTEGER, vec_row INTEGER, text_hash TEXT);
+    section TEXT, line_start INTEGER, line_end INTEGER, ord INTEGER, vec_row INTEGER, text_hash TEXT,
+    page INTEGER);
 CREATE INDEX chunks_report ON chunks(report_id, ord);
 CREATE TABLE facts (report_id TEXT, chunk_id TEXT, tbl TEXT, table_title TEXT, row_code TEXT, row_name TEXT,
     col TEXT, value REAL, raw TEXT, unit TEXT, line INTEGER, line_end INTEGER, uncertain INTEGER);

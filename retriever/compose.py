@@ -15,9 +15,10 @@ from .query import Question
 def citation(index: LoadedIndex, chunk_id: str, cid: str, score: float) -> Citation:
     c = index.by_id[chunk_id]
     r = index.reports[c.report_id]
+    # source_file is relative to the corpus (the build stores it so); a PDF passage carries its page
     return Citation(id=cid, chunk_id=c.chunk_id, report_id=c.report_id, unit_name=r.unit_name, year=r.year,
                     source_file=r.source_file, section=c.section, kind=c.kind, text=c.text,
-                    line_start=c.line_start, line_end=c.line_end, score=round(float(score), 4))
+                    line_start=c.line_start, line_end=c.line_end, score=round(float(score), 4), page=c.page)
 
 
 def who(index: LoadedIndex, report_id: str) -> str:

@@ -30,6 +30,7 @@ class ChunkRec:
     line_end: int
     order: int
     row: int  # position in `chunks` = row in the vector matrix
+    page: Optional[int] = None  # 1-based PDF page of line_start (None for text reports)
 
 
 @dataclass
@@ -60,6 +61,8 @@ class ReportRec:
     indexed_at: str
     counts: dict
     parsed_json: str = field(repr=False, default="")
+    aliases: list[str] = field(default_factory=list)  # short names the report answers to
+    metadata_source: dict[str, str] = field(default_factory=dict)  # text | file name | override, per field
     _parsed: Optional[ParsedReport] = field(default=None, repr=False)
 
     @property
@@ -67,6 +70,18 @@ class ReportRec:
         if self._parsed is None:
             self._parsed = ParsedReport.model_validate_json(self.parsed_json)
         return self._parsed
+
+
+def _json_columns(row, **kinds) -> dict:
+    """JSON-valued columns of a row (absent in indexes written before they existed: empty)."""
+    out = {}
+    for name, kind in kinds.items():
+        try:
+            value = json.loads(row[name]) if name in row.keys() and row[name] else kind()
+        except ValueError:
+            value = kind()
+        out[name] = value if isinstance(value, kind) else kind()
+    return out
 
 
 class LoadedIndex:
@@ -93,10 +108,11 @@ class LoadedIndex:
                     report_id=r["report_id"], unit_name=r["unit_name"], region=r["region"], year=r["year"],
                     title=r["title"], source_file=r["source_file"], indexed_at=r["indexed_at"],
                     counts={k: r[k] for k in ("sections", "tables", "rows", "chunks", "facts")},
-                    parsed_json=r["parsed"])
+                    parsed_json=r["parsed"], **_json_columns(r, aliases=list, metadata_source=dict))
             self.chunks: list[ChunkRec] = [
                 ChunkRec(c["chunk_id"], c["report_id"], c["kind"], c["text"], c["embed_text"], c["section"],
-                         c["line_start"], c["line_end"], c["ord"], c["vec_row"])
+                         c["line_start"], c["line_end"], c["ord"], c["vec_row"],
+                         c["page"] if "page" in c.keys() else None)
                 for c in con.execute("SELECT * FROM chunks ORDER BY vec_row")]
             self.facts: list[FactRec] = [
                 FactRec(f["report_id"], f["chunk_id"], f["tbl"], f["table_title"], f["row_code"], f["row_name"],
