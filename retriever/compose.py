@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from indexer.models import AnswerValue, AskResponse, Citation
+from indexer.models import AnswerValue, AskResponse, Choice, Citation
 from indexer.numbers import format_amount
 
 from .index import LoadedIndex
@@ -129,6 +129,18 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
 def missing_figure(q: Question) -> str:
     who = "、".join(f"{r.unit_name or r.region}{r.year}年度" for r in q.reports[:8])
     return f"{who}的报告中未找到“{q.core or q.text}”对应的数字"
+
+
+MAX_CHOICES = 20
+
+
+def choose(q: Question, index: LoadedIndex) -> AskResponse:
+    """Several reports fit the question equally: not found, with the reports to pick from."""
+    picks = sorted(q.choices, key=lambda r: (r.unit_name or "", -(r.year or 0)))[:MAX_CHOICES]
+    names = "、".join(f"{r.unit_name or r.region or r.report_id}{r.year or ''}年度" for r in picks)
+    answer = f"问题可能指以下多份报告：{names}。请指明单位和年度，或点选其中一份。"
+    return AskResponse(question=q.text, found=False, answer=answer,
+                       choices=[Choice(report_id=r.report_id, unit_name=r.unit_name, year=r.year) for r in picks])
 
 
 def not_found(q: Question, why: str, index: LoadedIndex, near: Optional[Candidate] = None) -> AskResponse:

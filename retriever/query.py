@@ -11,13 +11,10 @@ from typing import Optional
 
 from indexer.lexicon import fix_typos, load, squash, table_specs
 
+from indexer.aliases import split_name
+
 from .index import LoadedIndex, ReportRec
-
-_YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
-_YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
-_REGION_MENTION = re.compile(r"(?<![一二三四五六七八九十几两个\d])([\u4e00-\u9fff]{2,4}?(?:区|县))")
-_NOT_PLACE = re.compile(r"^[一二三四五六七八九十几两\d]|个|各|全|本|该|辖|城区|市区|社区|园区|景区|片区")
-
+from .resolve import resolve
 
 _CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]|\s*年|\s*万|\s*%|\s*人|\s*个|\s*套|\s*辆|\s*条|\s*路)")
 
@@ -39,9 +36,11 @@ class Question:
     text: str
     norm: str  # typo-fixed, whitespace removed
     years: list[int] = field(default_factory=list)
-    regions_named: list[str] = field(default_factory=list)  # region names mentioned, known or not
-    unknown_regions: list[str] = field(default_factory=list)
+    regions_named: list[str] = field(default_factory=list)  # places of the named reports
     reports: list[ReportRec] = field(default_factory=list)  # the reports the question is about
+    mentions: list[str] = field(default_factory=list)  # words that name the reports
+    choices: list[ReportRec] = field(default_factory=list)  # several reports fit; the user picks
+    reasons: dict[str, str] = field(default_factory=dict)  # report_id → why it was chosen
     missing: Optional[str] = None  # why no report matches (for the not-found answer)
     unit: Optional[str] = None  # unit the question asks for
     ops: set[str] = field(default_factory=set)
@@ -57,74 +56,18 @@ class Question:
         return self.reports[0] if len(self.reports) == 1 else None
 
 
-def _aliases(r: ReportRec) -> list[str]:
-    out = []
-    if r.unit_name:
-        out.append(r.unit_name)
-        out.append(re.sub(r"^[\u4e00-\u9fff]{2,4}?[省市]", "", r.unit_name))
-    if r.region:
-        out.append(r.region)
-        if len(r.region) >= 3:
-            out.append(r.region[:-1])  # 汉阳区 -> 汉阳
-    return sorted({a for a in out if a}, key=len, reverse=True)
-
-
-def years_in(text: str) -> list[int]:
-    ys = [int(y) for y in _YEAR4.findall(text)]
-    for y in _YEAR2.findall(re.sub(r"(19|20)\d\d\s*年", "", text)):
-        ys.append(2000 + int(y))
-    return list(dict.fromkeys(ys))
-
-
 def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
-               year: Optional[int] = None, unit: Optional[str] = None) -> Question:
+               year: Optional[int] = None, unit: Optional[str] = None,
+               history: Optional[list[str]] = None) -> Question:
     lex = load("questions.json")
     norm = squash(fix_typos(text))
-    q = Question(text=text, norm=norm, years=years_in(norm))
-    if year:
-        q.years = [year] + [y for y in q.years if y != year]
-
-    # ---- which reports
-    reports = list(index.reports.values())
-    if report_id:
-        reports = [r for r in reports if r.report_id == report_id]
-    if unit:
-        u = squash(fix_typos(unit))
-        reports = [r for r in reports if any(u in a or a in u for a in _aliases(r))]
-    named: list[ReportRec] = []
-    rest = norm
-    for r in sorted(reports, key=lambda r: -max((len(a) for a in _aliases(r)), default=0)):
-        for a in _aliases(r):
-            if a in rest or a in norm:
-                named.append(r)
-                rest = rest.replace(a, " ")
-                if r.region and r.region not in q.regions_named:
-                    q.regions_named.append(r.region)
-                break
-    known_regions = {r.region for r in index.reports.values() if r.region}
-    for m in _REGION_MENTION.findall(rest):
-        if _NOT_PLACE.search(m):
-            continue
-        if m not in known_regions and not any(m in k for k in known_regions) and m not in q.unknown_regions:
-            q.unknown_regions.append(m)
-    if q.unknown_regions and not named:
-        q.missing = f"语料中没有{q.unknown_regions[0]}的决算"
-        return _finish(q, lex, index.vocab)
-    candidates = named or reports
-    if q.years:
-        with_year = [r for r in candidates if r.year in q.years]
-        if with_year:
-            candidates = with_year
-        elif named:
-            have = "、".join(sorted({f"{r.region or r.unit_name}{r.year}年" for r in named}))
-            who = named[0].unit_name or named[0].region
-            q.missing = f"语料中没有{who}{q.years[0]}年度的决算；现有{have}"
-            return _finish(q, lex, index.vocab)
-        elif not named and len(q.years) >= 1 and all(r.year not in q.years for r in candidates):
-            q.missing = f"语料中没有{q.years[0]}年度的决算"
-            return _finish(q, lex, index.vocab)
-    q.reports = candidates
+    many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
+        or any(w in norm for w in lex["many_report_words"])
+    res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
+    q = Question(text=text, norm=norm, years=res.years, regions_named=res.regions_named, reports=res.reports,
+                 mentions=res.mentions, choices=res.choices, reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)
+    named = q.reports if res.named else []
     if named and len(q.years) >= 2 and q.ops & {"difference", "compare", "compare_max", "compare_min"} \
             and not q.asks_change:
         have = {r.year for r in named}
@@ -133,6 +76,11 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
             who = named[0].unit_name or named[0].region
             q.missing = f"语料中没有{who}{absent[0]}年度的决算；现有" + "、".join(f"{y}年" for y in sorted(have))
     return q
+
+
+def index_names_higher(r: ReportRec) -> str:
+    """The province/city levels above a report's place (dropped from the question core)."""
+    return split_name(r.unit_name or "").higher
 
 
 def plain(text: str) -> str:
@@ -209,12 +157,12 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.table, mention = table_in(norm)
     if mention:
         core = core.replace(mention, " ")
+    for m in q.mentions:
+        core = core.replace(m, "")
     for r in q.reports:
-        for a in _aliases(r):
-            core = core.replace(a, "")
-        city = re.match(r"^[\u4e00-\u9fff]{2,4}?市", r.unit_name or "")
-        if city:
-            core = core.replace(city.group(0), "")
+        higher = index_names_higher(r)
+        if higher:
+            core = core.replace(higher, "")
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     for a, b in lex["rewrites"]:
@@ -222,6 +170,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
     for w in sorted(lex["question_noise"] + lex["compare_noise"], key=len, reverse=True):
         core = core.replace(w, "")
+    for pat in lex["noise_patterns"]:
+        core = re.sub(pat, "", core)
     for w, _ in lex["units"]:
         if w.startswith(("多少", "几")):
             core = core.replace(w, "")
@@ -234,7 +184,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
 def subquestion(q: Question, text: str, index: LoadedIndex, unit: Optional[str] = None,
                 asks_change: Optional[bool] = None) -> Question:
     """A question about `text` in the same reports (one input of a derived figure)."""
-    sub = Question(text=text, norm=squash(fix_typos(text)), years=q.years, reports=q.reports)
+    sub = Question(text=text, norm=squash(fix_typos(text)), years=q.years, reports=q.reports,
+                   mentions=q.mentions)
     _finish(sub, load("questions.json"), index.vocab)
     sub.unit = unit or sub.unit
     if asks_change is not None:
