@@ -112,17 +112,18 @@ class VerifyBody(BaseModel):
 
 
 class ReportPatch(BaseModel):
-    """`PATCH /reports/{report_id}`: the fields to correct (at least one)."""
+    """`PATCH /reports/{report_id}`: the fields to correct (at least one); null drops a field's
+    earlier correction, so the value read from the report applies again."""
 
     model_config = ConfigDict(extra="forbid")  # a misspelt field must not silently change nothing
 
     unit_name: Optional[str] = Field(None, description=f"单位名称，1–{LIMITS.max_unit_chars} 字",
                                      examples=["武汉市汉阳区大数据中心"])
     region: Optional[str] = Field(None, description=f"地区，1–{LIMITS.max_region_chars} 字", examples=["汉阳区"])
-    year: Optional[int] = Field(None, ge=1900, le=2200, description="决算年度")
+    year: Optional[int] = Field(None, ge=1900, le=2100, description="决算年度")
     aliases: Optional[list[str]] = Field(
         None, max_length=LIMITS.max_aliases,
-        description=f"简称，最多 {LIMITS.max_aliases} 个，每个 1–{LIMITS.max_alias_chars} 字；[] 清除",
+        description=f"简称，最多 {LIMITS.max_aliases} 个，每个 1–{LIMITS.max_alias_chars} 字",
         examples=[["汉阳区大数据中心"]])
 
     @field_validator("unit_name", mode="before")
@@ -148,13 +149,14 @@ class ReportPatch(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> "ReportPatch":
-        if not self.fields():
+        if not self.model_fields_set:
             raise ValueError("请至少给出一个要修改的字段（unit_name、region、year、aliases）/ "
                              "give at least one field to change (unit_name, region, year, aliases)")
         return self
 
-    def fields(self) -> dict:
-        return self.model_dump(exclude_none=True)
+    def changes(self) -> dict:
+        """The fields the request gave (None: drop that field's correction)."""
+        return self.model_dump(exclude_unset=True)
 
 
 # ---------------------------------------------------------------- responses
@@ -175,7 +177,8 @@ class UploadAccepted(JobAccepted):
 
 class ReportChanged(JobAccepted):
     report_id: str
-    fields: dict = Field(default_factory=dict, description="the correction as stored")
+    override: dict = Field(default_factory=dict, description="the report's correction as now stored "
+                                                             "(unit_name, region, year, aliases)")
 
 
 class ReportRemoved(JobAccepted):

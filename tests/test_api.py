@@ -725,3 +725,196 @@ def test_head_requests_for_probes_and_page(h):
     for path in ("/healthz", "/readyz", "/", "/static/app.js"):
         r = h.client.head(path)
         assert r.status_code == 200, path
+
+
+# ---------------------------------------------------------------- conversations: history and choices
+def test_ask_passes_history(h):
+    history = ["  汉阳区大数据中心2021年项目支出多少 ", "\u200b基本支出呢"]
+    r = h.client.post("/ask", json={"question": "那么人员经费呢", "history": history})
+    assert r.status_code == 200, r.text
+    engine = h.app.state.holder.get()
+    assert engine.histories[-1] == ["汉阳区大数据中心2021年项目支出多少", "基本支出呢"]  # cleaned like questions
+    h.client.post("/ask", json={"question": "项目支出"})
+    h.client.post("/ask", json={"question": "项目支出", "history": []})
+    assert engine.histories[-2:] == [None, None]
+
+
+@pytest.mark.parametrize("history", [
+    pytest.param(["问题"] * 11, id="eleven"),
+    pytest.param(["  "], id="blank-entry"),
+    pytest.param([""], id="empty-entry"),
+    pytest.param(["问" * 501], id="entry-too-long"),
+    pytest.param("汉阳区大数据中心", id="string-not-list"),
+    pytest.param([1], id="int-entry"),
+    pytest.param([None], id="null-entry"),
+    pytest.param({"q": "x"}, id="object"),
+    pytest.param(["\ud800"], id="lone-surrogate"),
+])
+def test_ask_bad_history(h, history):
+    raw = json.dumps({"question": "项目支出", "history": history})  # (ASCII escapes carry the lone surrogate)
+    r = h.client.post("/ask", content=raw, headers={"content-type": "application/json"})
+    assert "history" in assert_error(r, 422, "invalid_request")["message"]
+
+
+def test_ask_history_limits_stated(h):
+    assert h.client.post("/ask", json={"question": "x", "history": ["问" * 500] * 10}).status_code == 200
+    err = assert_error(h.client.post("/ask", json={"question": "x", "history": ["问"] * 11}), 422)
+    assert "10" in err["message"]
+    spec = h.client.get("/openapi.json").json()
+    prop = spec["components"]["schemas"]["AskBody"]["properties"]["history"]
+    assert "10" in prop["description"] and "500" in prop["description"]
+
+
+def test_ask_ambiguous_question_offers_choices(h):
+    body = h.client.post("/ask", json={"question": "大数据中心的项目支出"}).json()
+    assert body["found"] is False and body["values"] == []
+    assert [c["report_id"] for c in body["choices"]] == [HY, "武汉市武昌区大数据中心-2019"]
+    assert set(body["choices"][0]) >= {"report_id", "unit_name", "year"}
+    picked = h.client.post("/ask", json={"question": "大数据中心的项目支出", "report_id": HY}).json()
+    assert picked["found"] is True and picked["choices"] == []
+
+
+# ---------------------------------------------------------------- report management
+def test_reports_list_aliases_and_metadata_source(h):
+    reports = h.client.get("/reports").json()
+    for rep in reports:
+        assert set(rep) >= {"aliases", "metadata_source", "source_file"}
+        assert not rep["source_file"].startswith("/")
+    assert reports[0]["aliases"] == ["汉阳区大数据中心"] and reports[0]["metadata_source"]["unit_name"] == "text"
+
+
+class FakeRegistry:
+    """Stands in for `indexer.registry` (monkeypatched): known ids, stored corrections, removals."""
+
+    def __init__(self, corpus: Path):
+        self.ids = {HY: "汉阳.txt"}
+        self.overrides: dict = {}
+        self.calls: list[tuple] = []
+        (corpus / "汉阳.txt").write_text("正文\n", encoding="utf-8")
+
+    def set_override(self, corpus_dir, report_id, fields):
+        self.calls.append(("set_override", corpus_dir, report_id, fields))
+        if report_id not in self.ids:
+            raise KeyError(report_id)
+        merged = {**self.overrides.get(report_id, {}), **fields}
+        self.overrides[report_id] = {k: v for k, v in merged.items() if v is not None}
+        return dict(self.overrides[report_id])
+
+    def remove_report(self, corpus_dir, report_id):
+        self.calls.append(("remove_report", corpus_dir, report_id))
+        if report_id not in self.ids:
+            raise KeyError(report_id)
+        rel = self.ids.pop(report_id)
+        (Path(corpus_dir) / rel).unlink()
+        return rel
+
+    def known_ids(self, corpus_dir):
+        return dict(self.ids)
+
+
+@pytest.fixture
+def registry(h, monkeypatch):
+    import indexer.registry
+
+    fake = FakeRegistry(h.corpus)
+    for name in ("set_override", "remove_report", "known_ids"):
+        monkeypatch.setattr(indexer.registry, name, getattr(fake, name))
+    return fake
+
+
+def test_patch_report_stores_correction_and_rebuilds(h, registry):
+    r = h.client.patch(f"/reports/{HY}", json={"unit_name": " 武汉市汉阳区数据局 ", "year": 2021,
+                                                "aliases": ["汉阳数据局", "汉阳数据局", " 数据局 "]}, headers=ADMIN)
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["report_id"] == HY and body["job_id"] and body["status_url"] == "/index/status"
+    assert body["override"] == {"unit_name": "武汉市汉阳区数据局", "year": 2021, "aliases": ["汉阳数据局", "数据局"]}
+    assert registry.calls[-1] == ("set_override", h.corpus, HY, body["override"])
+    status = h.wait_idle()
+    assert status["jobs"][0]["job_id"] == body["job_id"] and status["jobs"][0]["state"] == "done"
+    assert status["jobs"][0]["full"] is False and len(h.fake.builds) == 1
+    # null drops a field's correction
+    r = h.client.patch(f"/reports/{HY}", json={"year": None}, headers=ADMIN)
+    assert r.status_code == 202 and registry.calls[-1][3] == {"year": None} and "year" not in r.json()["override"]
+    h.wait_idle()
+
+
+def test_delete_report_removes_file_and_rebuilds(h, registry):
+    r = h.client.delete(f"/reports/{HY}", headers=ADMIN)
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["report_id"] == HY and body["removed"] == "汉阳.txt" and body["job_id"]
+    assert not (h.corpus / "汉阳.txt").exists()
+    assert h.wait_idle()["jobs"][0]["job_id"] == body["job_id"]
+    assert_error(h.client.delete(f"/reports/{HY}", headers=ADMIN), 404, "not_found")  # gone now
+
+
+def test_unknown_report_is_404(h, registry):
+    assert_error(h.client.patch("/reports/nope", json={"region": "汉阳区"}, headers=ADMIN), 404, "not_found")
+    assert_error(h.client.delete("/reports/nope", headers=ADMIN), 404, "not_found")
+    assert not h.fake.builds
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"unit": "x"}, {"unit_name": ""}, {"unit_name": "   "}, {"unit_name": 5}, {"unit_name": "单" * 101},
+    {"region": "区" * 51}, {"year": "2021"}, {"year": 1800}, {"year": 2101}, {"year": True}, {"year": 20.5},
+    {"aliases": "汉阳"}, {"aliases": [""]}, {"aliases": ["名" * 51]}, {"aliases": ["a"] * 21}, {"aliases": [3]},
+])
+def test_patch_report_bad_bodies(h, registry, body):
+    assert_error(h.client.patch(f"/reports/{HY}", json=body, headers=ADMIN), 422, "invalid_request")
+    assert not registry.calls and not h.fake.builds
+
+
+def test_patch_report_request_shape_errors(h, registry):
+    assert_error(h.client.patch(f"/reports/{HY}", content=b"{", headers={**ADMIN, "content-type": "application/json"}),
+                 400, "invalid_json")
+    assert_error(h.client.patch(f"/reports/{HY}", content=b'{"year": 2021}',
+                                headers={**ADMIN, "content-type": "text/plain"}), 415)
+    assert_error(h.client.patch(f"/reports/{HY}", headers=ADMIN), 400, "missing_body")
+    assert_error(h.client.put(f"/reports/{HY}", json={"year": 2021}, headers=ADMIN), 405)
+    assert not registry.calls
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_report_management_needs_the_token(h, registry, method):
+    kwargs = {"json": {"year": 2021}} if method == "patch" else {}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        assert_error(h.client.request(method, f"/reports/{HY}", headers=headers, **kwargs), 401, "unauthorized")
+    assert not registry.calls and (h.corpus / "汉阳.txt").exists()
+
+
+def test_report_management_in_openapi(h):
+    paths = h.client.get("/openapi.json").json()["paths"]
+    assert {"patch", "delete"} <= set(paths["/reports/{report_id}"])
+    assert "404" in paths["/reports/{report_id}"]["delete"]["responses"]
+
+
+def test_upload_of_an_indexed_unit_and_year_warns(h):
+    data = SAMPLE.read_bytes()
+    r = upload(h.client, "另一份汉阳报告.txt", data)
+    assert r.status_code == 202, r.text
+    warnings = [w for w in r.json()["warnings"] if HY in w]
+    assert len(warnings) == 1 and "已索引同一单位同一年度" in warnings[0] and "same unit and year" in warnings[0]
+    h.wait_idle()
+    # the same file name again (a new version of that report) is not a duplicate of itself
+    r = upload(h.client, "武汉市汉阳区大数据中心_2021_部门决算.txt", data + "\n".encode(), query="?replace=true")
+    assert not [w for w in r.json()["warnings"] if HY in w]
+
+
+def test_engine_and_fake_implement_the_protocol():
+    import inspect
+
+    from retriever.engine import Engine
+    from retriever.protocol import ReportEngine
+
+    try:
+        from tests.api_fakes import FakeEngine
+    except ImportError:  # pragma: no cover
+        from api_fakes import FakeEngine
+    assert isinstance(FakeEngine(), ReportEngine)
+    for name in ("ask", "search", "passage", "reports", "verify", "stats"):
+        want = inspect.signature(getattr(ReportEngine, name))
+        for cls in (Engine, FakeEngine):
+            got = inspect.signature(getattr(cls, name))
+            assert list(got.parameters) == list(want.parameters), (cls.__name__, name, got)
+            assert got.return_annotation == want.return_annotation, (cls.__name__, name, got)

@@ -62,10 +62,11 @@ async def upload(request: Request, services: ServicesDep,
               summary="更正报告的单位、地区、年度或简称 / correct a report's metadata")
 def patch_report(body: ReportPatch, services: ServicesDep, report_id: str = ReportIdPath) -> ReportChanged:
     registry = _registry()
-    fields = _known(report_id, lambda: registry.set_override(services.settings.corpus_dir, report_id, body.fields()))
-    log.info("metadata of %s corrected: %s", report_id, sorted(fields))
+    override = _known(report_id, lambda: registry.set_override(services.settings.corpus_dir, report_id,
+                                                               body.changes()))
+    log.info("metadata of %s corrected: %s", report_id, sorted(body.changes()))
     job_id, queued = services.jobs.submit(f"correct {report_id}", coalesce=True)
-    return ReportChanged(job_id=job_id, queued=queued, report_id=report_id, fields=dict(fields))
+    return ReportChanged(job_id=job_id, queued=queued, report_id=report_id, override=dict(override))
 
 
 @router.delete("/reports/{report_id}", status_code=202, response_model=ReportRemoved, tags=["admin"],
@@ -90,8 +91,10 @@ def _registry():
 
 
 def _known(report_id: str, change: Callable[[], T]) -> T:
-    """Run a registry change; an unknown report id is a 404."""
+    """Run a registry change; an unknown report id is a 404, a field the registry refuses a 422."""
     try:
         return change()
     except KeyError:
         raise ApiError(404, "not_found", f"未找到该报告 / unknown report: {one_line(report_id, 80)}") from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", one_line(exc, 300)) from None
