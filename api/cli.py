@@ -11,6 +11,8 @@ from typing import Optional
 
 import typer
 
+from indexer.settings import LIMITS, current as current_settings
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ReportQA 决算问答: offline QA over 部门决算 reports.")
 
@@ -47,15 +49,11 @@ def parse(file: Path = typer.Argument(..., help="A report file (.txt, .md, .pdf)
 
 
 def _index_dir(index_dir: Optional[Path]) -> Path:
-    import os
-
-    return Path(index_dir or os.environ.get("REPORTQA_INDEX_DIR") or "index")
+    return Path(index_dir or current_settings().index_dir)
 
 
 def _corpus_dir(corpus: Optional[Path]) -> Path:
-    import os
-
-    return Path(corpus or os.environ.get("REPORTQA_CORPUS_DIR") or "corpus")
+    return Path(corpus or current_settings().corpus_dir)
 
 
 def run_index(corpus: Path, index_dir: Path, full: bool, as_json: bool, quiet: bool = False) -> dict:
@@ -113,9 +111,12 @@ def ask(question: str = typer.Argument(..., help="问题, e.g. 汉阳区大数�
         index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
         as_json: bool = typer.Option(False, "--json", help="Print the /ask response body")) -> None:
     """Answer one question from the index."""
-    q = question.strip()
-    if not q or len(q) > 500:
-        fail("问题须为 1-500 个字符 / the question must be 1-500 characters")
+    from .schemas import clean_text  # the same check as POST /ask
+
+    try:
+        q = clean_text(question, "question", LIMITS.max_question_chars, "问题")
+    except ValueError as exc:
+        fail(str(exc))
     resp = _engine(_index_dir(index_dir)).ask(q)
     if as_json:
         print_json(resp.model_dump())
@@ -164,17 +165,16 @@ def serve(index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
           host: str = typer.Option("127.0.0.1", "--host"),
           port: int = typer.Option(8000, "--port")) -> None:
     """Start the HTTP API and the web chat page (builds the index first if there is none)."""
-    import os
-
     from indexer.store import current_version
 
-    idx, corp = _index_dir(index_dir), _corpus_dir(corpus)
+    settings = current_settings()  # read once for the whole service
+    idx, corp = Path(index_dir or settings.index_dir), Path(corpus or settings.corpus_dir)
     if current_version(idx) is None:
         typer.echo("索引不存在，正在构建 / no index yet, building it first …", err=True)
         run_index(corp, idx, False, False)
     from .app import serve as run_server
 
-    run_server(idx, corp, host, port, os.environ.get("REPORTQA_ADMIN_TOKEN"))
+    run_server(idx, corp, host, port, settings.admin_token, settings=settings)
 
 
 def parse_summary(report) -> dict:
