@@ -58,3 +58,41 @@ def table_kind(name: str) -> str:
         if spec["name"] == name:
             return spec["kind"]
     return "by_code"
+
+
+# ---------------------------------------------------------------- national classification
+_CODE_TEXT = re.compile(r"^[\[【（(]?\s*(\d{3})(?:[\s\-.]*(\d{2}))?(?:[\s\-.]*(\d{2}))?\s*[\]】）)]?$")
+
+
+def classification() -> dict[str, dict[str, str]]:
+    """{"function": {code: name}, "economic": {code: name}} of lexicon/classification.json."""
+    data = load("classification.json")
+    return {"function": data["function"], "economic": data["economic"]}
+
+
+def code_kind(code: str) -> Optional[str]:
+    """"function" (支出功能分类) or "economic" (支出经济分类) for a code of a known 类, else None.
+    Codes of 5 or 7 digits under a known 类 count even when the lexicon does not list them."""
+    if not code or not code.isdigit() or len(code) not in (3, 5, 7):
+        return None
+    tables = classification()
+    for kind in ("function", "economic"):
+        if code[:3] in tables[kind] and (kind == "function" or len(code) <= 5):
+            return kind
+    return None
+
+
+def normalize_code(text: str) -> Optional[str]:
+    """A classification code however it is written: "2080505", "208 05 05", "[2080505]" -> "2080505";
+    None when `text` is not a code of a known 类."""
+    m = _CODE_TEXT.match((text or "").strip())
+    if not m:
+        return None
+    code = "".join(g for g in m.groups() if g)
+    return code if code_kind(code) else None
+
+
+def code_name(code: str) -> Optional[str]:
+    """The classification's name of a code ("30217" -> "公务接待费"), None when not listed."""
+    kind = code_kind(code)
+    return classification()[kind].get(code) if kind else None

@@ -72,3 +72,47 @@ def parse_quantity(text: str) -> Optional[tuple[float, Optional[str], Optional[s
     if unit == "％":
         unit = "%"
     return value, unit, m.group("cmp")
+
+
+# ---------------------------------------------------------------- codes are not amounts
+# An integer written like a classification code: "201", "2080505", "208 05 05", "[2080505]".
+_CODE_LIKE = re.compile(r"(?P<open>[\[【（(])?(?<![\d.,])(?P<digits>\d{3}(?:[ \u3000]?\d{2}){0,2})(?![\d.,%％])(?P<close>[\]】）)])?")
+CODE_NAME_WINDOW = 24  # characters around a code where its name is looked for
+
+
+def code_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, code) of every classification code in `text` that must not be read as an amount:
+    a bracketed code ("[2080505]", "（201）"), or a code whose name stands next to it
+    ("一般公共服务支出 201万元": 201 is the class code of 一般公共服务支出)."""
+    from .lexicon import code_name, normalize_code
+
+    out = []
+    for m in _CODE_LIKE.finditer(text or ""):
+        code = normalize_code(m.group("digits"))
+        if not code:
+            continue
+        bracketed = bool(m.group("open") and m.group("close"))
+        name = code_name(code)
+        near = text[max(0, m.start() - CODE_NAME_WINDOW):m.end() + CODE_NAME_WINDOW]
+        named = bool(name) and (name in near or re.sub(r"[（(][^）)]*[）)]", "", name) in near)
+        if bracketed or named:
+            out.append((m.start("digits"), m.end("digits"), code))
+    return out
+
+
+def figures(text: str) -> list[tuple[int, int, str, float]]:
+    """(start, end, raw, value) of every figure in prose or a row's text, classification codes excluded."""
+    codes = code_spans(text)
+    out = []
+    for m in NUMBER_RE.finditer(text or ""):
+        if any(s <= m.start() < e for s, e, _ in codes):
+            continue
+        value = to_float(m.group(0))
+        if value is not None:
+            out.append((m.start(), m.end(), m.group(0), value))
+    return out
+
+
+def is_code_at(text: str, start: int) -> bool:
+    """Whether the number starting at `start` in `text` is a classification code, not an amount."""
+    return any(s <= start < e for s, e, _ in code_spans(text))
