@@ -13,7 +13,7 @@ from .narrative import build_paragraphs
 
 from .sections import build_sections, heading_level, is_toc_line, section_at, wrap_width
 from .layouts import parse_block_checked
-from .tables import find_blocks
+from .tables import find_blocks, find_untitled_blocks
 
 
 def _toc_lines(lines: list[str]) -> set[int]:
@@ -37,16 +37,25 @@ def _toc_lines(lines: list[str]) -> set[int]:
 
 
 def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Check]]:
-    """The tables of a report (those with rows or notes) and the identities their column solvers
-    found failing (the ones that hold are already in the table's cells)."""
+    """The tables of a report (those with rows or notes): titled blocks first, then tables without a
+    template title in the lines left over; and the checks their layouts report."""
     tables: list[Table] = []
-    failed: list[Check] = []
+    reported: list[Check] = []
     for block in find_blocks(lines, toc):
         table, checks = parse_block_checked(block)
         if table.rows or table.notes:
             tables.append(table)
-            failed += [c for c in checks if not c.holds]
-    return tables, failed
+            reported += checks
+    taken = set(toc)
+    for t in tables:
+        taken.update(range(t.line_start, t.line_end + 1))
+    for block in find_untitled_blocks(lines, taken):
+        table, checks = parse_block_checked(block)
+        if table.rows:
+            tables.append(table)
+            reported += checks
+    tables.sort(key=lambda t: t.line_start)
+    return tables, reported
 
 
 def parse_document(doc: Document) -> ParsedReport:

@@ -5,8 +5,13 @@ Conventions for the resulting `Table` objects are in TABLES.md beside this file.
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from .lexicon import match_table_name, squash, table_specs
+from .layouts.aligned import aligned_cells
+from .layouts.cells import row_name
+from .layouts.delimited_grid import PIPE_SEPARATOR, is_pipe_line, split_cells
+from .layouts.items import is_figure, is_rule_line, unit_statement
+from .lexicon import load, match_table_name, squash, table_specs
 from .models import TableBlock
 from .sections import is_toc_line
 
@@ -64,4 +69,102 @@ def find_blocks(lines: list[str], skip: set[int]) -> list[TableBlock]:
                 continue  # the second line of a split title
             body.append((ln, raw))
         blocks.append(TableBlock(name=name, title=title, title_line=no, lines=body))
+    return blocks
+
+
+# ---------------------------------------------------------------- tables without a template title
+_ITEMS = load("table_headers.json")["items"]
+_FIGURE_IN_CAPTION = re.compile(_ITEMS["caption_figure_pattern"])
+_MARKUP = re.compile(_ITEMS["markup_pattern"])
+_MIN_ROWS = 2  # a table has a header and at least two rows of figures
+
+
+def _row_kind(raw: str) -> Optional[str]:
+    """'pipe', 'tab' or 'aligned' when the line can be a row of a table of that layout."""
+    if is_pipe_line(raw):
+        return "pipe"
+    text = raw.rstrip()
+    if "\t" in text and len([c for c in text.split("\t") if c.strip()]) >= 2:
+        return "tab"
+    if is_rule_line(text) or len(aligned_cells(0, text, False)) >= 2:
+        return "aligned"
+    return None
+
+
+def _is_table_run(run: list[str], kind: str) -> bool:
+    """Enough rows of figures under a header line without figures."""
+    if kind == "pipe":
+        cells = [split_cells(t, "pipe") for t in run if not PIPE_SEPARATOR.match(t.strip())]
+        has_separator = any(PIPE_SEPARATOR.match(t.strip()) for t in run)
+    elif kind == "tab":
+        cells = [[c.strip() for c in t.split("\t")] for t in run]
+        has_separator = True
+    else:
+        cells = [[c.text for c in aligned_cells(0, t, False)] for t in run if not is_rule_line(t)]
+        has_separator = True
+    with_figures = [c for c in cells if any(is_figure(x) for x in c[1:])]
+    header = next((c for c in cells if len(c) >= 2), None)
+    return (has_separator and len(with_figures) >= _MIN_ROWS and header is not None
+            and not any(is_figure(x) for x in header))
+
+
+def _clean_caption(raw: str) -> str:
+    return _MARKUP.sub("", raw.strip()).strip()
+
+
+def _is_heading(raw: str) -> bool:
+    text = raw.strip()
+    if text.startswith("#"):
+        return True
+    squashed = squash(_clean_caption(text))
+    return 0 < len(squashed) <= _ITEMS["caption_max_chars"] and row_name(squashed) != squashed \
+        and not _FIGURE_IN_CAPTION.search(squashed)
+
+
+def _caption(lines: list[str], start: int, taken: set[int]) -> str:
+    """The name of a table starting at line index `start`: the short line right above it that is
+    no sentence and holds no figure, else the nearest heading above it."""
+    k = start - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    if k >= 0 and k + 1 not in taken:
+        text = _clean_caption(lines[k])
+        if 0 < len(squash(text)) <= _ITEMS["caption_max_chars"] and not _FIGURE_IN_CAPTION.search(text):
+            return text
+    while k >= 0 and not _is_heading(lines[k]):
+        k -= 1
+    return _clean_caption(lines[k]) if k >= 0 else ""
+
+
+def _own_caption(run: list[str]) -> Optional[str]:
+    """A caption on the table's first line (`收支总体情况表  金额单位：万元`)."""
+    cells = [c.text for c in aligned_cells(0, run[0], False)]
+    if any(is_figure(c) for c in cells) or not any(unit_statement(c) for c in cells):
+        return None
+    rest = [c for c in cells if not unit_statement(c)]
+    return rest[0] if rest else None
+
+
+def find_untitled_blocks(lines: list[str], taken: set[int]) -> list[TableBlock]:
+    """Tables without a template title among the lines not `taken`: runs of pipe rows, tab rows or
+    space-aligned rows (cells apart by 2+ spaces) with a header and figures; each named by its
+    caption or the nearest heading above it."""
+    blocks: list[TableBlock] = []
+    i = 0
+    while i < len(lines):
+        kind = None if i + 1 in taken else _row_kind(lines[i])
+        if kind is None:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and j + 1 not in taken and _row_kind(lines[j]) == kind:
+            j += 1
+        run = lines[i:j]
+        if _is_table_run(run, kind):
+            own = _own_caption(run) if kind == "aligned" else None
+            title = own or _caption(lines, i, taken)
+            name = row_name(title) or title
+            blocks.append(TableBlock(name=name, title=title, title_line=i + 1,
+                                     lines=[(k + 1, lines[k]) for k in range(i, j)]))
+        i = j
     return blocks

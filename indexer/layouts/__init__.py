@@ -21,7 +21,7 @@ from typing import Optional, Protocol
 from ..models import Check, Table, TableBlock
 from .aligned import looks_aligned, parse_aligned_block
 from .delimited import parse_delimited_table
-from .items import delimited_rows, parse_items_table
+from .items import delimited_rows, parse_items_checked
 from .pdftext import parse_pdftext_table_checked
 from .pdf_regions import TABLE_KIND
 
@@ -34,6 +34,12 @@ class Layout(Protocol):
     def accepts(self, block: TableBlock) -> bool: ...
 
     def parse(self, block: TableBlock) -> Optional[Table]: ...
+
+
+def failing(checks: list[Check]) -> list[Check]:
+    """A column solver's identities worth reporting: those that fail (the ones that hold are in the
+    cells it chose, and `indexer.checks` reports the table's identities)."""
+    return [c for c in checks if not c.holds]
 
 
 def _texts(block: TableBlock) -> list[str]:
@@ -62,7 +68,10 @@ class Items:
         return not is_template_table(block)
 
     def parse(self, block: TableBlock) -> Optional[Table]:
-        return parse_items_table(block)
+        return self.parse_checked(block)[0]
+
+    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+        return parse_items_checked(block)
 
 
 class Aligned:
@@ -75,7 +84,8 @@ class Aligned:
         return self.parse_checked(block)[0]
 
     def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
-        return parse_aligned_block(block)
+        table, checks = parse_aligned_block(block)
+        return table, failing(checks)
 
 
 class PdfText:
@@ -88,15 +98,16 @@ class PdfText:
         return self.parse_checked(block)[0]
 
     def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
-        return parse_pdftext_table_checked(block)
+        table, checks = parse_pdftext_table_checked(block)
+        return table, failing(checks)
 
 
 LAYOUTS: list[Layout] = [Delimited(), Items(), Aligned(), PdfText()]
 
 
 def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
-    """The table of one block by the first layout that reads it, and the identities its column
-    solver settled on (empty for layouts without a solver); never raises."""
+    """The table of one block by the first layout that reads it, and the checks that layout
+    reports beyond `indexer.checks` (a solver's failing identities, an item table's total); never raises."""
     for layout in LAYOUTS:
         if not layout.accepts(block):
             continue

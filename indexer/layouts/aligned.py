@@ -16,7 +16,7 @@ from .pdf_tokens import (INT_RE, LEX, LLine, MAX_CANDIDATES, NON_VALUE_HEADERS, 
                          find_unit, logical_lines, token_kind)
 
 
-def _width(text: str, wide: bool) -> int:
+def display_width(text: str, wide: bool) -> int:
     if not wide:
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -30,12 +30,12 @@ class ACell:
     line: int
 
 
-def _aligned_cells(num: int, raw: str, wide: bool) -> list[ACell]:
+def aligned_cells(num: int, raw: str, wide: bool) -> list[ACell]:
     """Cells separated by 2+ spaces; positions in characters or display columns."""
     out = []
     for m in re.finditer(r"\S+(?: \S+)*", raw):
-        start = _width(raw[: m.start()], wide)
-        out.append(ACell(m.group(), start, start + _width(m.group(), wide), num))
+        start = display_width(raw[: m.start()], wide)
+        out.append(ACell(m.group(), start, start + display_width(m.group(), wide), num))
     return out
 
 
@@ -65,7 +65,7 @@ def looks_aligned(lines: list[tuple[int, str]]) -> bool:
 CODE_CELL_RE = re.compile(r"^(\d{3}|\d{5}|\d{7})(?:\s+(\S.*))?$")
 
 
-def _span_distance(span: tuple[int, int], cell: ACell) -> int:
+def span_distance(span: tuple[int, int], cell: ACell) -> int:
     """0 when the cell overlaps the column's header span, else the gap between them."""
     a, b = span
     if cell.start < b and a < cell.end:
@@ -158,9 +158,9 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     # positions in characters, or in display columns (CJK = 2) if numbers fit those better
     best = None
     for wide in (False, True):
-        names, spans = _aligned_header([_aligned_cells(ll.line_start, raws[ll.line_start], wide) for ll in header_lls])
-        cells = {ll.line_start: _aligned_cells(ll.line_start, raws[ll.line_start], wide) for ll in body_lls}
-        misfit = sum(min(_span_distance(s, c) for s in spans) for cs in cells.values() for c in cs
+        names, spans = _aligned_header([aligned_cells(ll.line_start, raws[ll.line_start], wide) for ll in header_lls])
+        cells = {ll.line_start: aligned_cells(ll.line_start, raws[ll.line_start], wide) for ll in body_lls}
+        misfit = sum(min(span_distance(s, c) for s in spans) for cs in cells.values() for c in cs
                      if spans and token_kind(c.text) == "num")
         if best is None or misfit < best[0]:
             best = (misfit, names, spans, cells)
@@ -173,7 +173,7 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
 
     def cost_fn(r: RawRow, allowed: list[int]):
         cells = num_cells.get(raw_rows.index(r), [])
-        dists = [[_span_distance(spans[c], cell) if spans else 0 for c in allowed] for cell in cells]
+        dists = [[span_distance(spans[c], cell) if spans else 0 for c in allowed] for cell in cells]
         nearest = [min(range(len(allowed)), key=lambda j: (d[j], j)) for d in dists]
         combos = list(itertools.combinations(range(len(allowed)), len(cells)))
         if len(combos) > MAX_CANDIDATES:

@@ -58,7 +58,7 @@ _LATEX_MATH = re.compile(r"\$([^$]*)\$")
 _LATEX_SYMBOLS = [(re.compile(r"\\geq?\s*"), "≥"), (re.compile(r"\\leq?\s*"), "≤"),
                   (re.compile(r"\\%"), "%"), (re.compile(r"\\times\s*"), "×")]
 _MD_EMPHASIS = re.compile(r"\*\*|__")
-_PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
+PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _EXTRA_UNITS = sorted(_LEX["performance"]["extra_units"], key=len, reverse=True)
 _EXTRA_QUANTITY_RE = re.compile(
     r"^\s*(?P<cmp>[≥≤<>＞＜=]{1,2})?\s*(?P<num>[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
@@ -148,12 +148,12 @@ class Line:
         return [(p, c) for p, c in enumerate(self.cells) if c]
 
 
-def _is_pipe_line(text: str) -> bool:
+def is_pipe_line(text: str) -> bool:
     t = text.strip()
     return t.startswith("|") and t.count("|") >= 2
 
 
-def _split_cells(text: str, layout: str) -> list[str]:
+def split_cells(text: str, layout: str) -> list[str]:
     if layout == "pipe":
         t = text.strip()
         if t.startswith("|"):
@@ -169,7 +169,7 @@ def _split_cells(text: str, layout: str) -> list[str]:
 def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str]]:
     """Table lines (up to where the rows end), notes (本部门…无…) and the stated unit."""
     texts = [(no, (raw or "").rstrip("\r\n")) for no, raw in block.lines]
-    n_pipe = sum(_is_pipe_line(t) for _, t in texts)
+    n_pipe = sum(is_pipe_line(t) for _, t in texts)
     n_tab = sum("\t" in t for _, t in texts)
     layout = "pipe" if n_pipe > n_tab else "tab"
     lines: list[Line] = []
@@ -178,15 +178,15 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
     started = ended = False
     for no, text in texts:
         stripped = text.strip()
-        is_row = _is_pipe_line(text) if layout == "pipe" else "\t" in text
+        is_row = is_pipe_line(text) if layout == "pipe" else "\t" in text
         if is_row:
             if ended:
                 continue
-            if layout == "pipe" and _PIPE_SEPARATOR.match(stripped):
+            if layout == "pipe" and PIPE_SEPARATOR.match(stripped):
                 lines.append(Line(no, [], separator=True))
                 started = True
                 continue
-            cells = _split_cells(text, layout)
+            cells = split_cells(text, layout)
             if any(cells):
                 lines.append(Line(no, cells))
                 started = True

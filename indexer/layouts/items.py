@@ -1,7 +1,308 @@
-"""placeholder"""
-def delimited_rows(texts):
-    tabbed = sum(1 for t in texts if "\t" in t)
-    piped = sum(1 for t in texts if t.strip().startswith("|") and t.strip().endswith("|"))
-    return max(tabbed, piped)
-def parse_items_table(block):
-    return None
+"""Item tables: tables without a template title, as other provinces' reports write them.
+
+A caption (`收支总体情况表  金额单位：万元`, `**收支总计变动的主要因素**：`) or the nearest heading
+names the table (`indexer.tables.find_untitled_blocks`). The rows are items (a label, then one cell
+per value column), written as Markdown pipe rows, tab-separated rows or space-aligned columns
+(positions from the header line, in characters or in display columns where CJK is two wide).
+
+* A table whose row labels name measures (决算数, 增减额, 增减幅度 …) and whose header names items is
+  transposed: one Row per item, one column per measure.
+* Placeholders (— - /) are empty cells; a signed change (+12.3) is the number as written; a share
+  (93.54%) has unit %; a word in a value column (无增减, 增加/减少) is a text cell, no figure.
+* A number whose column the spacing cannot decide is no fact: its cell keeps the text, is marked
+  uncertain, and the table's notes say why.
+* A total row (first or last, named …合计/总计/总额) is checked against the sum of the other rows.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..lexicon import load, squash
+from ..models import Cell, Check, Row, Table, TableBlock
+from ..numbers import parse_quantity
+from .aligned import ACell, aligned_cells, span_distance
+from .cells import amount, is_placeholder, item_name, row_name
+from .delimited_grid import PIPE_SEPARATOR, UNIT_RE, clean_cell, header_text, is_pipe_line, split_cells
+from .identities import Tally
+
+LEX = load("table_headers.json")
+ITEMS = LEX["items"]
+MEASURE_WORDS = ITEMS["measure_words"]
+TOTAL_SUFFIXES = tuple(ITEMS["total_suffixes"])
+UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
+RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
+DEFAULT_UNIT = LEX["default_unit"]
+PERCENT = "%"
+
+
+@dataclass
+class GridRow:
+    label: str
+    cells: list[Optional[tuple[str, int]]]  # per value column: (text, line) or None
+    line: int
+    indent: int = 0
+    uncertain: set[int] = field(default_factory=set)  # columns whose figure sits between two columns
+
+
+@dataclass
+class Grid:
+    layout: str
+    header: list[str]  # value columns as written
+    rows: list[GridRow]
+    unit: Optional[str] = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def line_end(self) -> int:
+        return max((r.line for r in self.rows), default=0)
+
+
+# ---------------------------------------------------------------- which layout
+def delimited_rows(texts: list[str]) -> int:
+    """How many lines are pipe rows or tab-separated rows, whichever is more."""
+    return max(sum(is_pipe_line(t) for t in texts), sum("\t" in t for t in texts))
+
+
+def unit_statement(text: str) -> Optional[str]:
+    m = UNIT_RE.match(squash(text))
+    return m.group(1) if m else None
+
+
+def is_figure(text: str) -> bool:
+    return amount(text)[0] is not None
+
+
+def is_rule_line(text: str) -> bool:
+    return bool(RULE_LINE_RE.match(text)) and bool(text.strip())
+
+
+# ---------------------------------------------------------------- delimited grid
+def _delimited_grid(block: TableBlock, layout: str) -> Optional[Grid]:
+    header: Optional[list[str]] = None
+    grid = Grid(layout, [], [])
+    for no, raw in block.lines:
+        text = (raw or "").rstrip("\r\n")
+        is_row = is_pipe_line(text) if layout == "pipe" else "\t" in text
+        if not is_row:
+            if text.strip() and grid.rows:
+                break  # the rows have ended
+            grid.unit = grid.unit or unit_statement(text)
+            continue
+        if layout == "pipe" and PIPE_SEPARATOR.match(text.strip()):
+            continue
+        cells = split_cells(text, layout)
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            continue
+        values = cells[1:len(header)] + [""] * (len(header) - len(cells))
+        grid.rows.append(GridRow(cells[0], [(c, no) if c else None for c in values], no))
+        if len(cells) > len(header) and any(cells[len(header):]):
+            grid.notes.append(f"第{no}行的单元格多于表头，多出的未读入")
+    if header is None or len(header) < 2:
+        return None
+    grid.header = header[1:]
+    return grid
+
+
+# ---------------------------------------------------------------- space-aligned grid
+def _aligned_lines(block: TableBlock, wide: bool) -> list[list[ACell]]:
+    out = []
+    for no, raw in block.lines:
+        text = (raw or "").rstrip("\r\n").expandtabs()
+        if not text.strip():
+            if out:
+                break
+            continue
+        if is_rule_line(text):
+            continue
+        out.append(aligned_cells(no, text, wide))
+    return out
+
+
+def _caption_and_unit(lines: list[list[ACell]]) -> tuple[list[list[ACell]], Optional[str]]:
+    """Drop a caption line (`收支总体情况表  金额单位：万元`) and read the unit it states."""
+    unit = None
+    while lines:
+        first = lines[0]
+        units = [u for c in first if (u := unit_statement(c.text))]
+        if any(is_figure(c.text) for c in first) or not (units or len(first) == 1):
+            break
+        unit = unit or (units[0] if units else None)
+        lines = lines[1:]
+    return lines, unit
+
+
+def _place(cells: list[ACell], spans: list[tuple[int, int]]) -> tuple[dict[int, ACell], set[int]]:
+    """Each cell to the header column it overlaps or is nearest; a cell as near to two columns,
+    or a second cell for a taken column, is uncertain."""
+    placed: dict[int, ACell] = {}
+    uncertain: set[int] = set()
+    for cell in cells:
+        dists = [span_distance(s, cell) for s in spans]
+        best = min(range(len(spans)), key=lambda j: (dists[j], j))
+        tied = [j for j, d in enumerate(dists) if d == dists[best] and j != best]
+        if best in placed:
+            free = [j for j in range(len(spans)) if j not in placed]
+            if not free:
+                continue
+            best = min(free, key=lambda j: (dists[j], j))
+            uncertain.add(best)
+        elif tied and dists[best] > 0:
+            uncertain.add(best)
+        placed[best] = cell
+    return placed, uncertain
+
+
+def _aligned_grid_for(block: TableBlock, wide: bool) -> Optional[tuple[int, Grid]]:
+    lines, unit = _caption_and_unit(_aligned_lines(block, wide))
+    if len(lines) < 2 or any(is_figure(c.text) for c in lines[0]) or len(lines[0]) < 2:
+        return None
+    header = lines[0]
+    label_end = min(c.end for c in header[:1])
+    spans = [(c.start, c.end) for c in header[1:]]
+    grid = Grid("aligned", [c.text for c in header[1:]], [], unit)
+    misfit = 0
+    for cells in lines[1:]:
+        label = cells[0] if cells and not is_figure(cells[0].text) and cells[0].start < spans[0][0] else None
+        values = [c for c in cells if c is not label]
+        placed, uncertain = _place(values, spans)
+        misfit += sum(min(span_distance(s, c) for s in spans) for c in values)
+        row_cells = [(placed[j].text, placed[j].line) if j in placed else None for j in range(len(spans))]
+        line = cells[0].line
+        grid.rows.append(GridRow(label.text if label else "", row_cells, line,
+                                 label.start if label else label_end, uncertain))
+    return misfit, grid
+
+
+def _aligned_grid(block: TableBlock) -> Optional[Grid]:
+    """Positions in characters or in display columns, whichever the figures fit better."""
+    found = [g for wide in (True, False) if (g := _aligned_grid_for(block, wide)) is not None]
+    return min(found, key=lambda mg: mg[0])[1] if found else None
+
+
+# ---------------------------------------------------------------- grid -> Table
+def is_measure(text: str) -> bool:
+    t = squash(text)
+    return any(w in t for w in MEASURE_WORDS)
+
+
+def is_transposed(grid: Grid) -> bool:
+    """Rows that name measures under a header that names items."""
+    labels = [r.label for r in grid.rows if r.label]
+    if len(labels) < 2 or any(is_measure(h) for h in grid.header):
+        return False
+    return 3 * sum(is_measure(l) for l in labels) >= 2 * len(labels)
+
+
+def column_unit(header: str) -> Optional[str]:
+    m = UNIT_NOTE_RE.search(header or "")
+    return None if m is None else (PERCENT if m.group(1) in ("%", "％") else m.group(1))
+
+
+def make_cell(column: str, text: str, line: int, col_unit: Optional[str], table_unit: str,
+              uncertain: bool) -> Cell:
+    raw = clean_cell(text)
+    value, unit = amount(raw)
+    if value is None and (q := parse_quantity(raw)) is not None:
+        value, unit = q[0], q[1]
+    if value is not None and unit is None:
+        unit = col_unit
+    if unit == table_unit:
+        unit = None
+    if uncertain:
+        value = None  # a figure whose column is not known is no fact
+    return Cell(column=column, raw=raw, value=value, unit=unit, uncertain=uncertain, line=line)
+
+
+def _table_unit(grid: Grid, units: list[Optional[str]]) -> str:
+    amounts = [u for u in units if u and u != PERCENT]
+    return grid.unit or (amounts[0] if amounts else DEFAULT_UNIT)
+
+
+def _item_rows(grid: Grid) -> tuple[list[str], list[Row], str]:
+    columns = [header_text(h) for h in grid.header]
+    units = [column_unit(h) for h in grid.header]
+    unit = _table_unit(grid, units)
+    rows = []
+    for r in grid.rows:
+        cells = [make_cell(columns[j], c[0], c[1], units[j], unit, j in r.uncertain)
+                 for j, c in enumerate(r.cells) if c and not is_placeholder(c[0])]
+        rows.append(Row(name=item_name(clean_cell(r.label)), cells=cells, line_start=r.line, line_end=r.line,
+                        uncertain=any(c.uncertain for c in cells)))
+    return columns, rows, unit
+
+
+def _transposed_rows(grid: Grid) -> tuple[list[str], list[Row], str]:
+    measures = [r for r in grid.rows if r.label]
+    columns = [header_text(clean_cell(r.label)) for r in measures]
+    units = [column_unit(r.label) for r in measures]
+    unit = _table_unit(grid, units)
+    first, last = measures[0].line, measures[-1].line
+    rows = []
+    for j, item in enumerate(grid.header):
+        cells = [make_cell(columns[i], r.cells[j][0], r.cells[j][1], units[i], unit, j in r.uncertain)
+                 for i, r in enumerate(measures) if r.cells[j] and not is_placeholder(r.cells[j][0])]
+        rows.append(Row(name=item_name(clean_cell(item)), cells=cells, line_start=first, line_end=last,
+                        uncertain=any(c.uncertain for c in cells)))
+    return columns, rows, unit
+
+
+def _uncertain_notes(rows: list[Row]) -> list[str]:
+    return [f"{r.name}: 数字 {c.raw} 位于两栏之间，栏目无法确定，未作为事实（第{c.line}行）"
+            for r in rows for c in r.cells if c.uncertain]
+
+
+# ---------------------------------------------------------------- identities
+def is_total_row(name: str) -> bool:
+    return name.endswith(TOTAL_SUFFIXES)
+
+
+def total_checks(table: Table, sub_items: bool) -> list[Check]:
+    """A total row (first or last) = Σ the other rows, per column of amounts (shares excluded);
+    not checked when some rows are sub-items (其中) of others."""
+    rows = table.rows
+    if len(rows) < 3 or sub_items:
+        return []
+    total = rows[-1] if is_total_row(rows[-1].name) else rows[0] if is_total_row(rows[0].name) else None
+    if total is None:
+        return []
+    parts = [r for r in rows if r is not total]
+    tally = Tally(f"{table.name}: {total.name} = Σ其余各行", table.name)
+    for col in table.columns:
+        tc = total.cell(col)
+        if tc is None or tc.value is None or tc.unit == PERCENT:
+            continue
+        values = [c.value for r in parts if (c := r.cell(col)) is not None and c.value is not None]
+        if values:
+            tally.add(col, tc.value, sum(values), total.line_start)
+    result = tally.result()
+    return [result] if result else []
+
+
+def _has_sub_items(grid: Grid) -> bool:
+    indents = [r.indent for r in grid.rows if r.label]
+    labels = [squash(clean_cell(r.label)) for r in grid.rows]
+    return (bool(indents) and max(indents) > min(indents)) or any(item_name(l) != row_name(l) for l in labels)
+
+
+# ---------------------------------------------------------------- entry point
+def parse_items_checked(block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+    texts = [t for _, t in block.lines if t.strip()]
+    layout = "pipe" if sum(map(is_pipe_line, texts)) >= 2 else "tab" if sum("\t" in t for t in texts) >= 2 else "aligned"
+    grid = _delimited_grid(block, layout) if layout != "aligned" else _aligned_grid(block)
+    if grid is None or not grid.rows:
+        return None, []
+    transposed = is_transposed(grid)
+    columns, rows, unit = _transposed_rows(grid) if transposed else _item_rows(grid)
+    table = Table(name=block.name, title=block.title, layout=layout, unit=unit, columns=columns, rows=rows,
+                  line_start=block.title_line, line_end=max(grid.line_end, block.title_line),
+                  notes=grid.notes + _uncertain_notes(rows))
+    return table, total_checks(table, _has_sub_items(grid) or transposed)
+
+
+def parse_items_table(block: TableBlock) -> Optional[Table]:
+    return parse_items_checked(block)[0]
