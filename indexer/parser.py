@@ -12,7 +12,7 @@ from .models import Check, Document, ParsedReport, Table
 from .narrative import build_paragraphs
 
 from .sections import build_sections, heading_level, is_toc_line, section_at, wrap_width
-from .layouts import parse_block_checked
+from .layouts import parse_block_checked, reportable
 from .tables import find_blocks, find_untitled_blocks
 
 
@@ -45,7 +45,7 @@ def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Ch
         table, checks = parse_block_checked(block)
         if table.rows or table.notes:
             tables.append(table)
-            reported += checks
+            reported += reportable(table, checks)
     taken = set(toc)
     for t in tables:
         taken.update(range(t.line_start, t.line_end + 1))
@@ -53,7 +53,7 @@ def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Ch
         table, checks = parse_block_checked(block)
         if table.rows:
             tables.append(table)
-            reported += checks
+            reported += reportable(table, checks)
     tables.sort(key=lambda t: t.line_start)
     return tables, reported
 

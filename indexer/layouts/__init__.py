@@ -36,10 +36,14 @@ class Layout(Protocol):
     def parse(self, block: TableBlock) -> Optional[Table]: ...
 
 
-def failing(checks: list[Check]) -> list[Check]:
-    """A column solver's identities worth reporting: those that fail (the ones that hold are in the
-    cells it chose, and `indexer.checks` reports the table's identities)."""
-    return [c for c in checks if not c.holds]
+_SOLVED = ("pdftext", "aligned")  # layouts whose numbers the column solver placed
+
+
+def reportable(table: Table, checks: list[Check]) -> list[Check]:
+    """The checks of a layout worth adding to the report: of a column solver only those that fail
+    (the ones that hold are in the cells it chose, and `indexer.checks` reports the table's
+    identities); of other layouts all of them."""
+    return [c for c in checks if not c.holds] if table.layout in _SOLVED else checks
 
 
 def _texts(block: TableBlock) -> list[str]:
@@ -84,8 +88,7 @@ class Aligned:
         return self.parse_checked(block)[0]
 
     def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
-        table, checks = parse_aligned_block(block)
-        return table, failing(checks)
+        return parse_aligned_block(block)
 
 
 class PdfText:
@@ -98,16 +101,15 @@ class PdfText:
         return self.parse_checked(block)[0]
 
     def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
-        table, checks = parse_pdftext_table_checked(block)
-        return table, failing(checks)
+        return parse_pdftext_table_checked(block)
 
 
 LAYOUTS: list[Layout] = [Delimited(), Items(), Aligned(), PdfText()]
 
 
 def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
-    """The table of one block by the first layout that reads it, and the checks that layout
-    reports beyond `indexer.checks` (a solver's failing identities, an item table's total); never raises."""
+    """The table of one block by the first layout that reads it, and the identities that layout
+    evaluated (a column solver's, an item table's total); never raises."""
     for layout in LAYOUTS:
         if not layout.accepts(block):
             continue
@@ -134,4 +136,4 @@ def _empty(block: TableBlock, layout: str, notes: list[str]) -> Table:
                  line_end=block.title_line, notes=notes)
 
 
-__all__ = ["LAYOUTS", "Layout", "parse_block", "parse_block_checked"]
+__all__ = ["LAYOUTS", "Layout", "parse_block", "parse_block_checked", "reportable"]
