@@ -12,7 +12,7 @@ from .models import Check, Document, ParsedReport, Table
 from .narrative import build_paragraphs
 
 from .sections import build_sections, heading_level, is_toc_line, section_at, wrap_width
-from .layouts import parse_block_checked, reportable
+from .layouts import parse_block_reported
 from .tables import find_blocks, find_untitled_blocks
 
 
@@ -42,18 +42,18 @@ def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Ch
     tables: list[Table] = []
     reported: list[Check] = []
     for block in find_blocks(lines, toc):
-        table, checks = parse_block_checked(block)
+        table, checks = parse_block_reported(block)
         if table.rows or table.notes:
             tables.append(table)
-            reported += reportable(table, checks)
+            reported += checks
     taken = set(toc)
     for t in tables:
         taken.update(range(t.line_start, t.line_end + 1))
     for block in find_untitled_blocks(lines, taken):
-        table, checks = parse_block_checked(block)
+        table, checks = parse_block_reported(block)
         if table.rows:
             tables.append(table)
-            reported += reportable(table, checks)
+            reported += checks
     tables.sort(key=lambda t: t.line_start)
     return tables, reported
 

@@ -30,20 +30,11 @@ log = logging.getLogger(__name__)
 
 class Layout(Protocol):
     name: str
+    reports_holding: bool  # the report keeps its identities that hold, not only the failing ones
 
     def accepts(self, block: TableBlock) -> bool: ...
 
     def parse(self, block: TableBlock) -> Optional[Table]: ...
-
-
-_SOLVED = ("pdftext", "aligned")  # layouts whose numbers the column solver placed
-
-
-def reportable(table: Table, checks: list[Check]) -> list[Check]:
-    """The checks of a layout worth adding to the report: of a column solver only those that fail
-    (the ones that hold are in the cells it chose, and `indexer.checks` reports the table's
-    identities); of other layouts all of them."""
-    return [c for c in checks if not c.holds] if table.layout in _SOLVED else checks
 
 
 def _texts(block: TableBlock) -> list[str]:
@@ -57,6 +48,7 @@ def is_template_table(block: TableBlock) -> bool:
 
 class Delimited:
     name = "delimited"
+    reports_holding = True
 
     def accepts(self, block: TableBlock) -> bool:
         return is_template_table(block) and delimited_rows(_texts(block)) >= 2
@@ -67,6 +59,7 @@ class Delimited:
 
 class Items:
     name = "items"
+    reports_holding = True  # its identities are not checked anywhere else
 
     def accepts(self, block: TableBlock) -> bool:
         return not is_template_table(block)
@@ -80,6 +73,7 @@ class Items:
 
 class Aligned:
     name = "aligned"
+    reports_holding = False  # what holds is in the cells chosen; `indexer.checks` reports the table
 
     def accepts(self, block: TableBlock) -> bool:
         return TABLE_KIND.get(block.name) in ("by_code", "sangong") and looks_aligned(block.lines)
@@ -93,6 +87,7 @@ class Aligned:
 
 class PdfText:
     name = "pdftext"
+    reports_holding = False
 
     def accepts(self, block: TableBlock) -> bool:
         return bool(_texts(block))
@@ -107,9 +102,7 @@ class PdfText:
 LAYOUTS: list[Layout] = [Delimited(), Items(), Aligned(), PdfText()]
 
 
-def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
-    """The table of one block by the first layout that reads it, and the identities that layout
-    evaluated (a column solver's, an item table's total); never raises."""
+def _parse(block: TableBlock) -> tuple[Table, list[Check], Optional[Layout]]:
     for layout in LAYOUTS:
         if not layout.accepts(block):
             continue
@@ -121,10 +114,26 @@ def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
         except Exception as exc:  # a broken table must not lose the rest of the report
             log.warning("table %r at line %d could not be parsed by %s: %s", block.title, block.title_line,
                         layout.name, exc)
-            return _empty(block, layout.name, [f"parse error: {exc}"]), []
+            return _empty(block, layout.name, [f"parse error: {exc}"]), [], None
         if table is not None:
-            return table, checks
-    return _empty(block, "empty", []), []
+            return table, checks, layout
+    return _empty(block, "empty", []), [], None
+
+
+def parse_block_checked(block: TableBlock) -> tuple[Table, list[Check]]:
+    """The table of one block by the first layout that reads it, and every identity that layout
+    evaluated (a column solver's, an item table's total); never raises."""
+    table, checks, _ = _parse(block)
+    return table, checks
+
+
+def parse_block_reported(block: TableBlock) -> tuple[Table, list[Check]]:
+    """As `parse_block_checked`, with only the checks worth adding to the report: of a column
+    solver those that fail, of other layouts all of them."""
+    table, checks, layout = _parse(block)
+    if layout is not None and not getattr(layout, "reports_holding", True):
+        checks = [c for c in checks if not c.holds]
+    return table, checks
 
 
 def parse_block(block: TableBlock) -> Table:
@@ -136,4 +145,4 @@ def _empty(block: TableBlock, layout: str, notes: list[str]) -> Table:
                  line_end=block.title_line, notes=notes)
 
 
-__all__ = ["LAYOUTS", "Layout", "parse_block", "parse_block_checked", "reportable"]
+__all__ = ["LAYOUTS", "Layout", "parse_block", "parse_block_checked", "parse_block_reported"]
