@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..models import Check, Table, TableBlock
 from .column_solver import (RawRow, build_rows, column_formulas, column_sums, is_total, raw_hierarchy,
                             raw_row_identities, solve_rows)
+from .cells import unplaced_notes
 from .identities import merge_groups
 from .pdf_regions import TABLE_KIND, new_table, parse_formulas, row_start, scan_tail
 from .pdf_tokens import (INT_RE, LEX, LLine, MAX_CANDIDATES, NON_VALUE_HEADERS, ROW_LABELS, W_POSITION, Tok,
@@ -190,7 +191,7 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     table = new_table(block, "aligned", unit)
     table.columns = columns
     table.rows = build_rows(raw_rows, units, columns, LEX["sangong_row_name"] if kind == "sangong" else "")
-    table.notes = notes
+    table.notes = notes + unplaced_notes(table.rows)
     table.line_end = max([r.line_end for r in table.rows] + [end_line or 0]
                          + [ll.line_end for ll in header_lls] + [block.title_line])
     return table, solver.checks(block.name)

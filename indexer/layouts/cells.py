@@ -10,6 +10,7 @@ import re
 from typing import Optional
 
 from ..lexicon import load, squash
+from ..models import Row
 from ..numbers import parse_number
 
 LEX = load("table_headers.json")
@@ -50,3 +51,9 @@ def amount(text: str) -> tuple[Optional[float], Optional[str]]:
     if value is None:
         return None, None
     return value, ("%" if text.strip().endswith(PERCENT_SIGNS) else None)
+
+
+def unplaced_notes(rows: list[Row]) -> list[str]:
+    """Why the uncertain cells of a table are no facts."""
+    return [f"{r.name or r.code or '?'}: 数字 {c.raw} 的栏目无法由恒等式或版式确定（最可能为“{c.column}”），"
+            f"未作为事实（第{c.line}行）" for r in rows for c in r.cells if c.uncertain and c.value is None]

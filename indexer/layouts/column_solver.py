@@ -268,9 +268,11 @@ def build_rows(raw_rows: list[RawRow], units: dict[int, Unit], columns: list[str
         if u is not None:
             for pos, (tok, c) in enumerate(zip(r.nums, u.candidates[u.choice])):
                 value, unit = value_of(tok.text)
-                cells.append(Cell(column=columns[c], raw=tok.text, value=value,
+                uncertain = pos in u.uncertain or r.dropped
+                # a figure the identities and the spacing cannot place is no fact (TABLES.md)
+                cells.append(Cell(column=columns[c], raw=tok.text, value=None if uncertain else value,
                                   unit=unit if unit not in (None, "%") else None,
-                                  uncertain=pos in u.uncertain or r.dropped, line=tok.line))
+                                  uncertain=uncertain, line=tok.line))
         start, end = r.lines()
         rows.append(Row(code=r.code, name=r.name or default_name, cells=cells, line_start=start, line_end=end,
                         uncertain=r.dropped or any(c.uncertain for c in cells)))

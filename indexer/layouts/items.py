@@ -23,7 +23,7 @@ from ..lexicon import load, squash
 from ..models import Cell, Check, Row, Table, TableBlock
 from ..numbers import parse_quantity
 from .aligned import ACell, aligned_cells, span_distance
-from .cells import amount, is_placeholder, item_name, row_name
+from .cells import amount, is_placeholder, item_name, row_name, unplaced_notes
 from .delimited_grid import PIPE_SEPARATOR, UNIT_RE, clean_cell, header_text, is_pipe_line, split_cells
 from .identities import Tally
 
@@ -251,11 +251,6 @@ def _transposed_rows(grid: Grid) -> tuple[list[str], list[Row], str]:
     return columns, rows, unit
 
 
-def _uncertain_notes(rows: list[Row]) -> list[str]:
-    return [f"{r.name}: 数字 {c.raw} 位于两栏之间，栏目无法确定，未作为事实（第{c.line}行）"
-            for r in rows for c in r.cells if c.uncertain]
-
-
 # ---------------------------------------------------------------- identities
 def is_total_row(name: str) -> bool:
     return name.endswith(TOTAL_SUFFIXES)
@@ -300,7 +295,7 @@ def parse_items_checked(block: TableBlock) -> tuple[Optional[Table], list[Check]
     columns, rows, unit = _transposed_rows(grid) if transposed else _item_rows(grid)
     table = Table(name=block.name, title=block.title, layout=layout, unit=unit, columns=columns, rows=rows,
                   line_start=block.title_line, line_end=max(grid.line_end, block.title_line),
-                  notes=grid.notes + _uncertain_notes(rows))
+                  notes=grid.notes + unplaced_notes(rows))
     return table, total_checks(table, _has_sub_items(grid) or transposed)
 
 

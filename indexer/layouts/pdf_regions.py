@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..lexicon import table_specs
 from ..models import Row, Table, TableBlock
-from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ITEM_RE, FUNCTION_CODE_LENGTHS, INT_RE, ROW_LABELS, LLine,
+from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ITEM_RE, FUNCTION_CODE_LENGTHS, INT_RE, NON_VALUE_HEADERS, ROW_LABELS, LLine,
                          is_value)
 
 TABLE_KIND = {t["name"]: t["kind"] for t in table_specs()}
@@ -82,8 +82,9 @@ def split_regions(lls: list[LLine], kind: str) -> Regions:
     header = [ll for ll in lls[:start] if ll.kind == "content"]
     body: list[LLine] = []
     i = start
+    repeated = "".join(ll.compact for ll in header)
     while i < len(lls) and lls[i].kind in ("content", "ws", "unit", "furniture", "lanci", "colnums"):
-        if lls[i].kind in ("content", "ws"):
+        if lls[i].kind == "ws" or (lls[i].kind == "content" and not repeats_header(lls[i], repeated)):
             body.append(lls[i])
         i += 1
     while body and body[-1].kind == "ws":
@@ -92,6 +93,13 @@ def split_regions(lls: list[LLine], kind: str) -> Regions:
     if not body:  # an empty table: the sentence saying so may come anywhere
         notes = [note_at(lls, k)[0] for k, ll in enumerate(lls) if ll.kind == "nodata"]
     return Regions(header, body, counts, parse_formulas(lls[:stop]), notes, end_line)
+
+
+def repeats_header(ll: LLine, header: str) -> bool:
+    """A header line repeated after a page break: no figures, and its words are the header's."""
+    if not ll.toks or any(is_value(t) for t in ll.toks) or ll.compact not in header:
+        return False
+    return len(ll.toks) >= 2 or ll.compact in NON_VALUE_HEADERS
 
 
 def note_at(lls: list[LLine], i: int) -> tuple[str, int]:

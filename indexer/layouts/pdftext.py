@@ -16,7 +16,7 @@ from .column_solver import (RawRow, Solver, column_formulas, column_sums, is_tot
 from .identities import Identity, merge_groups
 from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, LEX, LLine, Tok, find_unit, logical_lines, skip, split_physical, stream,
                          trailing_space_convention, value_of)
-from .cells import row_name
+from .cells import row_name, unplaced_notes
 from .pdf_regions import TABLE_KIND, header_text, line_end_of, new_table, split_regions
 from .pdftext_performance import parse_performance, parse_performance_lines
 
@@ -45,7 +45,7 @@ def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) ->
     table = new_table(block, "pdftext", unit)
     table.columns = columns
     table.rows = build_rows(raw_rows, units, columns, default_name)
-    table.notes = reg.notes
+    table.notes = reg.notes + unplaced_notes(table.rows)
     table.line_end = line_end_of(block, table.rows, reg, reg.header)
     return table, solver.checks(block.name)
 
@@ -131,7 +131,7 @@ def _parse_two_sided(block: TableBlock, lls: list[LLine], unit: str) -> tuple[Ta
     table = new_table(block, "pdftext", unit)
     table.columns = columns
     table.rows = [rows[i] for i in order]
-    table.notes = reg.notes
+    table.notes = reg.notes + unplaced_notes(table.rows)
     table.line_end = line_end_of(block, table.rows, reg, reg.header)
     return table, solver.checks(block.name)
 
@@ -197,7 +197,7 @@ def _parse_triples(block: TableBlock, lls: list[LLine], unit: str) -> tuple[Tabl
     table = new_table(block, "pdftext", unit)
     table.columns = [column]
     table.rows = rows
-    table.notes = reg.notes
+    table.notes = reg.notes + unplaced_notes(table.rows)
     table.line_end = line_end_of(block, rows, reg, reg.header)
     return table, solver.checks(block.name)
 
