@@ -249,7 +249,7 @@ def region_parts(unit_name: Optional[str]) -> dict[str, str]:
     out = {}
     for level in ("province", "city", "county"):
         name = m.group(level) if m else None
-        if name and not any(name[: -1].endswith(b) or name.startswith(b) for b in bad):
+        if name and not any(name.endswith(b) for b in bad):
             out[level] = name
     return out
 

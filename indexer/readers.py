@@ -191,7 +191,10 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
     lines: list[str] = []
     page_of_line: list[int] = []
     for i, page_lines in enumerate(pages):
-        if i:
+        page_lines = _without_page_numbers(page_lines)
+        # a table running on from the previous page continues without a break
+        continued = bool(lines and page_lines and "\t" in lines[-1] and "\t" in page_lines[0])
+        if i and not continued:
             lines.append("")  # blank line between pages
             page_of_line.append(i + 1)
         lines.extend(page_lines)
@@ -203,6 +206,27 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
         raise ReaderError("PDF 文字无法解码（字体缺少 Unicode 映射）",
                           "PDF text cannot be decoded (fonts without a Unicode map)", name)
     return lines, page_of_line
+
+
+def _page_number_re() -> re.Pattern:
+    """A page-number line: "—10—", "- 3 -", "7", "第 3 页", "第3页 共12页" (never a year such as "2023")."""
+    from .lexicon import load
+
+    w = load("metadata.json")["page_label"]
+    dash = r"[\-—–－_·]"
+    labelled = rf"{w['before']}\s*\d{{1,4}}\s*{w['after']}(?:\s*[/／,，]?\s*{w['total']}\s*\d{{1,4}}\s*{w['after']})?"
+    return re.compile(rf"^(?:{dash}+\s*\d{{1,4}}\s*{dash}+|\d{{1,3}}|{labelled})$")
+
+
+def _without_page_numbers(page_lines: list[str]) -> list[str]:
+    """A page's lines without its page-number header or footer ("—10—", "- 3 -", "第 3 页")."""
+    pattern = _page_number_re()
+    lines = list(page_lines)
+    while lines and pattern.match(lines[-1].strip()) and "\t" not in lines[-1]:
+        lines.pop()
+    while lines and pattern.match(lines[0].strip()) and "\t" not in lines[0]:
+        lines.pop(0)
+    return lines
 
 
 def _root_cause(exc: BaseException) -> BaseException:
