@@ -35,6 +35,7 @@ UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
 RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
 DEFAULT_UNIT = LEX["default_unit"]
 PERCENT = "%"
+_NEAR = 2  # display columns: a figure this much nearer to one header cell than to the next is under it
 
 
 @dataclass
@@ -144,15 +145,15 @@ def _place(cells: list[ACell], spans: list[tuple[int, int]]) -> tuple[dict[int, 
     for cell in cells:
         dists = [span_distance(s, cell) for s in spans]
         best = min(range(len(spans)), key=lambda j: (dists[j], j))
-        tied = [j for j, d in enumerate(dists) if d == dists[best] and j != best]
+        runner_up = min((d for j, d in enumerate(dists) if j != best), default=None)
         if best in placed:
             free = [j for j in range(len(spans)) if j not in placed]
             if not free:
                 continue
             best = min(free, key=lambda j: (dists[j], j))
             uncertain.add(best)
-        elif tied and dists[best] > 0:
-            uncertain.add(best)
+        elif dists[best] > 0 and runner_up is not None and runner_up <= dists[best] + max(_NEAR, dists[best]):
+            uncertain.add(best)  # under neither header cell, and about as near to another one
         placed[best] = cell
     return placed, uncertain
 

@@ -1,0 +1,182 @@
+"""Synthetic reports in template shapes the seed corpus does not have (issue 11 item 4): tables
+without a template title (pipe, tab, space-aligned), transposed tables, direction columns, signed
+changes, a 三公 number row with fewer numbers than columns, tables without 行次/栏次 split by a
+page break (\\f). Units and figures are made up; each test pins exact rows and cells."""
+from __future__ import annotations
+
+from indexer.layouts import parse_block_checked
+from indexer.models import ParsedReport, Row, Table, TableBlock
+from indexer.parser import parse_document
+from indexer.readers import read_bytes
+
+
+def parse_text(text: str, name: str = "report.md") -> ParsedReport:
+    return parse_document(read_bytes(text.encode("utf-8"), name))
+
+
+def row(t: Table, name: str) -> Row:
+    hits = [r for r in t.rows if r.name == name]
+    assert len(hits) == 1, [r.name for r in t.rows]
+    return hits[0]
+
+
+def cells(r: Row) -> dict[str, str]:
+    return {c.column: c.raw for c in r.cells}
+
+
+def facts(r: Row) -> dict[str, float]:
+    return {c.column: c.value for c in r.cells if c.value is not None}
+
+
+TRANSPOSED = """某街道办事处2023年度单位决算
+
+一、预算执行情况
+
+2023年预算执行情况如下。
+
+| 指标 | 基本支出 | 项目支出 |
+|---|---|---|
+| 年初预算数（万元） | 820.00 | 310.50 |
+| 决算数（万元） | 815.20 | 298.10 |
+| 完成率 | 99.41% | 96.01% |
+
+二、变动原因
+
+变动原因分析：
+
+| 原因 | 方向 | 金额（万元） |
+|---|---|---|
+| 人员增加 | 增加 | 12.5 |
+| 会议压减 | 减少 | 3.2 |
+"""
+
+
+def test_transposed_pipe_table_has_items_as_rows():
+    r = parse_text(TRANSPOSED)
+    t = next(t for t in r.tables if t.name == "预算执行情况")
+    assert t.columns == ["年初预算数", "决算数", "完成率"] and t.layout == "pipe"
+    assert [x.name for x in t.rows] == ["基本支出", "项目支出"]
+    assert cells(row(t, "项目支出")) == {"年初预算数": "310.50", "决算数": "298.10", "完成率": "96.01%"}
+    assert [c.unit for c in row(t, "基本支出").cells] == [None, None, "%"]
+
+
+def test_direction_column_is_text_and_amounts_stay_as_written():
+    t = next(t for t in parse_text(TRANSPOSED).tables if t.name == "变动原因分析")
+    assert t.columns == ["方向", "金额"]
+    assert cells(row(t, "会议压减")) == {"方向": "减少", "金额": "3.2"}
+    assert facts(row(t, "会议压减")) == {"金额": 3.2}
+
+
+ALIGNED = """某医院2021年度决算说明
+
+（一）收入情况
+
+    收入构成表                          单位：元
+    ---------------------------------------------
+    项目            本年数          上年数         增减
+    ---------------------------------------------
+    医疗收入        1,250,000       1,100,000      +150,000
+    财政补助收入      800,000         820,000      -20,000
+    其他收入           —              5,000        -5,000
+    合计            2,050,000       1,925,000      +125,000
+    ---------------------------------------------
+"""
+
+
+def test_aligned_table_with_caption_unit_rules_signs_and_dashes():
+    r = parse_text(ALIGNED, "report.txt")
+    t = r.tables[0]
+    assert (t.name, t.layout, t.unit, t.columns) == ("收入构成表", "aligned", "元", ["本年数", "上年数", "增减"])
+    assert cells(row(t, "医疗收入")) == {"本年数": "1,250,000", "上年数": "1,100,000", "增减": "+150,000"}
+    assert facts(row(t, "财政补助收入")) == {"本年数": 800000.0, "上年数": 820000.0, "增减": -20000.0}
+    assert cells(row(t, "其他收入")) == {"上年数": "5,000", "增减": "-5,000"}
+    assert (t.line_start, t.line_end) == (5, 12)
+    total = [c for c in r.checks if c.table == "收入构成表"]
+    assert len(total) == 1 and total[0].holds and total[0].detail.startswith("3 处均成立")
+
+
+def test_tab_table_without_title_and_failing_total_is_reported():
+    text = "某局2022年度决算\n\n支出结构\n\n项目\t金额（万元）\t占比\n基本支出\t120.50\t60.25%\n项目支出\t79.50\t39.75%\n合计\t210.00\t100%\n"
+    r = parse_text(text, "report.txt")
+    t = r.tables[0]
+    assert (t.name, t.layout, t.columns) == ("支出结构", "tab", ["金额", "占比"])
+    assert cells(row(t, "合计")) == {"金额": "210.00", "占比": "100%"}
+    check = next(c for c in r.checks if c.table == "支出结构")
+    assert not check.holds and "210.00 ≠ 200.00" in check.detail
+
+
+def test_figure_between_two_columns_is_no_fact():
+    text = ("某中心2022年决算\n\n    项目            决算数        预算数\n    办公费          12.00         15.00\n"
+            "    差旅费                 3.00\n    印刷费           2.00          2.50\n")
+    t = parse_text(text, "report.txt").tables[0]
+    assert facts(row(t, "办公费")) == {"决算数": 12.0, "预算数": 15.0}
+    travel = row(t, "差旅费")
+    assert [(c.raw, c.value, c.uncertain) for c in travel.cells] == [("3.00", None, True)]
+    assert any("3.00" in n and "未作为事实" in n for n in t.notes)
+
+
+def test_prose_and_key_value_lines_make_no_table():
+    text = ("某局2022年度决算\n\n一、收支情况\n\n收入总计：10328.56 万元\n支出总计：10328.56 万元\n"
+            "本年收入合计1,234.00万元，比上年增加12.00万元。\n")
+    assert parse_text(text).tables == []
+
+
+# ---------------------------------------------------------------- 三公 row with vanished empty cells
+SANGONG_HEADER = [
+    "单位：万元",
+    "预算数 决算数",
+    "合计 因公出国（境）费 公务用车购置及运行费 公务接待费 合计 因公出国（境）费 公务用车购置及运行费 公务接待费",
+    "小计 公务用车购置费 公务用车运行费 小计 公务用车购置费 公务用车运行费",
+]
+
+
+def sangong(numbers: str) -> Table:
+    lines = SANGONG_HEADER + [numbers]
+    block = TableBlock(name="三公经费支出决算表", title="2022年度“三公”经费财政拨款支出决算表", title_line=1,
+                       lines=[(i + 2, text) for i, text in enumerate(lines)])
+    return parse_block_checked(block)[0]
+
+
+def test_sangong_fewer_numbers_placed_by_identities():
+    # 预算数: 5.00 = 出国 + 3.00 + 2.00 and 3.00 = 1.00 + 2.00 — one placement satisfies both identities;
+    # 决算数: 3.50 = 购置 or 运行 — the second 3.50 cannot be placed and is no fact
+    t = sangong("5.00 3.00 1.00 2.00 2.00 4.50 3.50 3.50 1.00")
+    r = t.rows[0]
+    assert facts(r) == {"预算数/合计": 5.0, "预算数/公务用车购置及运行费/小计": 3.0,
+                        "预算数/公务用车购置及运行费/公务用车购置费": 1.0,
+                        "预算数/公务用车购置及运行费/公务用车运行费": 2.0, "预算数/公务接待费": 2.0,
+                        "决算数/合计": 4.5, "决算数/公务用车购置及运行费/小计": 3.5, "决算数/公务接待费": 1.0}
+    assert [(c.raw, c.value, c.uncertain) for c in r.cells if c.uncertain] == [("3.50", None, True)]
+    assert not any(c.column.startswith(("预算数/因公", "决算数/因公")) for c in r.cells)
+
+
+def test_sangong_ambiguous_figure_is_no_fact_never_a_wrong_column():
+    # 10.00 is the 购置费 or the 运行费: both satisfy every identity
+    t = sangong("12.50 10.00 10.00 2.50 8.32 7.10 7.10 1.22")
+    r = t.rows[0]
+    assert facts(r) == {"预算数/合计": 12.5, "预算数/公务用车购置及运行费/小计": 10.0, "预算数/公务接待费": 2.5,
+                        "决算数/合计": 8.32, "决算数/公务用车购置及运行费/小计": 7.1, "决算数/公务接待费": 1.22}
+    unplaced = [(c.raw, c.value, c.uncertain) for c in r.cells if c.value is None]
+    assert unplaced == [("10.00", None, True), ("7.10", None, True)]
+    assert len(t.notes) == 2 and all("未作为事实" in n for n in t.notes)
+
+
+# ---------------------------------------------------------------- no 行次/栏次, a page break inside
+PAGED = ("某区教育局2022年度部门决算\n\n三、支出决算表\n单位：万元\n"
+         "项目 本年支出合计 基本支出 项目支出 上缴上级支出 经营支出 对附属单位补助支出\n"
+         "功能分类科目编码 科目名称\n合计 1,250.00 850.00 400.00\n205 教育支出 1,100.00 700.00 400.00\n"
+         "20502 普通教育 1,100.00 700.00 400.00\n2050201 学前教育 300.00 300.00\n\f\n"
+         "项目 本年支出合计 基本支出 项目支出 上缴上级支出 经营支出 对附属单位补助支出\n"
+         "2050202 小学教育 800.00 400.00 400.00\n221 住房保障支出 150.00 150.00\n"
+         "22102 住房改革支出 150.00 150.00\n2210201 住房公积金 150.00 150.00\n\n"
+         "注：本表反映部门本年度各项支出情况。\n")
+
+
+def test_table_without_lanci_across_a_page_break():
+    r = parse_text(PAGED, "report.txt")
+    t = r.tables[0]
+    assert t.name == "支出决算表" and t.columns[:3] == ["本年支出合计", "基本支出", "项目支出"]
+    assert [x.code for x in t.rows] == [None, "205", "20502", "2050201", "2050202", "221", "22102", "2210201"]
+    assert cells(row(t, "小学教育")) == {"本年支出合计": "800.00", "基本支出": "400.00", "项目支出": "400.00"}
+    assert cells(row(t, "住房公积金")) == {"本年支出合计": "150.00", "基本支出": "150.00"}
+    assert all(c.holds for c in r.checks) and len(r.checks) >= 3
