@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
+from indexer.lexicon import load
 from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import format_amount
 
@@ -48,8 +49,6 @@ def _response(q: Question, index, value: float, unit: str, label: str, formula: 
 
 
 # ------------------------------------------------------------------ previous year
-_UP = ("增加", "增长", "上升", "提高")
-_DOWN = ("减少", "下降", "降低")
 
 
 def wants_previous_year(q: Question) -> bool:
@@ -94,12 +93,12 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
 def _direction(c: Candidate) -> int:
     if c.prose is None:
         return 0
-    clause = c.prose.clause
-    if any(w in clause for w in _UP):
-        return 1
-    if any(w in clause for w in _DOWN):
-        return -1
-    return 0
+    clause, words = c.prose.clause, load("questions.json")["direction_words"]
+    up = max((clause.rfind(w) for w in words["up"]), default=-1)
+    down = max((clause.rfind(w) for w in words["down"]), default=-1)
+    if up < 0 and down < 0:
+        return 0
+    return 1 if up > down else -1  # the word nearest the number
 
 
 # ------------------------------------------------------------------ share

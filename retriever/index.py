@@ -142,6 +142,15 @@ class LoadedIndex:
         self.tokenizer = Tokenizer(words)
         self.vocab = self._vocabulary()
 
+    @property
+    def names(self):
+        """The reports' name forms for resolving questions (computed once)."""
+        if getattr(self, "_names", None) is None:
+            from .resolve import NameIndex
+
+            self._names = NameIndex(self.reports.values())
+        return self._names
+
     def _vocabulary(self) -> list[str]:
         """Domain terms a question can name: the lexicon's and every row and column name indexed."""
         import re

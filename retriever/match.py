@@ -127,6 +127,7 @@ def score_fact(q: Question, f: FactRec) -> float:
     if key:  # question words the fact's table, row and column do not explain
         s -= 2.0 * len(key - bigrams(label_text)) / len(key)
     s += concept_penalty(q, label_text)
+    s += unasked_penalty(q, row)
     s += _budget_rule(q, f.column)
     if f.uncertain:
         s -= 1.0
@@ -159,6 +160,23 @@ def concept_penalty(q: Question, label: str, wider: str = "") -> float:
     return s
 
 
+def unasked_penalty(q: Question, label: str) -> float:
+    """Label coverage the other way: each domain term of the figure's own label that the question
+    does not ask about (政府采购 in 政府采购支出总额 when 支出总额 is asked) counts against it."""
+    from .query import _concepts
+
+    label = plain(label)
+    if not label or not q.vocab:
+        return 0.0
+    asked = plain(q.core) + "".join(plain(t) for t in q.terms) + "".join(q.concepts)
+    equivalents = load("questions.json")["concept_equivalents"]
+    extra = [c for c in _concepts(label, q.vocab)
+             if c not in asked and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
+                                           for a in q.concepts)
+             and not any(a in c for a in q.concepts)]
+    return -1.0 * min(2, len(extra))
+
+
 def change_penalty(q: Question, clause: str) -> float:
     """A change (增加 X, 下降 Y%) answers only a question about change."""
     words = load("questions.json")["change_words"]
@@ -178,6 +196,7 @@ def score_prose(q: Question, p: ProseFigure) -> float:
         s += weight * len(key & local_b) / len(key)
         s += 1.5 * len(key & before_b) / len(key)
     s += concept_penalty(q, p.local, p.before)
+    s += unasked_penalty(q, p.clause)
     s += change_penalty(q, p.clause)
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:

@@ -49,6 +49,7 @@ class Question:
     codes: list[str] = field(default_factory=list)  # function / economic codes named
     core: str = ""  # question text without report, year and noise words
     concepts: list[str] = field(default_factory=list)  # domain terms the answer must be about
+    vocab: list[str] = field(default_factory=list, repr=False)  # the index's domain terms
     asks_change: bool = False  # 增加/减少/增长… asked about
 
     @property
@@ -64,9 +65,12 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
     many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
         or any(w in norm for w in lex["many_report_words"])
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    q = Question(text=text, norm=norm, years=res.years, regions_named=res.regions_named, reports=res.reports,
-                 mentions=res.mentions, choices=res.choices, reasons=res.reasons, missing=res.missing)
+    q = Question(text=text, norm=squash(fix_typos(focus(text, lex))), years=res.years,
+                 regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
+                 reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)
+    if q.ops & set(lex["many_report_ops"]):  # "哪个更多？多多少？": the follow-up asks the gap
+        q.ops |= {op for op in ("difference",) if any(w in norm for w in lex["ops"][op])}
     named = q.reports if res.named else []
     if named and len(q.years) >= 2 and q.ops & {"difference", "compare", "compare_max", "compare_min"} \
             and not q.asks_change:
@@ -76,6 +80,25 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
             who = named[0].unit_name or named[0].region
             q.missing = f"语料中没有{who}{absent[0]}年度的决算；现有" + "、".join(f"{y}年" for y in sorted(have))
     return q
+
+
+def focus(text: str, lex: dict) -> str:
+    """The part of a several-part question that asks for a figure ("X是多少？比上年变化如何？" → the
+    first; "是不是都靠财政拨？占几成？" → the second). The whole text names the report."""
+    parts = [p for p in re.split(r"[？?；;！!]", text) if p.strip()]
+    if len(parts) <= 1:
+        return text
+    words = lex["figure_question_words"] + [w for op in ("compare", "compare_max", "compare_min", "list")
+                                            for w in lex["ops"][op]]
+    asks = [p for p in parts if any(w in p for w in words)]
+    return asks[0] if asks else parts[0]
+
+
+def _op_words(norm: str, words: list[str], lex: dict) -> bool:
+    """A word of an operation, not as part of a comparison (比上年 is a change, not last year's value)."""
+    prefixes = lex["comparison_prefixes"]
+    return any(m.start() == 0 or norm[m.start() - 1] not in prefixes
+               for w in words for m in re.finditer(re.escape(w), norm))
 
 
 def index_names_higher(r: ReportRec) -> str:
@@ -113,7 +136,7 @@ def _concepts(core: str, vocab: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _apply_synonyms(core: str, synonyms: dict, vocab: list[str]) -> tuple[str, list[str]]:
+def _apply_synonyms(core: str, synonyms: dict, vocab: list[str], weak: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """Replace colloquial words by the report's term, never inside a term the report uses
     ("工资" → 工资福利支出, but 绩效工资 stays)."""
     segments: list[tuple[str, bool]] = [(core, False)]  # (text, protected)
@@ -137,10 +160,19 @@ def _apply_synonyms(core: str, synonyms: dict, vocab: list[str]) -> tuple[str, l
 
     for term in vocab:  # the report's own terms are kept as they are
         split(term, term)
+    named = any(p for _, p in segments)  # the question already names a report term
     terms: list[str] = []
     for key in sorted(synonyms, key=len, reverse=True):
+        if key in weak:
+            continue
         if split(key, synonyms[key][0]):
             terms += synonyms[key]
+    for key in weak:  # generic words ("一共花了") only when nothing more specific is asked
+        if key in synonyms and not (named or terms):
+            if split(key, synonyms[key][0]):
+                terms += synonyms[key]
+        elif key in synonyms:
+            split(key, "")
     return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
 
 
@@ -150,7 +182,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     if q.unit is None and any(w in norm for w in lex["amount_words"]):
         q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
-        if any(w in norm for w in words):
+        if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)
     core = norm
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
@@ -167,7 +199,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     core = plain(core)
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
-    core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab)
+    core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab, tuple(lex["weak_synonyms"]))
     for w in sorted(lex["question_noise"] + lex["compare_noise"], key=len, reverse=True):
         core = core.replace(w, "")
     for pat in lex["noise_patterns"]:
@@ -177,6 +209,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
             core = core.replace(w, "")
     q.core = core
     q.concepts = _concepts(core, vocab)
+    q.vocab = list(vocab)
     q.asks_change = any(w in norm for w in lex["change_words"])
     return q
 
