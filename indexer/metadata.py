@@ -198,6 +198,8 @@ def read_evidence(lines: list[str]) -> tuple[_Evidence, Counter]:
     for raw in head:
         _key_values(raw, ev)
     body = "".join(stripped)
+    for t in stripped:  # a sentence opening a line; the joined body for sentences wrapped mid-way
+        _body(t, ev)
     _body(body, ev)
     for y in _patterns()["year_any"].findall(body):
         ev.year(y, W_BODY)

@@ -1,0 +1,147 @@
+"""Stable report ids and metadata corrections kept beside the corpus (`<corpus>/.reportqa/`):
+an id stays with its file, a new file gets a new id, an id is never reused; overrides survive
+rebuilds and change metadata without re-embedding; source_file is relative; PDF chunks carry pages."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import REPORTS, HashEmbedder
+from indexer import registry
+from indexer.build import build_index, corpus_files
+
+
+def build(corpus, index_dir):
+    emb = HashEmbedder()
+    return build_index(corpus, index_dir, embedder=emb, model_id=emb.model_id)
+
+
+def loaded(index_dir):
+    from retriever.index import LoadedIndex
+
+    return LoadedIndex(index_dir)
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for key in ("hanyang", "wuchang"):
+        shutil.copy(REPORTS[key], d / REPORTS[key].name)
+    return d
+
+
+def id_of(corpus, rel):
+    return next(rid for rid, r in registry.known_ids(corpus).items() if r == rel)
+
+
+def test_ids_stay_with_files_and_are_never_reused(small_corpus, tmp_path):
+    idx = tmp_path / "index"
+    hanyang = REPORTS["hanyang"].name
+    s1 = build(small_corpus, idx)
+    original = id_of(small_corpus, hanyang)
+    assert sorted(s1["added"]) == sorted(registry.known_ids(small_corpus))
+
+    # the file changes: same id
+    path = small_corpus / hanyang
+    path.write_text(path.read_text(encoding="utf-8") + "\n附注：本报告已更新。\n", encoding="utf-8")
+    s2 = build(small_corpus, idx)
+    assert s2["changed"] == [original] and id_of(small_corpus, hanyang) == original
+
+    # a changed copy (same unit and year) is a new report with a new id; the original keeps its id
+    (small_corpus / "copy.txt").write_text(path.read_text(encoding="utf-8") + "\n再次更新。\n", encoding="utf-8")
+    s3 = build(small_corpus, idx)
+    copy_id = id_of(small_corpus, "copy.txt")
+    assert s3["added"] == [copy_id] and copy_id != original and id_of(small_corpus, hanyang) == original
+
+    # removing the copy deletes its file and retires its id; the original is untouched
+    assert registry.remove_report(small_corpus, copy_id) == "copy.txt"
+    assert not (small_corpus / "copy.txt").exists()
+    s4 = build(small_corpus, idx)
+    assert s4["removed"] == [copy_id] and id_of(small_corpus, hanyang) == original
+    assert set(loaded(idx).reports) == set(registry.known_ids(small_corpus))
+
+    # the same path added again is a new file: a fresh id, never the retired one
+    (small_corpus / "copy.txt").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    build(small_corpus, idx)
+    assert id_of(small_corpus, "copy.txt") not in (copy_id, original)
+
+    # a file deleted by hand is retired at the next build
+    (small_corpus / "copy.txt").unlink()
+    build(small_corpus, idx)
+    assert "copy.txt" not in registry.known_ids(small_corpus).values()
+
+
+def test_override_kept_across_rebuilds_without_reembedding(small_corpus, tmp_path):
+    idx = tmp_path / "index"
+    build(small_corpus, idx)
+    rid = id_of(small_corpus, REPORTS["hanyang"].name)
+    merged = registry.set_override(small_corpus, rid, {"unit_name": "汉阳区数据服务中心", "aliases": ["汉阳数据"]})
+    assert merged == {"unit_name": "汉阳区数据服务中心", "aliases": ["汉阳数据"]}
+    assert registry.set_override(small_corpus, rid, {"year": 2021})["year"] == 2021
+
+    s = build(small_corpus, idx)
+    assert s["changed"] == [rid] and s["chunks_embedded"] == 0
+    r = loaded(idx).reports[rid]
+    assert (r.unit_name, r.region, r.year, r.aliases) == ("汉阳区数据服务中心", "汉阳区", 2021, ["汉阳数据"])
+    assert r.metadata_source == {"unit_name": "override", "region": "override", "year": "override",
+                                 "aliases": "override"}
+    assert r.parsed.report.unit_name == "汉阳区数据服务中心"
+
+    s = build(small_corpus, idx)  # nothing changed: the override stays, nothing is re-labelled
+    assert rid in s["unchanged"] and loaded(idx).reports[rid].unit_name == "汉阳区数据服务中心"
+
+    # a field set to None drops its correction: the text's value is back
+    registry.set_override(small_corpus, rid, {"unit_name": None, "aliases": None})
+    build(small_corpus, idx)
+    r = loaded(idx).reports[rid]
+    assert r.unit_name == "武汉市汉阳区大数据中心" and r.metadata_source["unit_name"] == "text"
+    assert r.year == 2021 and r.metadata_source["year"] == "override"
+    assert "汉阳大数据中心" in r.aliases
+
+
+def test_unknown_ids_and_bad_fields(small_corpus, tmp_path):
+    build(small_corpus, tmp_path / "index")
+    with pytest.raises(KeyError):
+        registry.set_override(small_corpus, "2099-deadbeef", {"unit_name": "某单位"})
+    with pytest.raises(KeyError):
+        registry.remove_report(small_corpus, "2099-deadbeef")
+    rid = next(iter(registry.known_ids(small_corpus)))
+    for bad in ({"title": "x"}, {"year": "2021"}, {"year": 1}, {"aliases": "汉阳"}, {"unit_name": " "}):
+        with pytest.raises(ValueError):
+            registry.set_override(small_corpus, rid, bad)
+
+
+def test_corpus_files_skip_hidden(small_corpus):
+    (small_corpus / ".reportqa" / "old").mkdir(parents=True)
+    (small_corpus / ".reportqa" / "old" / "x.txt").write_text("2021年度部门决算", encoding="utf-8")
+    (small_corpus / ".hidden.txt").write_text("x", encoding="utf-8")
+    (small_corpus / "sub").mkdir()
+    (small_corpus / "sub" / "r.md").write_text("# x", encoding="utf-8")
+    names = [p.relative_to(small_corpus).as_posix() for p in corpus_files(small_corpus)]
+    assert names == sorted([REPORTS["hanyang"].name, REPORTS["wuchang"].name, "sub/r.md"])
+
+
+def test_relative_source_files_and_pdf_pages(tmp_path):
+    from bench.synth_templates import variant
+    from retriever.compose import citation
+
+    corpus = tmp_path / "corpus"
+    (corpus / "pdf").mkdir(parents=True)
+    exp, data, _ = variant(2, 0, "cover", "pdf")
+    (corpus / "pdf" / "report.pdf").write_bytes(data)
+    shutil.copy(REPORTS["wuchang"], corpus / "wuchang.txt")
+    build(corpus, tmp_path / "index")
+    index = loaded(tmp_path / "index")
+    by_file = {r.source_file: r for r in index.reports.values()}
+    assert set(by_file) == {"pdf/report.pdf", "wuchang.txt"}
+    pdf = by_file["pdf/report.pdf"]
+    assert (pdf.unit_name, pdf.year) == (exp.unit, exp.year) and pdf.metadata_source["unit_name"] == "text"
+    pdf_chunks = index.by_report[pdf.report_id]
+    pages = [c.page for c in pdf_chunks]
+    assert all(p is not None and p >= 1 for p in pages) and max(pages) > 2 and pages == sorted(pages)
+    assert all(c.page is None for c in index.by_report[by_file["wuchang.txt"].report_id])
+    table_chunk = next(c for c in pdf_chunks if c.kind == "table_row")
+    cite = citation(index, table_chunk.chunk_id, "c1", 1.0)
+    assert cite.source_file == "pdf/report.pdf" and cite.page == table_chunk.page >= 2
