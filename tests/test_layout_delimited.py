@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from pathlib import Path
 
 import pytest
 
 from indexer.lexicon import match_table_name
 from indexer.layouts.delimited import parse_delimited_table
+from indexer.layouts.delimited_grid import clean_cell
 from indexer.models import Row, Table, TableBlock
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -431,27 +433,48 @@ def _no_errors(caplog) -> None:
 
 def test_empty_block_gives_empty_table(caplog):
     t = parse_delimited_table(TableBlock(name="支出决算表", title="2021 年度支出决算表", title_line=7, lines=[]))
-    assert isinstance(t, Table) and t.rows == [] and t.columns == []
-    assert (t.line_start, t.line_end) == (7, 7)
+    assert (t.rows, t.columns, t.notes, t.line_start, t.line_end) == ([], [], [], 7, 7)
     t = parse_delimited_table(TableBlock(name="项目绩效自评表", title="x", title_line=3, lines=[(4, ""), (5, "   ")]))
-    assert t.rows == []
+    assert (t.rows, t.line_end) == ([], 3)
     _no_errors(caplog)
 
 
-def test_truncated_and_shuffled_blocks_never_raise(caplog):
+def _cells_come_from_their_lines(t: Table, lines: list[tuple[int, str]]) -> None:
+    """Every figure is read from the line the cell names, and sits in one of the table's columns."""
+    text = dict(lines)
+    kept = set(text)
+    for r in t.rows:
+        assert {r.line_start, r.line_end} <= kept | {t.line_start}, r
+        for c in r.cells:
+            assert c.column in t.columns, c
+            if c.value is not None:
+                written = {clean_cell(x) for x in re.split(r"\t|\|", text[c.line or r.line_end])}
+                assert c.raw in written, (c, text.get(c.line))
+
+
+def test_truncated_blocks_keep_only_rows_of_kept_lines(caplog):
+    for b in _all_blocks():
+        full = parse_delimited_table(b)
+        for cut in range(0, len(b.lines) + 1, max(1, len(b.lines) // 12)):
+            lines = b.lines[:cut]
+            t = parse_delimited_table(b.model_copy(update={"lines": lines}))
+            _cells_come_from_their_lines(t, lines)
+            assert t.line_end <= (lines[-1][0] if lines else b.title_line)
+        assert parse_delimited_table(b.model_copy(update={"lines": list(b.lines)})) == full
+    _no_errors(caplog)
+
+
+def test_shuffled_blocks_read_figures_only_from_their_lines(caplog):
     rng = random.Random(2024)
     for b in _all_blocks():
-        for cut in range(0, len(b.lines) + 1, max(1, len(b.lines) // 12)):
-            t = parse_delimited_table(b.model_copy(update={"lines": b.lines[:cut]}))
-            assert isinstance(t, Table) and t.line_end >= t.line_start
         for _ in range(5):
             lines = list(b.lines)
             rng.shuffle(lines)
-            assert isinstance(parse_delimited_table(b.model_copy(update={"lines": lines})), Table)
+            _cells_come_from_their_lines(parse_delimited_table(b.model_copy(update={"lines": lines})), lines)
     _no_errors(caplog)
 
 
-def test_garbage_cells_never_raise(caplog):
+def test_garbage_cells_read_figures_only_from_their_lines(caplog):
     rng = random.Random(7)
     vocab = ["", "合计", "1", "2", "2,3", "12.5", "201", "2010350", "三级指标", "一级指标", "二级指标", "预算数",
              "执行数", "项目", "行次", "栏次", "科目名称", "<p>x</p>", "≥95%", "指标", "年度绩效目标 1", "总分",
@@ -464,5 +487,5 @@ def test_garbage_cells_never_raise(caplog):
                  for i in range(rng.randint(0, 14))]
         for kind in kinds:
             t = parse_delimited_table(TableBlock(name=kind, title="t", title_line=1, lines=lines))
-            assert isinstance(t, Table)
+            _cells_come_from_their_lines(t, lines)
     _no_errors(caplog)
