@@ -5,6 +5,7 @@ engine and fake index build of tests/api_fakes.py.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -25,9 +26,9 @@ from api.app import create_app  # noqa: E402
 from api.web import apidocs  # noqa: E402
 
 try:
-    from tests.api_fakes import FakeIndex
+    from tests.api_fakes import AMBIGUOUS, HY, WC, FakeIndex
 except ImportError:  # pragma: no cover
-    from api_fakes import FakeIndex
+    from api_fakes import AMBIGUOUS, HY, WC, FakeIndex
 
 TOKEN = "web-test-token"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -304,3 +305,103 @@ def test_api_docs_render_offline(browser, server):
     assert not watch.errors, watch.errors
     assert not watch.foreign, watch.foreign
     context.close()
+
+
+# ---------------------------------------------------------------- the conversation thread
+def ask_capturing(page, question: str) -> dict:
+    """Ask like `ask` and return the JSON body the page sent to /ask."""
+    with page.expect_request(lambda r: r.url.endswith("/ask") and r.method == "POST") as sent:
+        ask(page, question)
+    return json.loads(sent.value.post_data)
+
+
+def test_follow_up_keeps_the_first_turn_and_sends_history(page, server):
+    first = "汉阳区大数据中心2021年项目支出多少"
+    body = ask_capturing(page, first)
+    assert "history" not in body
+    body = ask_capturing(page, "基本工资呢")
+    assert body["history"] == [first] and body["question"] == "基本工资呢"
+    assert server.app.state.holder.get().histories[-1] == [first]
+    turns = page.locator("[data-testid=turn]")
+    assert turns.count() == 2
+    assert turns.nth(0).locator("[data-testid=turn-question]").inner_text().startswith(first)
+    assert "2,399.30万元" in turns.nth(0).locator("[data-testid=answer-text]").inner_text()
+    assert turns.nth(0).locator("[data-testid=answer]").is_visible()
+    assert "312.45" in turns.nth(1).locator("[data-testid=answer-text]").inner_text()
+    assert page.locator("#answer-text").inner_text() == turns.nth(1).locator("[data-testid=answer-text]").inner_text()
+    body = ask_capturing(page, "福利费呢")
+    assert body["history"] == [first, "基本工资呢"]
+    # citations of an earlier turn still open their context
+    turns.nth(0).locator("[data-testid=citation]").first.click()
+    page.wait_for_function("() => document.getElementById('passage').dataset.chunkId === 'hy-1'")
+    assert turns.nth(0).locator("[data-testid=citation][aria-current=true]").count() == 1
+    # a new conversation starts empty and sends no history
+    page.click("#new-chat")
+    assert page.locator("[data-testid=turn]").count() == 0 and page.locator("#passage").is_hidden()
+    assert "history" not in ask_capturing(page, "项目支出")
+    assert page.locator("[data-testid=turn]").count() == 1
+
+
+def test_choices_are_buttons_that_reask_within_a_report(page, server):
+    body = ask_capturing(page, AMBIGUOUS)
+    assert "report_id" not in body
+    page.wait_for_selector("#answer[data-found='false']")
+    choices = page.locator("[data-testid=choice]")
+    assert choices.count() == 2
+    assert choices.all_inner_texts() == ["武汉市汉阳区大数据中心 2021", "武汉市武昌区大数据中心 2019"]
+    with page.expect_request(lambda r: r.url.endswith("/ask") and r.method == "POST") as sent:
+        choices.nth(1).click()
+    body = json.loads(sent.value.post_data)
+    assert body["question"] == AMBIGUOUS and body["report_id"] == WC and body["history"] == [AMBIGUOUS]
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=turn]').length === 2 && "
+                           "document.getElementById('answer').dataset.found === 'true'")
+    assert "312.45" in page.inner_text("#answer-text")
+    second = page.locator("[data-testid=turn]").nth(1)
+    assert "武汉市武昌区大数据中心 2019" in second.locator("[data-testid=turn-scope]").inner_text()
+    assert page.locator("[data-testid=turn]").nth(0).locator("[data-testid=choice]").count() == 2  # still shown
+    assert server.app.state.holder.get().calls[-1][3] == WC
+
+
+# ---------------------------------------------------------------- 管理: correct and remove reports
+class RecordingRegistry:
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def set_override(self, corpus_dir, report_id, fields):
+        self.calls.append(("set_override", report_id, fields))
+        return dict(fields)
+
+    def remove_report(self, corpus_dir, report_id):
+        self.calls.append(("remove_report", report_id))
+        return f"{report_id}.txt"
+
+
+def test_admin_edits_and_deletes_reports(page, server, monkeypatch):
+    import indexer.registry
+
+    registry = RecordingRegistry()
+    monkeypatch.setattr(indexer.registry, "set_override", registry.set_override)
+    monkeypatch.setattr(indexer.registry, "remove_report", registry.remove_report)
+    page.click("#tab-admin")
+    page.fill("#admin-token", TOKEN)
+    page.click("#token-save")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=admin-report-row]').length === 2")
+    rows = page.locator("[data-testid=admin-report-row]")
+    assert "汉阳区大数据中心" in rows.first.inner_text()  # the alias
+    rows.first.locator("[data-testid=report-edit]").click()
+    page.fill("[data-testid=edit-unit]", "武汉市汉阳区数据局")
+    page.fill("[data-testid=edit-aliases]", "汉阳数据局、数据局")
+    page.click("[data-testid=edit-save]")
+    page.wait_for_selector("#admin-reports-result[data-ok='true']")
+    assert registry.calls[-1] == ("set_override", HY, {"unit_name": "武汉市汉阳区数据局",
+                                                       "aliases": ["汉阳数据局", "数据局"]})
+    page.wait_for_selector("#job-state[data-state='done']")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=admin-report-row]').length === 2")
+    page.once("dialog", lambda d: d.dismiss())  # cancelled: nothing removed
+    page.locator("[data-testid=admin-report-row]").nth(1).locator("[data-testid=report-delete]").click()
+    assert registry.calls[-1][0] == "set_override"
+    page.once("dialog", lambda d: d.accept())
+    page.locator("[data-testid=admin-report-row]").nth(1).locator("[data-testid=report-delete]").click()
+    page.wait_for_function("() => document.getElementById('admin-reports-result').textContent.includes('已删除')")
+    assert registry.calls[-1] == ("remove_report", WC)
+    page.wait_for_selector("#job-state[data-state='done']")

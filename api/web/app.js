@@ -1,24 +1,23 @@
 /* ReportQA 决算问答 — the chat page. Plain JS, no build step, no external resources.
- * All data is put into the page with textContent / createElement (never innerHTML). */
+ * All data is put into the page with textContent / createElement (never innerHTML).
+ * This file: shared helpers (window.ReportQA), tabs, readiness, the chat thread and passages.
+ * admin.js: the reports tab and the admin panel. */
 (function () {
   "use strict";
 
-  var TOKEN_KEY = "reportqa.adminToken";
   var MAX_QUESTION = 500;
-  var STATE_TEXT = { idle: "空闲", running: "构建中", failed: "失败" };
-  var JOB_TEXT = { queued: "排队中", running: "进行中", done: "已完成", failed: "失败" };
-  var STAGE_TEXT = { queued: "排队", parse: "解析报告", embed: "计算向量", write: "写入索引", load: "加载新索引",
-                     done: "完成", failed: "失败" };
-  var COUNT_TEXT = { reports: "报告", chunks: "段落", facts: "数字", sections: "章节", tables: "表格", rows: "行" };
+  var MAX_HISTORY = 10;    // earlier questions sent with each question (contract: at most 10)
+  // ids the latest turn's elements carry (data-ref → id); earlier turns lose them
+  var TURN_REFS = ["answer", "answer-status", "confidence", "confidence-fill", "confidence-text", "answer-text",
+                   "choices", "values", "citations-title", "citations", "timing"];
 
   var state = {
-    highlight: [],        // numbers of the current answer's values
-    passageId: null,
+    turns: [],            // {question, element, highlight} of this conversation, oldest first
+    pending: false,
+    highlight: [],        // numbers highlighted in the open passage (its turn's values)
+    passageTurn: null,    // the turn element whose citation opened the passage
     passageReq: 0,
-    askReq: 0,
-    watchedJob: null,
-    pollTimer: null,
-    reportsLoaded: false
+    askReq: 0
   };
 
   // ------------------------------------------------------------------ helpers
@@ -50,11 +49,11 @@
 
   function show(node, on) { node.hidden = !on; }
 
-  function setText(id, text) { $(id).textContent = text == null || text === "" ? "—" : String(text); }
-
   function ApiFailure(status, code, message) {
     this.status = status; this.code = code; this.message = message;
   }
+
+  var TOKEN_KEY = "reportqa.adminToken";
 
   function token() {
     try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
@@ -157,8 +156,7 @@
       $("tab-" + t).classList.toggle("active", on);
       show($("panel-" + t), on);
     });
-    if (name === "reports") loadReports();
-    if (name === "admin") { renderTokenState(); refreshStatus(); }
+    if (name !== "ask" && window.ReportQA.onTab) window.ReportQA.onTab(name);
   }
 
   // ------------------------------------------------------------------ readiness
@@ -180,40 +178,125 @@
     });
   }
 
-  // ------------------------------------------------------------------ ask
-  function ask(question) {
-    question = (question || "").trim();
+  function reportLabel(r) {
+    return (r.unit_name || r.report_id) + (r.year ? " " + r.year : "");
+  }
+
+  function loadReportOptions() {
+    return api("GET", "/reports").then(function (reports) {
+      var sel = $("filter-report");
+      var keep = sel.value;
+      while (sel.options.length > 1) sel.remove(1);
+      (reports || []).forEach(function (r) { sel.appendChild(el("option", { value: r.report_id }, reportLabel(r))); });
+      sel.value = keep;
+      if (sel.value !== keep) sel.value = "";
+      return reports;
+    }, function () { return null; });
+  }
+
+  // ------------------------------------------------------------------ the conversation
+  function askError(text) {
     var errBox = $("ask-error");
-    show(errBox, false);
+    errBox.textContent = text;
+    show(errBox, true);
+  }
+
+  // The questions of this conversation so far, oldest first (at most MAX_HISTORY).
+  function history() {
+    return state.turns.map(function (t) { return t.question; }).slice(-MAX_HISTORY);
+  }
+
+  // `opts.reportId` restricts the question to one report (a choice); else the scope filter applies.
+  function ask(question, opts) {
+    opts = opts || {};
+    question = (question || "").trim();
+    show($("ask-error"), false);
     if (!question) {
-      errBox.textContent = "请输入问题。";
-      show(errBox, true);
+      askError("请输入问题。");
       $("question").focus();
       return Promise.resolve();
     }
     if (question.length > MAX_QUESTION) {
-      errBox.textContent = "问题过长（最多 " + MAX_QUESTION + " 字）。";
-      show(errBox, true);
+      askError("问题过长（最多 " + MAX_QUESTION + " 字）。");
       return Promise.resolve();
     }
-    var req = ++state.askReq;
+    if (state.pending) return Promise.resolve();
     var payload = { question: question, top_k: 5 };
-    var rid = $("filter-report").value;
+    var rid = opts.reportId || $("filter-report").value;
     if (rid) payload.report_id = rid;
-    $("ask-btn").disabled = true;
-    show($("loading"), true);
+    var earlier = history();
+    if (earlier.length) payload.history = earlier;
+    var req = ++state.askReq;
+    var turn = newTurn(question, opts.scopeLabel || (rid ? scopeName(rid) : ""));
+    setPending(true);
     return api("POST", "/ask", { json: payload }).then(function (data) {
-      if (req === state.askReq) renderAnswer(data);
+      if (req !== state.askReq) return;
+      state.turns.push(turn);
+      renderAnswer(turn, data);
+      $("question").value = "";
+      updateCount();
     }, function (err) {
       if (req !== state.askReq) return;
-      errBox.textContent = errorText(err);
-      show(errBox, true);
+      dropTurn(turn);
+      askError(errorText(err));
     }).then(function () {
-      if (req !== state.askReq) return;
-      $("ask-btn").disabled = false;
-      show($("loading"), false);
+      if (req === state.askReq) setPending(false);
     });
   }
+
+  function setPending(on) {
+    state.pending = on;
+    $("ask-btn").disabled = on;
+    show($("loading"), on);
+  }
+
+  function scopeName(reportId) {
+    var opt = Array.prototype.filter.call($("filter-report").options, function (o) { return o.value === reportId; })[0];
+    return opt ? opt.textContent : reportId;
+  }
+
+  // A new turn at the end of the thread; it takes over the ids (#answer, #answer-text …).
+  function newTurn(question, scope) {
+    var thread = $("thread");
+    Array.prototype.forEach.call(thread.querySelectorAll("[data-ref]"), function (node) { node.removeAttribute("id"); });
+    var element = $("turn-template").content.firstElementChild.cloneNode(true);
+    Array.prototype.forEach.call(element.querySelectorAll("[data-ref]"), function (node) {
+      if (TURN_REFS.indexOf(node.dataset.ref) >= 0) node.id = node.dataset.ref;
+    });
+    element.querySelector(".q-text").textContent = question;
+    var scopeNode = element.querySelector(".q-scope");
+    scopeNode.textContent = scope ? "范围：" + scope : "";
+    show(scopeNode, !!scope);
+    thread.appendChild(element);
+    show($("new-chat"), true);
+    return { question: question, element: element, highlight: [] };
+  }
+
+  function dropTurn(turn) {
+    turn.element.parentNode.removeChild(turn.element);
+    var last = state.turns[state.turns.length - 1];
+    if (last) {  // the ids go back to the latest answered turn
+      Array.prototype.forEach.call(last.element.querySelectorAll("[data-ref]"), function (node) {
+        if (TURN_REFS.indexOf(node.dataset.ref) >= 0) node.id = node.dataset.ref;
+      });
+    }
+    show($("new-chat"), state.turns.length > 0);
+  }
+
+  function newConversation() {
+    state.askReq++;
+    setPending(false);
+    state.turns = [];
+    clear($("thread"));
+    closePassage();
+    show($("ask-error"), false);
+    show($("new-chat"), false);
+    $("question").value = "";
+    updateCount();
+    $("question").focus();
+  }
+
+  function part(turn, ref) { return turn.element.querySelector("[data-ref='" + ref + "']"); }
 
   function confidenceLevel(c) {
     if (c >= 0.75) return ["high", "高"];
@@ -221,40 +304,53 @@
     return ["low", "低"];
   }
 
-  function renderAnswer(data) {
-    var box = $("answer");
+  function renderAnswer(turn, data) {
+    var box = part(turn, "answer");
     var found = !!data.found;
     var values = Array.isArray(data.values) ? data.values : [];
     var citations = Array.isArray(data.citations) ? data.citations : [];
-    state.highlight = values.map(function (v) { return Number(v.value); }).filter(isFinite);
+    turn.highlight = values.map(function (v) { return Number(v.value); }).filter(isFinite);
 
     box.dataset.found = found ? "true" : "false";
     box.classList.toggle("notfound", !found);
-    var status = $("answer-status");
+    var status = part(turn, "answer-status");
     status.textContent = found ? "已找到" : "未找到";
     status.className = "status " + (found ? "ok" : "missing");
 
     var conf = Math.max(0, Math.min(1, Number(data.confidence) || 0));
     var level = confidenceLevel(conf);
-    $("confidence").dataset.level = level[0];
-    $("confidence-fill").style.width = Math.round(conf * 100) + "%";
-    $("confidence-text").textContent = level[1] + "（" + Math.round(conf * 100) + "%）";
+    part(turn, "confidence").dataset.level = level[0];
+    part(turn, "confidence-fill").style.width = Math.round(conf * 100) + "%";
+    part(turn, "confidence-text").textContent = level[1] + "（" + Math.round(conf * 100) + "%）";
 
-    var text = $("answer-text");
-    clear(text);
-    appendHighlighted(text, data.answer || (found ? "" : "报告中没有找到该问题的答案。"), state.highlight);
-
-    renderValues(values, citations);
-    renderCitations(citations, found);
+    appendHighlighted(part(turn, "answer-text"), data.answer || (found ? "" : "报告中没有找到该问题的答案。"),
+      turn.highlight);
+    renderChoices(turn, Array.isArray(data.choices) ? data.choices : []);
+    renderValues(part(turn, "values"), values, citations);
+    renderCitations(turn, citations, found);
     var total = data.timing_ms && data.timing_ms.total;
-    $("timing").textContent = typeof total === "number" ? "用时 " + total.toFixed(1) + " ms" : "";
+    part(turn, "timing").textContent = typeof total === "number" ? "用时 " + total.toFixed(1) + " ms" : "";
     show(box, true);
     closePassage();
+    turn.element.scrollIntoView({ block: "nearest" });
   }
 
-  function renderValues(values, citations) {
-    var list = $("values");
-    clear(list);
+  // Reports the question may be about: each button asks it again within that report.
+  function renderChoices(turn, choices) {
+    var box = part(turn, "choices");
+    clear(box);
+    if (choices.length) box.appendChild(el("span", { className: "muted small" }, "请选择报告："));
+    choices.forEach(function (c) {
+      var label = reportLabel(c);
+      box.appendChild(el("button", {
+        type: "button", className: "choice", "data-testid": "choice", dataset: { reportId: c.report_id },
+        onclick: function () { ask(turn.question, { reportId: c.report_id, scopeLabel: label }); }
+      }, label));
+    });
+    show(box, choices.length > 0);
+  }
+
+  function renderValues(list, values, citations) {
     var cite = {};
     (citations || []).forEach(function (c) { cite[c.id] = c; });
     // values from several reports (comparisons) say which report each one is from
@@ -286,16 +382,16 @@
     show(list, values.length > 0);
   }
 
-  function renderCitations(citations, found) {
-    var list = $("citations");
-    clear(list);
-    $("citations-title").textContent = found ? "引用出处" : (citations.length ? "相关段落（未包含答案）" : "");
+  function renderCitations(turn, citations, found) {
+    var list = part(turn, "citations");
+    part(turn, "citations-title").textContent = found ? "引用出处" : (citations.length ? "相关段落（未包含答案）" : "");
     citations.forEach(function (c) {
       var lines = c.line_start === c.line_end ? "第 " + c.line_start + " 行" : "第 " + c.line_start + "–" + c.line_end + " 行";
       var quote = el("blockquote", { className: "cite-text", "data-testid": "citation-text" });
-      appendHighlighted(quote, c.text, state.highlight);
+      appendHighlighted(quote, c.text, turn.highlight);
       var open = el("button", { type: "button", className: "link cite-open", "data-testid": "citation-open" }, "查看上下文 →");
-      var item = el("li", { className: "citation", id: "cite-" + c.id, tabindex: "0", "data-testid": "citation",
+      var where = (c.source_file || "") + (c.page ? " · 第 " + c.page + " 页" : "");
+      var item = el("li", { className: "citation", tabindex: "0", "data-testid": "citation",
                             dataset: { chunkId: c.chunk_id, citeId: c.id } },
         el("div", { className: "cite-head" },
           el("span", { className: "cite-id" }, "[" + c.id + "]"),
@@ -304,10 +400,11 @@
           el("span", { className: "cite-lines", "data-testid": "citation-lines" }, lines)),
         el("div", { className: "cite-section muted small", "data-testid": "citation-section" }, c.section || ""),
         quote,
-        el("div", { className: "cite-foot muted small" }, el("span", { className: "cite-file" }, c.source_file || ""), open));
-      item.addEventListener("click", function () { loadPassage(c.chunk_id); });
+        el("div", { className: "cite-foot muted small" }, el("span", { className: "cite-file" }, where), open));
+      function openIt() { state.passageTurn = turn.element; state.highlight = turn.highlight; loadPassage(c.chunk_id); }
+      item.addEventListener("click", openIt);
       item.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); loadPassage(c.chunk_id); }
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openIt(); }
       });
       list.appendChild(item);
     });
@@ -326,14 +423,13 @@
     panel.dataset.loading = "true";
     return api("GET", passageUrl(chunkId)).then(function (data) {
       if (req !== state.passageReq) return;
-      state.passageId = chunkId;
       markOpenCitation(chunkId);
       var c = data.citation || {};
       var r = data.report || {};
       panel.dataset.chunkId = chunkId;
       $("passage-meta").textContent = [r.unit_name || r.report_id, r.year ? r.year + " 年" : "", c.section,
-        (r.source_file || c.source_file || "") + (c.line_start ? " 第 " + c.line_start +
-          (c.line_end && c.line_end !== c.line_start ? "–" + c.line_end : "") + " 行" : "")]
+        (r.source_file || c.source_file || "") + (c.page ? " 第 " + c.page + " 页" : "") + (c.line_start ? " 第 " +
+          c.line_start + (c.line_end && c.line_end !== c.line_start ? "–" + c.line_end : "") + " 行" : "")]
         .filter(Boolean).join(" · ");
       var cur = $("passage-text");
       clear(cur);
@@ -370,213 +466,27 @@
     }, function () { show(box, false); });
   }
 
-  // The citation whose context is open is marked (aria-current) in the list.
+  // The citation whose context is open is marked (aria-current) in the turn that opened it.
   function markOpenCitation(chunkId) {
-    Array.prototype.forEach.call(document.querySelectorAll("#citations .citation"), function (li) {
-      if (chunkId && li.dataset.chunkId === chunkId) li.setAttribute("aria-current", "true");
-      else li.removeAttribute("aria-current");
+    Array.prototype.forEach.call(document.querySelectorAll("#thread .citation"), function (li) {
+      if (chunkId && li.dataset.chunkId === chunkId && state.passageTurn && state.passageTurn.contains(li)) {
+        li.setAttribute("aria-current", "true");
+      } else {
+        li.removeAttribute("aria-current");
+      }
     });
   }
 
   function closePassage() {
     state.passageReq++;
-    state.passageId = null;
     markOpenCitation(null);
     show($("passage"), false);
     $("workspace").classList.remove("with-passage");
   }
 
-  // ------------------------------------------------------------------ reports
-  function loadReportOptions() {
-    return api("GET", "/reports").then(function (reports) {
-      var sel = $("filter-report");
-      var keep = sel.value;
-      while (sel.options.length > 1) sel.remove(1);
-      (reports || []).forEach(function (r) {
-        sel.appendChild(el("option", { value: r.report_id }, (r.unit_name || r.report_id) + (r.year ? " " + r.year : "")));
-      });
-      sel.value = keep;
-      if (sel.value !== keep) sel.value = "";
-      return reports;
-    }, function () { return null; });
-  }
-
-  function loadReports() {
-    var body = $("reports-body");
-    show($("reports-error"), false);
-    return api("GET", "/reports").then(function (reports) {
-      clear(body);
-      reports = reports || [];
-      reports.forEach(function (r) {
-        var pick = el("button", { type: "button", className: "link", "data-testid": "report-ask" }, "在此报告中提问");
-        pick.addEventListener("click", function () {
-          loadReportOptions().then(function () {
-            $("filter-report").value = r.report_id;
-            selectTab("ask");
-            $("question").focus();
-          });
-        });
-        function count(label, n) { return el("td", { className: "num", "data-label": label }, n); }
-        body.appendChild(el("tr", { "data-testid": "report-row", dataset: { reportId: r.report_id } },
-          el("td", { className: "unit" }, r.unit_name || r.report_id), el("td", { className: "region" }, r.region || ""),
-          el("td", { className: "year" }, r.year || ""),
-          count("章节", r.sections), count("表格", r.tables), count("行", r.rows), count("段落", r.chunks),
-          count("数字", r.facts),
-          el("td", { className: "small when", "data-label": "索引于" }, (r.indexed_at || "").replace("T", " ").slice(0, 16)),
-          el("td", { className: "small file" }, r.source_file || ""), el("td", { className: "act" }, pick)));
-      });
-      show($("reports-empty"), reports.length === 0);
-      state.reportsLoaded = true;
-    }, function (err) {
-      clear(body);
-      $("reports-error").textContent = errorText(err);
-      show($("reports-error"), true);
-    });
-  }
-
-  // ------------------------------------------------------------------ admin
-  function renderTokenState() {
-    var t = token();
-    $("token-state").textContent = t ? "已保存令牌（本标签页）。" : "未设置令牌。";
-    if (!$("admin-token").value && t) $("admin-token").value = t;
-  }
-
-  function saveToken(e) {
-    e.preventDefault();
-    var t = $("admin-token").value.trim();
-    try {
-      if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
-    } catch (err) { /* storage disabled: the token is used from the field for this page only */ }
-    renderTokenState();
-  }
-
-  function clearToken() {
-    try { sessionStorage.removeItem(TOKEN_KEY); } catch (err) { /* ignore */ }
-    $("admin-token").value = "";
-    renderTokenState();
-  }
-
-  function ensureToken() {
-    if (!token() && $("admin-token").value.trim()) saveToken({ preventDefault: function () {} });
-    return token();
-  }
-
-  function result(boxId, ok, text) {
-    var box = $(boxId);
-    clear(box);
-    box.className = "result " + (ok ? "ok" : "bad");
-    box.dataset.ok = ok ? "true" : "false";
-    box.appendChild(el("span", null, text));
-    return box;
-  }
-
-  function upload(e) {
-    e.preventDefault();
-    var input = $("upload-file");
-    if (!input.files || !input.files.length) { result("upload-result", false, "请选择一个文件。"); return; }
-    if (!ensureToken()) { result("upload-result", false, "请先填写管理令牌。"); return; }
-    var file = input.files[0];
-    if (file.size > 20 * 1024 * 1024) { result("upload-result", false, "文件超过 20 MB。"); return; }
-    var form = new FormData();
-    form.append("file", file, file.name);
-    var url = "/reports" + ($("upload-replace").checked ? "?replace=true" : "");
-    $("upload-btn").disabled = true;
-    result("upload-result", true, "正在上传 " + file.name + "…");
-    api("POST", url, { form: form, admin: true }).then(function (data) {
-      var what = { stored: "已保存", replaced: "已覆盖", unchanged: "内容未变" }[data.status] || "已保存";
-      var box = result("upload-result", true, what + "为 " + data.stored_as + "；索引更新任务 " + data.job_id +
-        (data.queued ? " 已排队。" : " 已开始。"));
-      (data.warnings || []).forEach(function (w) { box.appendChild(el("div", { className: "warn small" }, "注意：" + w)); });
-      input.value = "";
-      watchJob(data.job_id);
-    }, function (err) {
-      result("upload-result", false, errorText(err));
-    }).then(function () { $("upload-btn").disabled = false; });
-  }
-
-  function rebuild() {
-    if (!ensureToken()) { result("rebuild-result", false, "请先填写管理令牌。"); return; }
-    $("rebuild-btn").disabled = true;
-    api("POST", "/index/rebuild", { admin: true }).then(function (data) {
-      result("rebuild-result", true, "重建任务 " + data.job_id + " 已开始。");
-      watchJob(data.job_id);
-    }, function (err) {
-      result("rebuild-result", false, errorText(err));
-    }).then(function () { $("rebuild-btn").disabled = false; });
-  }
-
-  function watchJob(jobId) {
-    state.watchedJob = jobId;
-    var js = $("job-state");
-    js.dataset.state = "queued";
-    js.dataset.jobId = jobId;
-    js.textContent = "任务 " + jobId + "：" + JOB_TEXT.queued;
-    schedulePoll(200);
-  }
-
-  function schedulePoll(ms) {
-    if (state.pollTimer) clearTimeout(state.pollTimer);
-    state.pollTimer = setTimeout(function () { state.pollTimer = null; refreshStatus(); }, ms);
-  }
-
-  function summaryText(s) {
-    if (!s) return "—";
-    function n(x) { return Array.isArray(x) ? x.length : (x || 0); }
-    var parts = ["新增 " + n(s.added), "变更 " + n(s.changed), "删除 " + n(s.removed), "未变 " + n(s.unchanged)];
-    if (s.chunks_total != null) parts.push("段落 " + s.chunks_total + "（新计算向量 " + (s.chunks_embedded || 0) + "）");
-    if (s.facts_total != null) parts.push("数字 " + s.facts_total);
-    if (s.seconds != null) parts.push("用时 " + s.seconds + " 秒");
-    return parts.join("，");
-  }
-
-  function refreshStatus() {
-    return api("GET", "/index/status").then(function (s) {
-      var st = $("status-state");
-      st.dataset.state = s.state;
-      st.textContent = (STATE_TEXT[s.state] || s.state) + (s.ready ? "（索引已加载）" : "（索引未加载）");
-      setText("status-job", s.job_id ? s.job_id + (s.queued_job_id ? "；排队：" + s.queued_job_id : "") : "");
-      setText("status-stage", s.state === "running" ? (STAGE_TEXT[s.stage] || s.stage) +
-        (s.total ? " " + s.done + "/" + s.total : "") : (STAGE_TEXT[s.stage] || s.stage || ""));
-      var prog = $("status-progress");
-      prog.value = s.progress == null ? (s.state === "running" ? 0 : 1) : s.progress;
-      show(prog, s.state === "running");
-      setText("status-summary", summaryText(s.last_summary));
-      setText("status-error", s.last_error || "");
-      setText("status-model", s.model || "");
-      setText("status-version", s.version || "");
-      var counts = s.counts || {};
-      setText("status-counts", Object.keys(counts).map(function (k) {
-        return (COUNT_TEXT[k] || k) + " " + counts[k];
-      }).join("，"));
-
-      var busy = s.state === "running";
-      if (state.watchedJob) {
-        var job = (s.jobs || []).filter(function (j) { return j.job_id === state.watchedJob; })[0];
-        var js = $("job-state");
-        if (job) {
-          js.dataset.state = job.state;
-          js.textContent = "任务 " + job.job_id + "：" + (JOB_TEXT[job.state] || job.state) +
-            (job.state === "done" && job.summary ? "（" + summaryText(job.summary) + "）" : "") +
-            (job.state === "failed" && job.error ? "：" + job.error : "");
-          if (job.state === "done" || job.state === "failed") {
-            state.watchedJob = null;
-            checkReady();
-            if (state.reportsLoaded) loadReports();
-          } else {
-            busy = true;
-          }
-        } else {
-          busy = true;
-        }
-      }
-      if (busy) schedulePoll(800);
-    }, function (err) {
-      setText("status-error", errorText(err));
-      if (state.watchedJob) schedulePoll(2000);
-    });
-  }
-
   // ------------------------------------------------------------------ wiring
+  function updateCount() { $("char-count").textContent = $("question").value.trim().length + "/" + MAX_QUESTION; }
+
   function init() {
     ["ask", "reports", "admin"].forEach(function (t) {
       $("tab-" + t).addEventListener("click", function () { selectTab(t); });
@@ -589,24 +499,19 @@
         ask(q.value);
       }
     });
-    q.addEventListener("input", function () { $("char-count").textContent = q.value.trim().length + "/" + MAX_QUESTION; });
+    q.addEventListener("input", updateCount);
     Array.prototype.forEach.call(document.querySelectorAll(".example"), function (b) {
       b.addEventListener("click", function () {
         q.value = b.textContent;
-        $("char-count").textContent = q.value.length + "/" + MAX_QUESTION;
+        updateCount();
         ask(q.value);
       });
     });
+    $("new-chat").addEventListener("click", newConversation);
     $("passage-close").addEventListener("click", closePassage);
     $("passage-prev").addEventListener("click", function () { loadPassage(this.dataset.target); });
     $("passage-next").addEventListener("click", function () { loadPassage(this.dataset.target); });
-    $("reports-refresh").addEventListener("click", loadReports);
-    $("token-form").addEventListener("submit", saveToken);
-    $("token-clear").addEventListener("click", clearToken);
-    $("upload-form").addEventListener("submit", upload);
-    $("rebuild-btn").addEventListener("click", rebuild);
-    $("status-refresh").addEventListener("click", refreshStatus);
-    renderTokenState();
+    if (window.ReportQA.initAdmin) window.ReportQA.initAdmin();
     checkReady();
 
     var initial = new URLSearchParams(window.location.search).get("q");
@@ -614,6 +519,12 @@
     document.body.dataset.ready = "true";
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // shared with admin.js (loaded after this file)
+  window.ReportQA = { $: $, el: el, clear: clear, show: show, api: api, errorText: errorText, token: token,
+                      TOKEN_KEY: TOKEN_KEY, selectTab: selectTab, checkReady: checkReady,
+                      loadReportOptions: loadReportOptions, reportLabel: reportLabel };
+
+  // deferred scripts run before DOMContentLoaded: wait for it, so admin.js has registered itself
+  if (document.readyState === "complete") init();
+  else document.addEventListener("DOMContentLoaded", init);
 })();
