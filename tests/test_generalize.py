@@ -61,3 +61,66 @@ def test_comparison_over_unseen_reports(synthetic):
     top = max(reports, key=lambda x: x[1].basic_total)[1]
     assert resp.found and top.unit in resp.answer.split("。")[0]
     assert resp.values[0].value == pytest.approx(top.basic_total / 100, abs=0.011)
+
+
+# ---------------------------------------------------------------- other templates and unit types
+OTHER_TEMPLATES = [("chongqing", "txt"), ("sichuan", "md"), ("keyvalue", "md"), ("guangxi", "txt"),
+                   ("cover", "pdf"), ("dot", "pdf"), ("department", "txt"), ("filename", "md")]
+
+
+@pytest.fixture(scope="module")
+def templated(tmp_path_factory):
+    from bench.synth_templates import variant
+    from indexer.build import build_index
+    from retriever.engine import Engine
+
+    tmp = tmp_path_factory.mktemp("templated")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    reports = []
+    for k, (template, fmt) in enumerate(OTHER_TEMPLATES):
+        exp, data, r = variant(11, k, template, fmt)
+        (corpus / exp.file_name).write_bytes(data)
+        reports.append((exp, r))
+    emb = HashEmbedder()
+    build_index(corpus, tmp / "index", embedder=emb, model_id=emb.model_id)
+    return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb), reports
+
+
+def test_other_templates_metadata_in_the_index(templated):
+    engine, reports = templated
+    by_file = {r.source_file: r for r in engine.index.reports.values()}
+    for exp, _ in reports:
+        got = by_file[exp.file_name]
+        assert (got.unit_name, got.region, got.year) == (exp.unit, exp.region, exp.year), exp
+        assert got.metadata_source["unit_name"] == ("file name" if exp.template == "filename" else "text")
+        assert exp.unit in got.aliases
+
+
+@pytest.mark.parametrize("k", range(len(OTHER_TEMPLATES)), ids=[f"{t}-{f}" for t, f in OTHER_TEMPLATES])
+def test_other_templates_answered(templated, k):
+    engine, reports = templated
+    exp, r = reports[k]
+    resp = engine.ask(f"{r.unit}{r.year}年项目支出多少")
+    assert resp.found and resp.values[0].value == pytest.approx(r.project_total / 100, abs=0.011), resp.answer
+    assert resp.citations[0].source_file == exp.file_name
+    assert (resp.citations[0].page is not None) == (exp.fmt == "pdf")
+
+
+@pytest.mark.parametrize("template", ["hubei", "chongqing", "guangxi"])
+def test_pdf_and_text_give_the_same_facts(template):
+    """A generated PDF (ruled tables, page footers, tables over page breaks) and the text it was made
+    from give the same table facts."""
+    from bench.synth_templates import TEMPLATES, text_of, variant
+    from indexer.parser import parse_document
+    from indexer.readers import read_bytes
+
+    exp, data, r = variant(5, TEMPLATES.index(template), template, "pdf")
+    pdf = parse_document(read_bytes(data, "r.pdf"))
+    txt = parse_document(read_bytes(text_of(r, template, False).encode("utf-8"), "r.txt"))
+
+    def key(p):
+        return {(f.table, f.row_code, f.row_name, f.column, f.value) for f in p.facts}
+
+    assert len(txt.facts) > 100 and key(pdf) == key(txt)
+    assert (pdf.report.unit_name, pdf.report.year) == (txt.report.unit_name, txt.report.year) == (exp.unit, exp.year)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,33 @@ def test_pdf_reading_order_and_no_duplicates(pdf_doc):
     assert all(r.count("\t") == 4 for r in rows)  # header + 3 rows, contiguous
     assert sum("事业运行" in line for line in lines) == 1  # table text not repeated as page text
     assert lines[order[4] - 1] == ""  # blank line between pages
+
+
+def test_pdf_lines_keep_their_pages(pdf_doc):
+    lines, pages = pdf_doc.lines, pdf_doc.pages
+    assert len(pages) == len(lines)
+    assert pages[lines.index(fx.HEADING)] == 1 and pages[lines.index("\t".join(fx.HEADER))] == 1
+    assert pages[lines.index(fx.PAGE2)] == 2
+    assert pages == sorted(pages) and pages[0] == 1
+
+
+def test_text_files_have_no_pages():
+    assert read_bytes("第一行\n第二行".encode("utf-8"), "a.txt").pages == []
+
+
+def test_pdf_page_numbers_dropped_and_tables_joined_over_page_breaks():
+    """Footers ("—3—") are not text of the report; a table running onto the next page is one block."""
+    from bench.synth_templates import variant
+
+    exp, data, _ = variant(0, 7, "guangxi", "pdf")
+    doc = read_bytes(data, "gx.pdf")
+    assert not any(re.fullmatch(r"—\d+—", line.strip()) for line in doc.lines)
+    assert max(doc.pages) > 5
+    for k in range(1, len(doc.lines)):
+        if doc.pages[k] != doc.pages[k - 1] and "\t" in doc.lines[k] and "\t" in doc.lines[k - 1]:
+            break
+    else:
+        pytest.fail("no table continued over a page break in the generated PDF")
 
 
 def test_pdf_read_document_and_content_sniffing(tmp_path, pdf_bytes):
