@@ -180,7 +180,8 @@ def serve(index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
 def parse_summary(report) -> dict:
     """The `reportqa parse --json` object (contract fields plus a few extras)."""
     return {
-        "report": report.report.model_dump(include={"report_id", "unit_name", "region", "year", "source_file", "title"}),
+        "report": report.report.model_dump(include={"report_id", "unit_name", "region", "year", "source_file", "title",
+                                                    "aliases", "metadata_source"}),
         "sections": [s.model_dump(include={"path", "line_start", "line_end", "level"}) for s in report.sections],
         "paragraphs": len(report.paragraphs),
         "tables": [{"name": t.name, "title": t.title, "line_start": t.line_start, "line_end": t.line_end,

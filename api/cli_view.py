@@ -12,6 +12,8 @@ def show_report(report: ParsedReport, console: Console | None = None) -> None:
     m = report.report
     console.print(f"[bold]{m.unit_name or '（单位未识别）'}[/bold]  {m.year or '?'}年度  "
                   f"地区 {m.region or '?'}  id {m.report_id}  ({m.source_file})")
+    sources = "  ".join(f"{k}: {v}" for k, v in m.metadata_source.items()) or "—"
+    console.print(f"[dim]来源 metadata source  {sources}  简称 aliases {'、'.join(m.aliases) or '—'}[/dim]")
     console.print(f"{len(report.sections)} 个章节, {len(report.paragraphs)} 个段落, "
                   f"{len(report.tables)} 张表, {len(report.facts)} 个数值")
     console.print("\n[bold]章节 sections[/bold]")
