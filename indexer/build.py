@@ -29,7 +29,7 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     h = hashlib.sha1()
     for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
-        if p.name not in ("build.py", "store.py", "embedder.py", "e5_convert.py") and p.is_file():
+        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py") and p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:12]

@@ -10,22 +10,28 @@ from conftest import HashEmbedder
 LAYOUTS = ["tab", "pdftext", "markdown"]
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
+def engine_over(tmp, files: dict[str, bytes]):
+    """An engine (HashEmbedder) over a corpus of the given files."""
     from indexer.build import build_index
     from retriever.engine import Engine
 
-    tmp = tmp_path_factory.mktemp("synthetic")
     corpus = tmp / "corpus"
     corpus.mkdir()
-    reports = []
-    for k, layout in enumerate(LAYOUTS):
-        r, text = sample(layout, seed=7, index=k)
-        (corpus / f"r{k}.{'md' if layout == 'markdown' else 'txt'}").write_text(text, encoding="utf-8")
-        reports.append((layout, r))
+    for name, data in files.items():
+        (corpus / name).write_bytes(data)
     emb = HashEmbedder()
     build_index(corpus, tmp / "index", embedder=emb, model_id=emb.model_id)
-    return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb), reports
+    return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    files, reports = {}, []
+    for k, layout in enumerate(LAYOUTS):
+        r, text = sample(layout, seed=7, index=k)
+        files[f"r{k}.{'md' if layout == 'markdown' else 'txt'}"] = text.encode("utf-8")
+        reports.append((layout, r))
+    return engine_over(tmp_path_factory.mktemp("synthetic"), files), reports
 
 
 def questions(r):
@@ -71,20 +77,13 @@ OTHER_TEMPLATES = [("chongqing", "txt"), ("sichuan", "md"), ("keyvalue", "md"), 
 @pytest.fixture(scope="module")
 def templated(tmp_path_factory):
     from bench.synth_templates import variant
-    from indexer.build import build_index
-    from retriever.engine import Engine
 
-    tmp = tmp_path_factory.mktemp("templated")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    reports = []
+    files, reports = {}, []
     for k, (template, fmt) in enumerate(OTHER_TEMPLATES):
         exp, data, r = variant(11, k, template, fmt)
-        (corpus / exp.file_name).write_bytes(data)
+        files[exp.file_name] = data
         reports.append((exp, r))
-    emb = HashEmbedder()
-    build_index(corpus, tmp / "index", embedder=emb, model_id=emb.model_id)
-    return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb), reports
+    return engine_over(tmp_path_factory.mktemp("templated"), files), reports
 
 
 def test_other_templates_metadata_in_the_index(templated):
