@@ -8,20 +8,11 @@ from indexer.layouts import parse_block_checked
 from indexer.models import ParsedReport, Row, Table, TableBlock
 from indexer.parser import parse_document
 from indexer.readers import read_bytes
+from test_other_units_tables import cells, row
 
 
 def parse_text(text: str, name: str = "report.md") -> ParsedReport:
     return parse_document(read_bytes(text.encode("utf-8"), name))
-
-
-def row(t: Table, name: str) -> Row:
-    hits = [r for r in t.rows if r.name == name]
-    assert len(hits) == 1, [r.name for r in t.rows]
-    return hits[0]
-
-
-def cells(r: Row) -> dict[str, str]:
-    return {c.column: c.raw for c in r.cells}
 
 
 def facts(r: Row) -> dict[str, float]:

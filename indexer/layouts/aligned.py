@@ -14,7 +14,7 @@ from .cells import unplaced_notes
 from .identities import merge_groups
 from .pdf_regions import TABLE_KIND, new_table, parse_formulas, row_start, scan_tail
 from .pdf_tokens import (INT_RE, LEX, LLine, MAX_CANDIDATES, NON_VALUE_HEADERS, ROW_LABELS, W_POSITION, Tok,
-                         find_unit, logical_lines, token_kind)
+                         find_unit, logical_lines, placeholder_columns, token_kind)
 
 
 def display_width(text: str, wide: bool) -> int:
@@ -168,7 +168,7 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     _, columns, spans, cells_by_line = best
     raw_rows, num_cells = _aligned_rows(body_lls, cells_by_line)
     if not columns:
-        columns = [f"第{i}栏" for i in range(1, max((len(r.nums) for r in raw_rows), default=0) + 1)]
+        columns = placeholder_columns(max((len(r.nums) for r in raw_rows), default=0))
         spans = []
     n = len(columns)
 

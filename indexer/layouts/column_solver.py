@@ -18,8 +18,8 @@ from typing import Callable, Optional
 from ..models import Cell, Check, Row
 from .identities import (FLOAT_EPS, Identity, column_groups, hierarchy_identities, identity_checks, is_total_column,
                          row_identities)
-from .pdf_tokens import (FUNCTION_CODE_LENGTHS, MAX_CANDIDATES, ROW_LABELS, TOTAL_WORDS, W_SPACING, Tok, skip, value_of,
-                         words_in)
+from .pdf_tokens import (FORMULA_COLUMN, FUNCTION_CODE_LENGTHS, MAX_CANDIDATES, ROW_LABELS, TOTAL_WORDS, W_SPACING, Tok, placeholder_columns, skip,
+                         value_of, words_in)
 from .cells import row_name
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def resolve_columns(templates: list[list[str]], header: str, count: Optional[int
         found = words_in(header, [a for t in templates for col in t for a in col.split("/")[-1].split("|")])
         if len(found) == count:
             return found
-        return [f"第{i}栏" for i in range(1, count + 1)]
+        return placeholder_columns(count)
     if matches:
         return max(matches, key=len)
     return []
@@ -253,7 +253,7 @@ def is_total(name: str) -> bool:
 def column_formulas(formulas, ncols: int, offset: int = 0) -> list[tuple[int, list[tuple[float, int]]]]:
     out = []
     for kind, lhs, terms in formulas:
-        if kind != "栏":
+        if kind != FORMULA_COLUMN:
             continue
         if all(1 <= n <= ncols for _, n in terms) and 1 <= lhs <= ncols:
             out.append((lhs - 1 + offset, [(coef, n - 1 + offset) for coef, n in terms]))

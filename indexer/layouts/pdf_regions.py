@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..lexicon import table_specs
 from ..models import Row, Table, TableBlock
-from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ITEM_RE, FUNCTION_CODE_LENGTHS, INT_RE, NON_VALUE_HEADERS, ROW_LABELS, LLine,
+from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ITEM_RE, FUNCTION_CODE_LENGTHS, INT_RE, LANCI_LABEL, NON_VALUE_HEADERS, ROW_LABELS, LLine,
                          is_value)
 
 TABLE_KIND = {t["name"]: t["kind"] for t in table_specs()}
@@ -72,7 +72,7 @@ def split_regions(lls: list[LLine], kind: str) -> Regions:
         start = numbered + 1
         groups: list[list[int]] = []
         for t in lls[numbered].toks:
-            if t.text == "栏次" or not groups:
+            if t.text == LANCI_LABEL or not groups:
                 groups.append([])
             if INT_RE.match(t.text):
                 groups[-1].append(int(t.text))

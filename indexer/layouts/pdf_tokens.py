@@ -29,11 +29,16 @@ MAX_CANDIDATES = 5000
 INT_RE = re.compile(r"^\d+$")
 FUNCTION_CODE_LENGTHS = (3, 5, 7)
 ECONOMIC_CODE_LENGTHS = (3, 5)
-FORMULA_LINE_RE = re.compile(r"\d+(?:栏|行)(?:各行)?[＝=]")
-FORMULA_ITEM_RE = re.compile(r"(\d+)(栏|行)(?:各行)?[＝=][（(]([^）)]*)[）)]")
-NO_DATA_RE = re.compile(r"(本部门|本单位|我部门|我单位|本机关).{0,60}?(无|为零|为0|没有|未发生)")
+_LINES = LEX["pdftext_lines"]
+FORMULA_LINE_RE = re.compile(_LINES["formula_line_pattern"])
+FORMULA_ITEM_RE = re.compile(_LINES["formula_item_pattern"])
+FORMULA_COLUMN, FORMULA_ROW = _LINES["formula_kinds"]["column"], _LINES["formula_kinds"]["row"]
+NO_DATA_RE = re.compile(_LINES["no_data_pattern"])
+FURNITURE_RE = re.compile(_LINES["furniture_pattern"])
+LANCI_LABEL = LEX["lanci_label"]
+PLACEHOLDER_COLUMN = LEX["placeholder_column"]
 AB_MARK_RE = re.compile(r"[（(][A-Za-z][A-Za-z/×*＋+\-－]*[）)]")
-UNIT_RE = re.compile(r"(?:金额)?单位[：:]\s*(万元|千元|元|亿元)")
+UNIT_RE = re.compile(_LINES["unit_pattern"])
 
 
 @dataclass
@@ -162,21 +167,21 @@ def logical_lines(lines: list[tuple[int, str]], glue: bool = True) -> list[LLine
 def _classify(ll: LLine) -> str:
     c = ll.compact
     texts = [t.text for t in ll.toks]
-    if c.startswith(("注：", "注:")):
+    if c.startswith(tuple(_LINES["note_prefixes"])):
         return "note"
     if FORMULA_LINE_RE.search(c):
         return "formula"
-    if c.startswith(("说明：", "说明:")) or NO_DATA_RE.search(c):
+    if c.startswith(tuple(_LINES["explanation_prefixes"])) or NO_DATA_RE.search(c):
         return "nodata"
-    if c.startswith(("部门：", "部门:", "编制部门", "编制单位")) or UNIT_RE.search(c):
+    if c.startswith(tuple(_LINES["meta_prefixes"])) or UNIT_RE.search(c):
         return "unit"
-    if re.fullmatch(r"公开\d+表", c):
+    if FURNITURE_RE.fullmatch(c):
         return "furniture"
-    if texts and texts[0] == "栏次" and all(INT_RE.match(t) or t == "栏次" for t in texts):
+    if texts and texts[0] == LANCI_LABEL and all(INT_RE.match(t) or t == LANCI_LABEL for t in texts):
         return "lanci"
     if len(texts) >= 2 and all(INT_RE.match(t) for t in texts) and [int(t) for t in texts] == list(range(1, len(texts) + 1)):
         return "colnums"
-    if "。" in c:
+    if _LINES["sentence_end"] in c:
         return "sentence"
     return "content"
 
@@ -200,6 +205,11 @@ def stream(lls: list[LLine]) -> list[Tok]:
     if toks:
         toks[-1].ws_after = (prev_trail or 0) + pending
     return toks
+
+
+def placeholder_columns(n: int) -> list[str]:
+    """Names for n value columns the header does not name."""
+    return [PLACEHOLDER_COLUMN.format(n=i) for i in range(1, n + 1)]
 
 
 def find_unit(lls: list[LLine]) -> str:

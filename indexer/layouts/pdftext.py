@@ -14,13 +14,15 @@ from ..models import Cell, Check, Row, Table, TableBlock
 from .column_solver import (RawRow, Solver, column_formulas, column_sums, is_total, raw_hierarchy,
                             raw_row_identities, resolve_columns, segment_code_rows, solve_rows, alternatives, build_rows)
 from .identities import Identity, merge_groups
-from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, LEX, LLine, Tok, find_unit, logical_lines, skip, split_physical, stream,
-                         trailing_space_convention, value_of)
+from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ROW, LEX, LLine, Tok, find_unit, logical_lines, skip, split_physical, stream,
+                         trailing_space_convention, value_of, placeholder_columns)
 from .cells import row_name, unplaced_notes
 from .pdf_regions import TABLE_KIND, header_text, line_end_of, new_table, split_regions
 from .pdftext_performance import parse_performance, parse_performance_lines
 
 log = logging.getLogger(__name__)
+
+SANGONG_TABLE = next(name for name, kind in TABLE_KIND.items() if kind == "sangong")
 
 
 def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -> tuple[Table, list[Check]]:
@@ -28,12 +30,12 @@ def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) ->
     count = len(reg.counts[0]) if reg.counts else None
     templates = LEX["templates"].get(block.name, [])
     if kind == "sangong":
-        templates = LEX["templates"]["三公经费支出决算表"]
+        templates = LEX["templates"][SANGONG_TABLE]
     columns = resolve_columns(templates, header_text(reg.header), count)
     raw_rows = segment_code_rows(stream(reg.body))
     if not columns:
         width = max((len(r.nums) for r in raw_rows), default=0)
-        columns = [f"第{i}栏" for i in range(1, width + 1)]
+        columns = placeholder_columns(width)
     n = len(columns)
     col_ids = merge_groups(column_sums(columns), column_formulas(reg.formulas, n))
     numbered = [i for i, r in enumerate(raw_rows) if r.nums]
@@ -114,7 +116,7 @@ def _parse_two_sided(block: TableBlock, lls: list[LLine], unit: str) -> tuple[Ta
         identities += raw_row_identities(slots, [i for i, s in enumerate(slots) if s.side == s_key and s.nums], col_ids, columns)
     by_rowno = {s.rowno: i for i, s in enumerate(slots) if s.rowno is not None}
     for kind, lhs, terms in reg.formulas:
-        if kind != "行" or lhs not in by_rowno:
+        if kind != FORMULA_ROW or lhs not in by_rowno:
             continue
         i = by_rowno[lhs]
         kids = [(coef, by_rowno[n]) for coef, n in terms if n in by_rowno]
@@ -235,10 +237,10 @@ def _fallback(block: TableBlock) -> Table:
             if not values:
                 continue
             name = row_name("".join(t.text for t in toks if t.kind == "text"))
-            cells = [Cell(column=f"第{i}栏", raw=t.text, value=value_of(t.text)[0], uncertain=True, line=num)
-                     for i, t in enumerate(values, 1)]
+            cells = [Cell(column=col, raw=t.text, value=value_of(t.text)[0], uncertain=True, line=num)
+                     for col, t in zip(placeholder_columns(len(values)), values)]
             table.rows.append(Row(name=name, cells=cells, line_start=num, line_end=num, uncertain=True))
-        table.columns = sorted({c.column for r in table.rows for c in r.cells}, key=lambda c: int(c[1:-1]))
+        table.columns = placeholder_columns(max((len(r.cells) for r in table.rows), default=0))
         table.line_end = max([r.line_end for r in table.rows] + [block.title_line])
     except Exception:
         log.exception("fallback failed for %s", block.name)

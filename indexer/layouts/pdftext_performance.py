@@ -7,9 +7,13 @@ from typing import Optional
 from ..models import Cell, Check, Row, Table, TableBlock
 from .cells import row_name
 from .pdf_regions import new_table
-from .pdf_tokens import AB_MARK_RE, LEX, LLine, Tok, is_value, skip, stream, value_of, words_in
+from .pdf_tokens import AB_MARK_RE, placeholder_columns, LEX, LLine, Tok, is_value, skip, stream, value_of, words_in
 
 PERF = LEX["performance"]
+LEVEL1, LEVEL2, LEVEL3 = PERF["indicator_header_words"]
+INDICATOR_START = PERF["indicator_header_start"]
+NAME_COLUMNS = (LEVEL3, PERF["indicator_name_column"])
+SKIP_LINE_RE = re.compile(PERF["skip_line_pattern"])  # a year label, 填报单位…
 
 
 def is_level2(text: str) -> bool:
@@ -37,7 +41,7 @@ def parse_performance(block: TableBlock, lls: list[LLine], unit: str) -> tuple[T
             budget_cols = [AB_MARK_RE.sub("", t) for t in words if any(w in t for w in PERF["budget_header_words"])]
         elif budget_cols and any(is_value(t) for t in ll.toks):
             rows.append(_budget_row(ll, budget_cols))
-        elif c in PERF["section_labels"] or re.fullmatch(r"[（(]?\d{4}年度?[）)]?", c) or c.startswith("填报单位"):
+        elif c in PERF["section_labels"] or SKIP_LINE_RE.fullmatch(c):
             pass
         elif ll.kind in ("content", "sentence", "nodata"):
             notes.append(re.sub(r"\s+", " ", ll.raw).strip())
@@ -56,7 +60,7 @@ def parse_performance(block: TableBlock, lls: list[LLine], unit: str) -> tuple[T
             and ll.kind in ("content", "ws", "sentence")]
     if ind_cols:
         rows += _indicator_rows(stream(body), ind_cols)
-    table.columns = list(dict.fromkeys(budget_cols + [c for c in ind_cols if c != "三级指标"]))
+    table.columns = list(dict.fromkeys(budget_cols + [c for c in ind_cols if c != LEVEL3]))
     table.rows = rows
     table.notes = notes
     table.line_end = max([r.line_end for r in rows] + [ll.line_end for ll in content[:i]] + [block.title_line])
@@ -84,9 +88,9 @@ def _indicator_rows(toks: list[Tok], cols: list[str]) -> list[Row]:
     """Fill the indicator columns left to right; a row ends at the last column, and a
     一级/二级 label after the 三级指标 starts the next row."""
     n = len(cols)
-    i1 = cols.index("一级指标") if "一级指标" in cols else 0
-    i2 = cols.index("二级指标") if "二级指标" in cols else min(1, n - 1)
-    i3 = cols.index("三级指标") if "三级指标" in cols else min(2, n - 1)
+    i1 = cols.index(LEVEL1) if LEVEL1 in cols else 0
+    i2 = cols.index(LEVEL2) if LEVEL2 in cols else min(1, n - 1)
+    i3 = cols.index(LEVEL3) if LEVEL3 in cols else min(2, n - 1)
     groups: list[dict[int, Tok]] = []
     cur: Optional[dict[int, Tok]] = None
     pos = -1
@@ -134,23 +138,36 @@ def parse_performance_lines(block: TableBlock, lls: list[LLine], unit: str) -> t
     the wrapped start of its name."""
     table = new_table(block, "pdftext", unit)
     content = [ll for ll in lls if ll.kind != "ws"]
-    header_at = next((i for i, ll in enumerate(content) if "一级指标" in ll.compact), len(content))
-    score_note = re.compile(PERF["score_note"])
+    header_at = next((i for i, ll in enumerate(content) if INDICATOR_START in ll.compact), len(content))
+    rows, budget_cols, notes = _budget_lines(content[:header_at])
+    k, cols = _indicator_columns(content, header_at)
+    name_col = next((c for c in NAME_COLUMNS if c in cols), None)
+    if name_col is not None:
+        rows += _indicator_lines(content[k:], cols, name_col)
+        table.columns = list(dict.fromkeys(budget_cols + [c for c in cols if c != name_col]))
+    table.rows = rows
+    table.notes = notes
+    table.line_end = max([r.line_end for r in rows] + [block.title_line])
+    return table, []
+
+
+def _budget_lines(content: list[LLine]) -> tuple[list[Row], list[str], list[str]]:
+    """The budget row (its header is the text gathered since 预算执行情况) and the project notes."""
     notes, rows, budget_cols, pending, note = [], [], [], [], ""
     in_budget = False
-    for ll in content[:header_at]:
+    for ll in content:
         values = [t for t in ll.toks if is_value(t)]
         if len(values) >= 2 and len(values) == len(ll.toks) and not budget_cols:
             header = "".join(pending)
             budget_cols = words_in(header, PERF["budget_columns"])
             name = next((w for w in PERF["budget_items"] if w in header), PERF["budget_items"][0])
-            cells = [Cell(column=budget_cols[k] if k < len(budget_cols) else f"第{k + 1}栏", raw=t.text,
+            cells = [Cell(column=budget_cols[k] if k < len(budget_cols) else placeholder_columns(k + 1)[-1], raw=t.text,
                           value=value_of(t.text)[0], uncertain=len(values) != len(budget_cols), line=t.line)
                      for k, t in enumerate(values)]
             rows.append(Row(name=name, cells=cells, line_start=ll.line_start, line_end=ll.line_end,
                             uncertain=any(c.uncertain for c in cells)))
             pending, in_budget = [], False
-        elif "预算执行情况" in ll.compact:
+        elif PERF["budget_section"] in ll.compact:
             pending, in_budget = [ll.compact], True
         elif in_budget:
             pending.append(ll.compact)
@@ -162,37 +179,39 @@ def parse_performance_lines(block: TableBlock, lls: list[LLine], unit: str) -> t
                 note = ""
     if note:
         notes.append(note)
-    # indicator header: the header line and the fragments after it, up to the first label
+    return rows, budget_cols, notes
+
+
+def _indicator_columns(content: list[LLine], header_at: int) -> tuple[int, list[str]]:
+    """The indicator header: the header line and the fragments after it, up to the first label."""
     k = header_at
     header = ""
     while k < len(content) and (k == header_at or not (content[k].compact in PERF["level1"] or is_level2(content[k].compact))):
-        header += content[k].compact[content[k].compact.find("一级指标"):] if k == header_at else content[k].compact
+        c = content[k].compact
+        header += c[c.find(INDICATOR_START):] if k == header_at else c
         k += 1
-    cols = words_in(header, PERF["indicator_columns"])
-    name_col = next((c for c in ("三级指标", "指标名称") if c in cols), None)
-    if name_col is None:
-        table.rows, table.notes = rows, notes
-        table.line_end = max([r.line_end for r in rows] + [block.title_line])
-        return table, []
+    return k, words_in(header, PERF["indicator_columns"])
+
+
+def _indicator_lines(content: list[LLine], cols: list[str], name_col: str) -> list[Row]:
     value_cols = cols[cols.index(name_col) + 1:]
-    level = {"一级指标": None, "二级指标": None}
-    pending, pending_lines, last_label = [], [], None
-    for ll in content[k:]:
+    score_note = re.compile(PERF["score_note"])
+    level: dict[str, Optional[str]] = {LEVEL1: None, LEVEL2: None}
+    rows, pending, pending_lines, last_label = [], [], [], None
+    for ll in content:
         c = ll.compact
         if ll.kind in ("sentence", "nodata", "note"):
             break  # the narrative after the table
         if score_note.match(c):
             continue
-        if last_label == "二级指标" and is_level2(level["二级指标"] + c) and not is_level2(c):
-            level["二级指标"] += c  # a label wrapped over two lines (社会效益 / 指标)
+        if last_label == LEVEL2 and is_level2(level[LEVEL2] + c) and not is_level2(c):
+            level[LEVEL2] += c  # a label wrapped over two lines (社会效益 / 指标)
             continue
         if c in PERF["level1"] or is_level2(c):  # a label; fragments before it were a repeated header
-            if c in PERF["level1"] and not (last_label == "一级指标" and is_level2(c)):
-                level = {"一级指标": c, "二级指标": None}
-                last_label = "一级指标"
+            if c in PERF["level1"] and not (last_label == LEVEL1 and is_level2(c)):
+                level, last_label = {LEVEL1: c, LEVEL2: None}, LEVEL1
             else:
-                level["二级指标"] = c
-                last_label = "二级指标"
+                level[LEVEL2], last_label = c, LEVEL2
             pending, pending_lines = [], []
             continue
         last_label = None
@@ -200,8 +219,7 @@ def parse_performance_lines(block: TableBlock, lls: list[LLine], unit: str) -> t
         if len(toks) >= len(value_cols) and value_cols and is_value(toks[-1]):
             name_toks, value_toks = toks[: len(toks) - len(value_cols)], toks[len(toks) - len(value_cols):]
             name = row_name("".join(pending) + "".join(t.text for t in name_toks))
-            cells = [Cell(column=col, raw=text, line=ll.line_start) for col, text in
-                     (("一级指标", level["一级指标"]), ("二级指标", level["二级指标"])) if text and col in cols]
+            cells = [Cell(column=col, raw=text, line=ll.line_start) for col, text in level.items() if text and col in cols]
             for col, t in zip(value_cols, value_toks):
                 value, vunit = value_of(t.text) if col in PERF["quantity_columns"] else (None, None)
                 cells.append(Cell(column=col, raw=t.text, value=value, unit=vunit if vunit != "%" else None, line=t.line))
@@ -210,8 +228,4 @@ def parse_performance_lines(block: TableBlock, lls: list[LLine], unit: str) -> t
         else:
             pending.append(c)
             pending_lines.append(ll.line_start)
-    table.columns = list(dict.fromkeys(budget_cols + [c for c in cols if c != name_col]))
-    table.rows = rows
-    table.notes = notes
-    table.line_end = max([r.line_end for r in rows] + [block.title_line])
-    return table, []
+    return rows
