@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-LAYOUTS = ("tab", "pdftext", "markdown")
-
 from .synth_data import (  # noqa: F401  (re-exported: bench.synth.CITIES, …)
     CITIES, DISTRICTS, UNIT_KINDS, YEARS, FUNCTIONS, TOTAL_LINES, INCOME_LINES, CN_NUM,
     PERSONNEL, FAMILY, PUBLIC, CAPITAL, DUTIES, PROJECTS, REASONS,
 )
+from .synth_format import Table, _pdf_row, _wrap, cell, money, pct
+
+LAYOUTS = ("tab", "pdftext", "markdown")
+
 
 # ------------------------------------------------------------------ the figures
 @dataclass
@@ -185,32 +187,8 @@ def make_report(rng: random.Random, unit: str, region: str, year: int) -> Report
         projects=projects, score=round(rng.uniform(85, 99.9), 2), reason=rng.choice(REASONS))
 
 
-# ------------------------------------------------------------------ formatting helpers
-def money(fen: int, sep: bool = True) -> str:
-    s = f"{fen / 100:,.2f}" if sep else f"{fen / 100:.2f}"
-    return s
-
-
-def cell(fen: int) -> str:
-    """A table cell: empty when zero (as the reports print it)."""
-    return money(fen) if fen else ""
-
-
-def pct(a: int, b: int) -> str:
-    return f"{100 * a / b:.2f}" if b else "0"
-
-
-class Table:
-    """A table in a layout-independent form: header rows and body rows of cell strings."""
-
-    def __init__(self, heading: str, title: str, header: list[list[str]], rows: list[list[str]],
-                 notes: Iterable[str] = ()):
-        self.heading, self.title, self.header, self.rows, self.notes = heading, title, header, rows, list(notes)
-
-
-def _tables(r: Report) -> list[Table]:
-    y = r.year
-    items = r.items
+def _orders(items: list[Item]) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """类 in order of appearance, and the 款 of each 类."""
     cls_order: list[tuple[str, str]] = []
     kuan_order: dict[str, list[tuple[str, str]]] = {}
     for i in items:
@@ -219,68 +197,68 @@ def _tables(r: Report) -> list[Table]:
         kl = kuan_order.setdefault(i.cls_code, [])
         if (i.kuan_code, i.kuan_name) not in kl:
             kl.append((i.kuan_code, i.kuan_name))
+    return cls_order, kuan_order
 
-    def by_code(values) -> list[list[str]]:
-        """合计 row, then 类 / 款 / 项 rows; `values(items)` gives the row's column figures (fen)."""
-        out = [["合计", ""] + [cell(v) for v in values(items)]]
-        for cc, cn in cls_order:
-            ci = [i for i in items if i.cls_code == cc]
-            out.append([cc, cn] + [cell(v) for v in values(ci)])
-            for kc, kn in kuan_order[cc]:
-                ki = [i for i in ci if i.kuan_code == kc]
-                out.append([kc, kn] + [cell(v) for v in values(ki)])
-                for i in ki:
-                    out.append([i.code, i.name] + [cell(v) for v in values([i])])
-        return out
 
-    def income(sel):
-        fiscal = sum(i.basic + i.project for i in sel)
-        other = sum(i.other for i in sel)
-        return [fiscal + other, fiscal, 0, 0, 0, 0, other]
+def _by_code(items: list[Item], values) -> list[list[str]]:
+    """合计 row, then 类 / 款 / 项 rows; `values(items)` gives the row's column figures (fen)."""
+    cls_order, kuan_order = _orders(items)
+    out = [["合计", ""] + [cell(v) for v in values(items)]]
+    for cc, cn in cls_order:
+        ci = [i for i in items if i.cls_code == cc]
+        out.append([cc, cn] + [cell(v) for v in values(ci)])
+        for kc, kn in kuan_order[cc]:
+            ki = [i for i in ci if i.kuan_code == kc]
+            out.append([kc, kn] + [cell(v) for v in values(ki)])
+            for i in ki:
+                out.append([i.code, i.name] + [cell(v) for v in values([i])])
+    return out
 
-    def spending(sel):
-        basic = sum(i.basic for i in sel)
-        project = sum(i.project + i.other + i.carry for i in sel)
-        return [basic + project, basic, project, 0, 0, 0]
 
-    def general(sel):
-        basic = sum(i.basic for i in sel)
-        project = sum(i.project for i in sel)
-        return [basic + project, basic, project]
+def _income(sel: list[Item]) -> list[int]:
+    fiscal = sum(i.basic + i.project for i in sel)
+    other = sum(i.other for i in sel)
+    return [fiscal + other, fiscal, 0, 0, 0, 0, other]
 
-    def class_sum(code: str, fiscal: bool) -> int:
-        return sum(i.basic + i.project + (0 if fiscal else i.other + i.carry) for i in items if i.cls_code == code)
 
-    tables: list[Table] = []
+def _spending(sel: list[Item]) -> list[int]:
+    basic = sum(i.basic for i in sel)
+    project = sum(i.project + i.other + i.carry for i in sel)
+    return [basic + project, basic, project, 0, 0, 0]
 
+
+def _general(sel: list[Item]) -> list[int]:
+    basic = sum(i.basic for i in sel)
+    project = sum(i.project for i in sel)
+    return [basic + project, basic, project]
+
+
+def _class_sum(items: list[Item], code: str, fiscal: bool) -> int:
+    return sum(i.basic + i.project + (0 if fiscal else i.other + i.carry) for i in items if i.cls_code == code)
+
+
+def _total_table(r: Report) -> Table:
+    y, items = r.year, r.items
     # 表1 收入支出决算总表
     inc_vals = [r.appropriation, 0, 0, 0, 0, 0, 0, r.other_income]
     rows = []
     for k in range(26):
         left = [f"{CN_NUM[k]}、{INCOME_LINES[k]}", str(k + 1), cell(inc_vals[k])] if k < 8 else ["", str(k + 1), ""]
         name, code = TOTAL_LINES[k]
-        rows.append(left + [f"{CN_NUM[k]}、{name}", str(k + 31), cell(class_sum(code, False))])
+        rows.append(left + [f"{CN_NUM[k]}、{name}", str(k + 31), cell(_class_sum(items, code, False))])
     rows += [["本年收入合计", "27", cell(r.income_total), "本年支出合计", "57", cell(r.spending_total)],
              ["使用非财政拨款结余", "28", "", "结余分配", "58", ""],
              ["年初结转和结余", "29", cell(r.carry), "年末结转和结余", "59", ""],
              ["总计", "30", cell(r.spending_total), "总计", "60", cell(r.spending_total)]]
-    tables.append(Table("一、收入支出决算总表", f"{y} 年度收入支出决算总表",
+    return Table("一、收入支出决算总表", f"{y} 年度收入支出决算总表",
                         [["收入", "", "", "支出", "", ""], ["项目", "行次", "金额", "项目", "行次", "金额"],
                          ["栏次", "", "1", "栏次", "", "2"]], rows,
-                        ["注：本表反映部门本年度的总收支和年末结转结余情况。"]))
+                        ["注：本表反映部门本年度的总收支和年末结转结余情况。"])
 
-    # 表2 收入决算表
-    tables.append(Table("二、收入决算表", f"{y} 年度收入决算表",
-                        [["科目编码", "科目名称", "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
-                          "附属单位上缴收入", "其他收入"],
-                         ["栏次", "", "1", "2", "3", "4", "5", "6", "7"]], by_code(income),
-                        ["注：本表反映部门本年度取得的各项收入情况。"]))
-    # 表3 支出决算表
-    tables.append(Table("三、支出决算表", f"{y} 年度支出决算表",
-                        [["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出",
-                          "对附属单位补助支出"],
-                         ["栏次", "", "1", "2", "3", "4", "5", "6"]], by_code(spending),
-                        ["注：本表反映部门本年度各项支出情况。"]))
+
+
+def _appropriation_total_table(r: Report) -> Table:
+    y, items = r.year, r.items
     # 表4 财政拨款收入支出决算总表
     f = r.appropriation
     rows = []
@@ -288,21 +266,44 @@ def _tables(r: Report) -> list[Table]:
     for k in range(26):
         left = [f"{CN_NUM[k]}、{left_names[k]}", str(k + 1), cell(f if k == 0 else 0)] if k < 3 else ["", str(k + 1), ""]
         name, code = TOTAL_LINES[k]
-        v = class_sum(code, True)
+        v = _class_sum(items, code, True)
         rows.append(left + [f"{CN_NUM[k]}、{name}", str(k + 33), cell(v), cell(v), "", ""])
     rows += [["本年收入合计", "27", cell(f), "本年支出合计", "59", cell(f), cell(f), "", ""],
              ["年初财政拨款结转和结余", "28", "", "年末财政拨款结转和结余", "60", "", "", "", ""],
              ["总计", "32", cell(f), "总计", "64", cell(f), cell(f), "", ""]]
-    tables.append(Table("四、财政拨款收入支出决算总表", f"{y} 年度财政拨款收入支出决算总表",
+    return Table("四、财政拨款收入支出决算总表", f"{y} 年度财政拨款收入支出决算总表",
                         [["收入", "", "", "支出", "", "", "", ""],
                          ["项目", "行次", "金额", "项目", "行次", "合计", "一般公共预算财政拨款", "政府性基金预算财政拨款",
                           "国有资本经营预算财政拨款"],
                          ["栏次", "", "1", "栏次", "", "2", "3", "4", "5"]], rows,
-                        ["注：本表反映部门本年度财政拨款的总收支和年末结转结余情况。"]))
+                        ["注：本表反映部门本年度财政拨款的总收支和年末结转结余情况。"])
+
+
+def _code_tables(r: Report) -> list[Table]:
+    y, items = r.year, r.items
+    tables: list[Table] = []
+    # 表2 收入决算表
+    tables.append(Table("二、收入决算表", f"{y} 年度收入决算表",
+                        [["科目编码", "科目名称", "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
+                          "附属单位上缴收入", "其他收入"],
+                         ["栏次", "", "1", "2", "3", "4", "5", "6", "7"]], _by_code(items, _income),
+                        ["注：本表反映部门本年度取得的各项收入情况。"]))
+    # 表3 支出决算表
+    tables.append(Table("三、支出决算表", f"{y} 年度支出决算表",
+                        [["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出",
+                          "对附属单位补助支出"],
+                         ["栏次", "", "1", "2", "3", "4", "5", "6"]], _by_code(items, _spending),
+                        ["注：本表反映部门本年度各项支出情况。"]))
     # 表5 一般公共预算财政拨款支出决算表
     tables.append(Table("五、一般公共预算财政拨款支出决算表", f"{y} 年度一般公共预算财政拨款支出决算表",
                         [["科目编码", "科目名称", "小计", "基本支出", "项目支出"], ["栏次", "", "1", "2", "3"]],
-                        by_code(general), ["注：本表反映部门本年度一般公共预算财政拨款支出情况。"]))
+                        _by_code(items, _general), ["注：本表反映部门本年度一般公共预算财政拨款支出情况。"]))
+    return tables
+
+
+def _detail_tables(r: Report) -> list[Table]:
+    y = r.year
+    tables: list[Table] = []
     # 表6 基本支出决算明细表 (three code/name/value triples side by side)
     left = [("301", "工资福利支出", sum(v for *_, v in r.personnel))] + r.personnel
     fam = sum(v for *_, v in r.family)
@@ -346,6 +347,12 @@ def _tables(r: Report) -> list[Table]:
                         [["科目编码", "科目名称", "合计", "基本支出", "项目支出"], ["栏次", "", "1", "2", "3"]], [],
                         ["本部门没有国有资本经营收入，也没有使用国有资本经营安排的支出，故本表无数据。"]))
     return tables
+
+
+def _tables(r: Report) -> list[Table]:
+    """The nine tables in the template's order."""
+    income, spending, general = _code_tables(r)
+    return [_total_table(r), income, spending, _appropriation_total_table(r), general] + _detail_tables(r)
 
 
 def _narrative(r: Report) -> list[tuple[str, list[str]]]:
@@ -414,34 +421,6 @@ def _narrative(r: Report) -> list[tuple[str, list[str]]]:
 
 
 # ------------------------------------------------------------------ layouts
-def _pdf_row(cells: list[str]) -> str:
-    """PDF-extracted row: one space between cells, two more per empty cell, a trailing space."""
-    out, skipped, first = "", 0, True
-    for c in cells:
-        if not c:
-            skipped += 1
-            continue
-        out += ("  " * skipped) if first else (" " + "  " * skipped)
-        out += c
-        skipped, first = 0, False
-    return out + " " + "  " * skipped
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Hard wraps every `width` characters, never inside a number."""
-    lines, cur = [], ""
-    for k, ch in enumerate(text):
-        cur += ch
-        nxt = text[k + 1] if k + 1 < len(text) else ""
-        if (len(cur) >= width and not (ch.isdigit() or ch in ".,") and not (nxt.isdigit() or nxt in ".,%")
-                and nxt not in "，。、；：）%"):
-            lines.append(cur)
-            cur = ""
-    if cur:
-        lines.append(cur)
-    return lines
-
-
 def render(r: Report, layout: str) -> str:
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; one of {LAYOUTS}")
