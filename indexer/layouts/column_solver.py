@@ -186,10 +186,14 @@ class RawRow:
     side: str = ""
     trail: Optional[int] = None  # observed empty cells after the last number
     dropped: bool = False
+    placed: Optional[tuple[int, ...]] = None  # the column of each number, when the layout fixes it
+    doubtful: set[int] = field(default_factory=set)  # numbers whose fixed column is a best guess (still facts)
+    flagged: bool = False  # the row itself is doubtful (no name and no code, column numbers removed)
+    given_name: Optional[str] = None  # the name as the reader already cleaned it
 
     @property
     def name(self) -> str:
-        return row_name("".join(self.name_parts))
+        return self.given_name if self.given_name is not None else row_name("".join(self.name_parts))
 
     @property
     def label(self) -> str:
@@ -268,14 +272,14 @@ def build_rows(raw_rows: list[RawRow], units: dict[int, Unit], columns: list[str
         if u is not None:
             for pos, (tok, c) in enumerate(zip(r.nums, u.candidates[u.choice])):
                 value, unit = value_of(tok.text)
-                uncertain = pos in u.uncertain or r.dropped
+                unplaced = pos in u.uncertain or r.dropped
                 # a figure the identities and the spacing cannot place is no fact (TABLES.md)
-                cells.append(Cell(column=columns[c], raw=tok.text, value=None if uncertain else value,
+                cells.append(Cell(column=columns[c], raw=tok.text, value=None if unplaced else value,
                                   unit=unit if unit not in (None, "%") else None,
-                                  uncertain=uncertain, line=tok.line))
+                                  uncertain=unplaced or pos in r.doubtful or value is None, line=tok.line))
         start, end = r.lines()
         rows.append(Row(code=r.code, name=r.name or default_name, cells=cells, line_start=start, line_end=end,
-                        uncertain=r.dropped or any(c.uncertain for c in cells)))
+                        uncertain=r.dropped or r.flagged or any(c.uncertain for c in cells)))
     return rows
 
 

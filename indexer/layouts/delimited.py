@@ -11,73 +11,80 @@ from .cells import row_name
 from .delimited_grid import (DEFAULT_UNIT, DEFAULT_VALUE_COLUMN, HANGCI_LABEL, ITEM_LABEL, NAME_LABEL,
                              SANGONG_ROW_NAME, SIDE_NAMES, SMALL_INT_RE, TOTAL_NAMES, Line, amount_cell,
                              code_and_name, columns_from_data, columns_from_leaves, figures_in_stub,
-                             header_text, header_tree, is_code, is_number, make_row, name_columns,
+                             header_text, header_tree, is_code, is_number, make_row, name_columns, text_raw,
                              place_columns, realign_row, segment, split_header)
 from .delimited_performance import parse_grid_performance
+from .by_code import Draft, parse_by_code
+from .column_solver import RawRow
+from .pdf_tokens import Tok
 
 log = logging.getLogger(__name__)
 
-def _parse_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
+def grid_draft(lines: list[Line]) -> Draft:
+    """A by-code table of tab / pipe rows: columns from the header tree (placed by the 栏次 row),
+    each figure's column fixed by its cell; wrapped names joined."""
     grid = split_header(lines)
     leaves, _ = header_tree(grid.header)
-    cols = columns_from_leaves(leaves)
-    if not cols:
-        cols = columns_from_data(grid)
+    cols = columns_from_leaves(leaves) or columns_from_data(grid)
     place_columns(cols, grid)
     name_columns(cols)
+    index = {id(c): k for k, c in enumerate(cols)}
     by_pos = {c.pos: c for c in cols if c.pos is not None}
+    draft = Draft([c.name for c in cols], [])
     if not by_pos:
-        return [c.name for c in cols], []
+        return draft
     first_val = min(by_pos)
-    n_names = len(cols)
     # The header names more columns than the 栏次 row numbers: the missing numbers may have
     # slid into the first data row ("合计 … 3"); they are column numbers, not data.
-    residue: set[int] = set()
-    if grid.lanci and len(grid.lanci) < n_names:
-        residue = set(range(len(grid.lanci) + 1, n_names + 1))
-    rows: list[Row] = []
+    residue = set(range(len(grid.lanci) + 1, len(cols) + 1)) if grid.lanci and len(grid.lanci) < len(cols) else set()
     for i, line in enumerate(grid.data):
-        cells = line.cells
-        filled = line.filled
-        row_uncertain = False
-        if i == 0 and residue:
-            kept = []
-            for p, c in filled:
-                if SMALL_INT_RE.match(c) and int(c) in residue and p >= first_val:
-                    cells = cells[:p] + [""] + cells[p + 1:]
-                    row_uncertain = True
-                else:
-                    kept.append((p, c))
-            filled = kept
+        cells, flagged = _drop_residue(line, residue, first_val) if i == 0 and residue else (line.cells, False)
+        filled = [(p, c) for p, c in enumerate(cells) if c]
         stub = [c for p, c in filled if p < first_val]
         values = [(p, c) for p, c in filled if p >= first_val]
-        shift_uncertain = False
-        misplaced = figures_in_stub(stub) or any(p not in by_pos for p, _ in values)
-        if misplaced:
-            stub, values, shift_uncertain = realign_row(cells, by_pos, first_val)
+        shifted = False
+        if figures_in_stub(stub) or any(p not in by_pos for p, _ in values):
+            stub, values, shifted = realign_row(cells, by_pos, first_val)
         code, name = code_and_name(stub)
-        row_cells = []
-        for p, raw in values:
-            col = by_pos.get(p)
-            if col is None:
-                continue
-            row_cells.append(amount_cell(col.name, raw, line.no, uncertain=shift_uncertain or col.merged))
-        prev = rows[-1] if rows else None
-        if not row_cells and code is None and name and name not in TOTAL_NAMES and prev is not None:
-            prev.name = row_name(prev.name + name)  # tail of a wrapped name
-            prev.line_end = line.no
-            continue
-        if row_cells and code is None and prev is not None and prev.code and not prev.cells \
-                and name not in TOTAL_NAMES:
-            prev.name = row_name(prev.name + name)  # name head on the line above, figures here
-            prev.cells = row_cells
-            prev.line_end = line.no
-            prev.uncertain = prev.uncertain or row_uncertain or any(c.uncertain for c in row_cells)
-            continue
-        if not row_cells and code is None and not name:
-            continue
-        rows.append(make_row(code, name, row_cells, line.no, line.no, row_uncertain or (not name and not code)))
-    return [c.name for c in cols], rows
+        figures = [(by_pos[p], raw) for p, raw in values if p in by_pos]
+        _add_grid_row(draft.rows, line.no, code, name, figures, index, shifted, flagged)
+    return draft
+
+
+def _drop_residue(line: Line, residue: set[int], first_val: int) -> tuple[list[str], bool]:
+    cells, dropped = list(line.cells), False
+    for p, c in line.filled:
+        if SMALL_INT_RE.match(c) and int(c) in residue and p >= first_val:
+            cells[p], dropped = "", True
+    return cells, dropped
+
+
+def _add_grid_row(rows: list[RawRow], no: int, code, name: str, figures: list, index: dict,
+                  shifted: bool, flagged: bool) -> None:
+    """One line's row, or its name joined to the row above (a wrapped name, or a name whose head
+    stands on the line above the figures)."""
+    nums = [Tok(raw if is_number(raw) else text_raw(raw), no, no, col.pos or 0) for col, raw in figures]
+    doubtful = {k for k, (col, _) in enumerate(figures) if shifted or col.merged}
+    placed = tuple(index[id(col)] for col, _ in figures)
+    prev = rows[-1] if rows else None
+    if not nums and code is None and name and name not in TOTAL_NAMES and prev is not None:
+        prev.given_name = row_name(prev.name + name)  # tail of a wrapped name
+        prev.toks.append(Tok(name, no, no, 0))
+        return
+    if nums and code is None and prev is not None and prev.code and not prev.nums and name not in TOTAL_NAMES:
+        prev.given_name = row_name(prev.name + name)  # name head on the line above, figures here
+        prev.nums, prev.toks, prev.placed, prev.doubtful = nums, prev.toks + nums, placed, doubtful
+        prev.flagged = prev.flagged or flagged
+        return
+    if not nums and code is None and not name:
+        return
+    rows.append(RawRow(code=code, toks=[Tok(name, no, no, 0)] + nums, nums=nums, placed=placed, doubtful=doubtful,
+                       flagged=flagged or (not name and not code), given_name=name))
+
+
+def _parse_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    draft = grid_draft(lines)
+    return draft.columns, parse_by_code(draft, "")[0]
 
 
 def _parse_two_sided(lines: list[Line]) -> tuple[list[str], list[Row]]:

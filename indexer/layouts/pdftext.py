@@ -11,13 +11,14 @@ import logging
 from typing import Optional
 
 from ..models import Cell, Check, Row, Table, TableBlock
-from .column_solver import (RawRow, Solver, column_formulas, column_sums, is_total, raw_hierarchy,
+from .column_solver import (RawRow, Solver, column_sums, is_total, raw_hierarchy,
                             raw_row_identities, resolve_columns, segment_code_rows, solve_rows, alternatives, build_rows)
-from .identities import Identity, merge_groups
+from .identities import Identity
 from .pdf_tokens import (ECONOMIC_CODE_LENGTHS, FORMULA_ROW, LEX, LLine, Tok, find_unit, logical_lines, skip, split_physical, stream,
                          trailing_space_convention, value_of, placeholder_columns)
 from .cells import row_name, unplaced_notes
-from .pdf_regions import TABLE_KIND, header_text, line_end_of, new_table, split_regions
+from .by_code import Draft, parse_by_code
+from .pdf_regions import TABLE_KIND, Regions, header_text, line_end_of, new_table, split_regions
 from .pdftext_performance import parse_performance, parse_performance_lines
 
 log = logging.getLogger(__name__)
@@ -25,31 +26,29 @@ log = logging.getLogger(__name__)
 SANGONG_TABLE = next(name for name, kind in TABLE_KIND.items() if kind == "sangong")
 
 
-def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -> tuple[Table, list[Check]]:
-    reg = split_regions(lls, kind)
+def stream_draft(reg: Regions, block: TableBlock, kind: str) -> Draft:
+    """A by-code table of PDF text: columns from the header's template (or the 栏次 count), rows
+    from the token stream (a row begins at a code or at a label after figures)."""
     count = len(reg.counts[0]) if reg.counts else None
-    templates = LEX["templates"].get(block.name, [])
-    if kind == "sangong":
-        templates = LEX["templates"][SANGONG_TABLE]
+    templates = LEX["templates"][SANGONG_TABLE] if kind == "sangong" else LEX["templates"].get(block.name, [])
     columns = resolve_columns(templates, header_text(reg.header), count)
     raw_rows = segment_code_rows(stream(reg.body))
     if not columns:
-        width = max((len(r.nums) for r in raw_rows), default=0)
-        columns = placeholder_columns(width)
-    n = len(columns)
-    col_ids = merge_groups(column_sums(columns), column_formulas(reg.formulas, n))
-    numbered = [i for i, r in enumerate(raw_rows) if r.nums]
-    identities = raw_row_identities(raw_rows, numbered, col_ids, columns)
-    identities += raw_hierarchy(raw_rows, list(range(n)), columns)
-    force_first = kind != "sangong" and n > 0 and is_total(columns[0])
-    units, solver = solve_rows(raw_rows, columns, lambda r: list(range(n)), lambda r: force_first, identities)
-    default_name = LEX["sangong_row_name"] if kind == "sangong" else ""
+        columns = placeholder_columns(max((len(r.nums) for r in raw_rows), default=0))
+    force_first = kind != "sangong" and bool(columns) and is_total(columns[0])
+    return Draft(columns, raw_rows, reg.formulas, force_first, LEX["sangong_row_name"] if kind == "sangong" else "")
+
+
+def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -> tuple[Table, list[Check]]:
+    reg = split_regions(lls, kind)
+    draft = stream_draft(reg, block, kind)
+    rows, checks = parse_by_code(draft, block.name)
     table = new_table(block, "pdftext", unit)
-    table.columns = columns
-    table.rows = build_rows(raw_rows, units, columns, default_name)
+    table.columns = draft.columns
+    table.rows = rows
     table.notes = reg.notes + unplaced_notes(table.rows)
     table.line_end = line_end_of(block, table.rows, reg, reg.header)
-    return table, solver.checks(block.name)
+    return table, checks
 
 
 # ======================================================================= two-sided
