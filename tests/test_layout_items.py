@@ -171,3 +171,14 @@ def test_table_without_lanci_across_a_page_break():
     assert cells(row(t, "小学教育")) == {"本年支出合计": "800.00", "基本支出": "400.00", "项目支出": "400.00"}
     assert cells(row(t, "住房公积金")) == {"本年支出合计": "150.00", "基本支出": "150.00"}
     assert all(c.holds for c in r.checks) and len(r.checks) >= 3
+
+
+def test_sangong_title_of_other_templates_in_a_whole_report():
+    text = "\n".join(["某区卫生健康委员会2022年度部门决算", "", "七、2022年度“三公”经费财政拨款支出决算表"]
+                     + SANGONG_HEADER + ["12.50 10.00 10.00 2.50 8.32 7.10 7.10 1.22", "",
+                                         "注：本表反映部门本年度“三公”经费支出情况。", ""])
+    r = parse_text(text, "report.txt")
+    assert [t.name for t in r.tables] == ["三公经费支出决算表"]
+    fact = {(f.column, f.value) for f in r.facts}
+    assert ("决算数/公务接待费", 1.22) in fact and ("预算数/合计", 12.5) in fact
+    assert not [f for f in r.facts if f.raw in ("10.00", "7.10") and "小计" not in f.column]
