@@ -6,11 +6,12 @@ returns a table wins (conventions of the resulting tables: indexer/TABLES.md):
 1. `delimited` — tab-separated rows or Markdown pipe tables (`delimited.py`, grid in `delimited_grid.py`,
    绩效自评表 in `delimited_performance.py`).
 2. `items` — a table without a template title (a caption or none): label rows × value columns,
-   transposed tables, direction columns, shares (`items.py`, space-aligned grids in `aligned_grid.py`).
+   transposed tables, direction columns, shares; pipe, tab or space-aligned (`items.py`).
 3. `aligned` — space-aligned by-code and 三公 tables (`aligned.py`).
 4. `pdftext` — PDF text with collapsed empty cells (`pdftext.py`, `pdf_tokens.py`, `pdf_regions.py`,
    `pdftext_performance.py`), numbers placed by `column_solver.py`.
 
+By-code tables of both the delimited and the PDF-text layouts are read by one parser (`by_code.py`).
 The accounting identities both the solver and `indexer.checks` use are in `identities.py`.
 """
 from __future__ import annotations
