@@ -26,7 +26,7 @@ _YEAR = r"((?:19|20)\d\d)"
 HEAD_LINES = 400  # metadata is read from the first lines of a report
 COVER_LINES = 3  # a title may be wrapped over this many lines
 
-W_TITLE, W_KEY, W_OVERVIEW, W_BODY = 4, 4, 2, 1
+W_TITLE, W_KEY, W_OVERVIEW, W_BODY = 1000, 1000, 100, 1  # a title outweighs any count of body mentions
 
 
 def _words() -> dict:

@@ -54,6 +54,12 @@ def test_department_not_subordinate_nor_fragment():
     assert m.unit_name == "安澜市柳林区教育局"
 
 
+def test_title_year_outweighs_body_mentions_of_other_years():
+    body = ["2022年度决算数与2022年度预算数相比增加。"] * 30
+    m = meta_of(["北泉市金沙区图书馆2023年度部门决算"] + body)
+    assert m.year == 2023
+
+
 def test_names_run_together_give_the_publisher():
     assert split_names("临江区信息中心云州市临江区数据局") == ["临江区信息中心", "云州市临江区数据局"]
     m = meta_of(["云州市临江区信息中心", "云州市临江区数据局2020年度部门决算"])
