@@ -10,7 +10,7 @@ from typing import Optional
 from .layouts.aligned import aligned_cells
 from .layouts.cells import row_name
 from .layouts.delimited_grid import PIPE_SEPARATOR, is_pipe_line, split_cells
-from .layouts.items import is_figure, is_rule_line, unit_statement
+from .layouts.items import is_figure, is_page_furniture, is_rule_line, unit_statement
 from .lexicon import load, match_table_name, squash, table_specs
 from .models import TableBlock
 from .sections import is_toc_line
@@ -145,6 +145,22 @@ def _own_caption(run: list[str]) -> Optional[str]:
     return rest[0] if rest else None
 
 
+def _run_end(lines: list[str], i: int, kind: str, taken: set[int]) -> int:
+    """Index after the last row of the run starting at i; a page break or page-number line between
+    two rows of the run does not end it."""
+    j = i
+    while True:
+        while j < len(lines) and j + 1 not in taken and _row_kind(lines[j]) == kind:
+            j += 1
+        k = j
+        while k < len(lines) and k + 1 not in taken and (is_page_furniture(lines[k]) or not lines[k].strip()):
+            k += 1
+        bridged = any(is_page_furniture(lines[m]) for m in range(j, k))
+        if not (bridged and k < len(lines) and k + 1 not in taken and _row_kind(lines[k]) == kind):
+            return j
+        j = k
+
+
 def find_untitled_blocks(lines: list[str], taken: set[int]) -> list[TableBlock]:
     """Tables without a template title among the lines not `taken`: runs of pipe rows, tab rows or
     space-aligned rows (cells apart by 2+ spaces) with a header and figures; each named by its
@@ -156,9 +172,7 @@ def find_untitled_blocks(lines: list[str], taken: set[int]) -> list[TableBlock]:
         if kind is None:
             i += 1
             continue
-        j = i
-        while j < len(lines) and j + 1 not in taken and _row_kind(lines[j]) == kind:
-            j += 1
+        j = _run_end(lines, i, kind, taken)
         run = lines[i:j]
         if _is_table_run(run, kind):
             own = _own_caption(run) if kind == "aligned" else None

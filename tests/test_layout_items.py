@@ -182,3 +182,37 @@ def test_sangong_title_of_other_templates_in_a_whole_report():
     fact = {(f.column, f.value) for f in r.facts}
     assert ("决算数/公务接待费", 1.22) in fact and ("预算数/合计", 12.5) in fact
     assert not [f for f in r.facts if f.raw in ("10.00", "7.10") and "小计" not in f.column]
+
+
+PAGE_BROKEN = """某中心2020年度单位决算
+
+    “三公”经费支出决算明细                         单位：万元
+    项目                   决算数   比预算增减   比上年增减   比上年增幅
+    合计                   5.48     0            1.55         39.4%
+    因公出国（境）费       0        无增减       无增减       —
+
+—11—
+
+    项目                   决算数   比预算增减   比上年增减   比上年增幅
+    公务用车运行维护费     3.98     无增减       1.05         35.8%
+    公务接待费             1.5      无增减       0.5          50%
+
+分项说明：
+"""
+
+
+def test_aligned_table_continues_after_a_page_number_line_and_repeated_header():
+    r = parse_text(PAGE_BROKEN, "report.txt")
+    t = r.tables[0]
+    assert [x.name for x in t.rows] == ["合计", "因公出国（境）费", "公务用车运行维护费", "公务接待费"]
+    assert cells(row(t, "公务接待费")) == {"决算数": "1.5", "比预算增减": "无增减", "比上年增减": "0.5", "比上年增幅": "50%"}
+    assert (t.line_start, t.line_end) == (3, 12)
+    assert [c.holds for c in r.checks] == [True]
+
+
+def test_pipe_table_continues_after_a_form_feed():
+    text = ("某局2022年度决算\n\n支出结构\n\n| 项目 | 金额（万元） |\n|---|---:|\n| 基本支出 | 120.50 |\n\f\n"
+            "| 项目 | 金额（万元） |\n|---|---:|\n| 项目支出 | 79.50 |\n| 合计 | 200.00 |\n")
+    t = parse_text(text).tables[0]
+    assert [(x.name, cells(x)) for x in t.rows] == [("基本支出", {"金额": "120.50"}), ("项目支出", {"金额": "79.50"}),
+                                                 ("合计", {"金额": "200.00"})]

@@ -33,6 +33,7 @@ MEASURE_WORDS = ITEMS["measure_words"]
 TOTAL_SUFFIXES = tuple(ITEMS["total_suffixes"])
 UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
 RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
+PAGE_FURNITURE_RE = re.compile(ITEMS["page_furniture_pattern"])
 DEFAULT_UNIT = LEX["default_unit"]
 PERCENT = "%"
 _NEAR = 2  # display columns: a figure this much nearer to one header cell than to the next is under it
@@ -75,6 +76,11 @@ def is_figure(text: str) -> bool:
     return amount(text)[0] is not None
 
 
+def is_page_furniture(text: str) -> bool:
+    """A page break (\\f) or a page-number line (—10—, 第 3 页), not a mere blank line."""
+    return bool(PAGE_FURNITURE_RE.match(text)) and bool(text.strip(" \t\r\n"))
+
+
 def is_rule_line(text: str) -> bool:
     return bool(RULE_LINE_RE.match(text)) and bool(text.strip())
 
@@ -86,6 +92,8 @@ def _delimited_grid(block: TableBlock, layout: str) -> Optional[Grid]:
     for no, raw in block.lines:
         text = (raw or "").rstrip("\r\n")
         is_row = is_pipe_line(text) if layout == "pipe" else "\t" in text
+        if not is_row and is_page_furniture(text):
+            continue
         if not is_row:
             if text.strip() and grid.rows:
                 break  # the rows have ended
@@ -99,6 +107,8 @@ def _delimited_grid(block: TableBlock, layout: str) -> Optional[Grid]:
         if header is None:
             header = cells
             continue
+        if cells == header:
+            continue  # the header repeated after a page break
         values = cells[1:len(header)] + [""] * (len(header) - len(cells))
         grid.rows.append(GridRow(cells[0], [(c, no) if c else None for c in values], no))
         if len(cells) > len(header) and any(cells[len(header):]):
@@ -114,10 +124,8 @@ def _aligned_lines(block: TableBlock, wide: bool) -> list[list[ACell]]:
     out = []
     for no, raw in block.lines:
         text = (raw or "").rstrip("\r\n").expandtabs()
-        if not text.strip():
-            if out:
-                break
-            continue
+        if is_page_furniture(text) or not text.strip():
+            continue  # the block is one run of rows (tables.find_untitled_blocks), broken only by pages
         if is_rule_line(text):
             continue
         out.append(aligned_cells(no, text, wide))
@@ -168,6 +176,8 @@ def _aligned_grid_for(block: TableBlock, wide: bool) -> Optional[tuple[int, Grid
     grid = Grid("aligned", [c.text for c in header[1:]], [], unit)
     misfit = 0
     for cells in lines[1:]:
+        if [c.text for c in cells] == [c.text for c in header]:
+            continue  # the header repeated after a page break
         label = cells[0] if cells and not is_figure(cells[0].text) and cells[0].start < spans[0][0] else None
         values = [c for c in cells if c is not label]
         placed, uncertain = _place(values, spans)
