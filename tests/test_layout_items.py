@@ -216,3 +216,24 @@ def test_pipe_table_continues_after_a_form_feed():
     t = parse_text(text).tables[0]
     assert [(x.name, cells(x)) for x in t.rows] == [("基本支出", {"金额": "120.50"}), ("项目支出", {"金额": "79.50"}),
                                                  ("合计", {"金额": "200.00"})]
+
+
+def test_template_tab_table_continues_after_a_page_number_line():
+    text = ("某局2022年度部门决算\n\n三、支出决算表\n单位：万元\n项目\t\t本年支出合计\t基本支出\t项目支出\n"
+            "功能分类科目编码\t科目名称\t\t\t\n\t合计\t100.00\t60.00\t40.00\n201\t一般公共服务支出\t100.00\t60.00\t40.00\n"
+            "—5—\n20103\t政府办公厅（室）及相关机构事务\t100.00\t60.00\t40.00\n2010301\t行政运行\t60.00\t60.00\t\n"
+            "2010350\t事业运行\t40.00\t\t40.00\n\n四、财政拨款收入支出决算总表\n")
+    r = parse_text(text, "report.txt")
+    t = r.tables[0]
+    assert [x.code for x in t.rows] == [None, "201", "20103", "2010301", "2010350"]
+    assert cells(row(t, "事业运行")) == {"本年支出合计": "40.00", "项目支出": "40.00"} and t.line_end == 12
+    assert all(c.holds for c in r.checks)
+
+
+def test_pdftext_page_number_line_is_no_row_name():
+    text = ("某局2022年度部门决算\n\n三、支出决算表\n单位：万元\n项目 本年支出合计 基本支出 项目支出\n"
+            "合计 100.00 60.00 40.00\n201 一般公共服务支出 100.00 60.00 40.00\n- 5 -\n"
+            "20103 政府办公厅（室）及相关机构事务 100.00 60.00 40.00\n2010301 行政运行 60.00 60.00\n")
+    t = parse_text(text, "report.txt").tables[0]
+    assert [x.name for x in t.rows] == ["合计", "一般公共服务支出", "政府办公厅（室）及相关机构事务", "行政运行"]
+    assert cells(row(t, "行政运行")) == {"本年支出合计": "60.00", "基本支出": "60.00"}

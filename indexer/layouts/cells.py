@@ -19,6 +19,7 @@ SUB_ITEM_RE = re.compile(LEX["sub_item_pattern"])
 PLUS_RE = re.compile(LEX["signed_number_pattern"])
 PLACEHOLDER_CELLS = frozenset(LEX["placeholder_cells"])
 PERCENT_SIGNS = tuple(LEX["percent_signs"])
+PAGE_FURNITURE_RE = re.compile(LEX["items"]["page_furniture_pattern"])
 
 
 def row_name(text: str) -> str:
@@ -32,6 +33,11 @@ def item_name(text: str) -> str:
     """A row label of an item table: also without the 其中： that marks a sub-item."""
     name = row_name(text)
     return SUB_ITEM_RE.sub("", name, count=1) or name
+
+
+def is_page_furniture(text: str) -> bool:
+    """A page break (\\f) or a page-number line (—10—, 第 3 页), not a mere blank line."""
+    return bool(PAGE_FURNITURE_RE.match(text)) and bool(text.strip(" \t\r\n"))
 
 
 def is_placeholder(text: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Optional
 from ..lexicon import load, squash
 from ..models import Cell, Row, TableBlock
 from ..numbers import parse_number, parse_quantity, to_float
-from .cells import PLACEHOLDER_CELLS, row_name
+from .cells import PLACEHOLDER_CELLS, is_page_furniture, row_name
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +204,8 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
             continue
         if any(p.search(flat) for p in META_RES):
             continue
+        if is_page_furniture(stripped):
+            continue  # a page-number line between two pages of rows
         if started:  # 注：…, 备注, narrative: the table's rows have ended
             ended = True
     return layout, lines, notes, unit

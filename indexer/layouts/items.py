@@ -23,7 +23,7 @@ from ..lexicon import load, squash
 from ..models import Cell, Check, Row, Table, TableBlock
 from ..numbers import parse_quantity
 from .aligned import ACell, aligned_cells, span_distance
-from .cells import amount, is_placeholder, item_name, row_name, unplaced_notes
+from .cells import amount, is_page_furniture, is_placeholder, item_name, row_name, unplaced_notes
 from .delimited_grid import PIPE_SEPARATOR, UNIT_RE, clean_cell, header_text, is_pipe_line, split_cells
 from .identities import Tally
 
@@ -33,7 +33,6 @@ MEASURE_WORDS = ITEMS["measure_words"]
 TOTAL_SUFFIXES = tuple(ITEMS["total_suffixes"])
 UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
 RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
-PAGE_FURNITURE_RE = re.compile(ITEMS["page_furniture_pattern"])
 DEFAULT_UNIT = LEX["default_unit"]
 PERCENT = "%"
 _NEAR = 2  # display columns: a figure this much nearer to one header cell than to the next is under it
@@ -74,11 +73,6 @@ def unit_statement(text: str) -> Optional[str]:
 
 def is_figure(text: str) -> bool:
     return amount(text)[0] is not None
-
-
-def is_page_furniture(text: str) -> bool:
-    """A page break (\\f) or a page-number line (—10—, 第 3 页), not a mere blank line."""
-    return bool(PAGE_FURNITURE_RE.match(text)) and bool(text.strip(" \t\r\n"))
 
 
 def is_rule_line(text: str) -> bool:

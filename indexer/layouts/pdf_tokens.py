@@ -13,7 +13,7 @@ from typing import Optional
 
 from ..lexicon import load
 from ..numbers import parse_number, parse_quantity
-from .cells import amount, signed_number
+from .cells import amount, is_page_furniture, signed_number
 
 LEX = load("table_headers.json")
 TOTAL_WORDS = set(LEX["total_words"])
@@ -175,7 +175,7 @@ def _classify(ll: LLine) -> str:
         return "nodata"
     if c.startswith(tuple(_LINES["meta_prefixes"])) or UNIT_RE.search(c):
         return "unit"
-    if FURNITURE_RE.fullmatch(c):
+    if FURNITURE_RE.fullmatch(c) or is_page_furniture(ll.raw):
         return "furniture"
     if texts and texts[0] == LANCI_LABEL and all(INT_RE.match(t) or t == LANCI_LABEL for t in texts):
         return "lanci"
