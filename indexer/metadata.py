@@ -74,7 +74,7 @@ def _region_re() -> re.Pattern:
 def clean_unit(name: str) -> str:
     name = squash(fix_typos(name)).strip("：:，,。*#")
     for s in sorted(_words()["name_strip_suffixes"], key=len, reverse=True):
-        if name.endswith(s) and len(name) > len(s) + 2:
+        if name.endswith(s) and unit_like(name[: -len(s)]):
             name = name[: -len(s)]
     return name
 
@@ -126,8 +126,25 @@ class _Evidence:
             self.years[y] += weight
 
 
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@lru_cache(maxsize=None)
+def _cn_year_re() -> re.Pattern:
+    w = _words()
+    digits = "".join(w["cn_digits"])
+    return re.compile(rf"([{digits}]{{4}})(?={w['year_word']})")
+
+
+def _arabic_years(text: str) -> str:
+    """Years written in Chinese numerals or full-width digits ("二〇二二年", "２０２２年") as 2022."""
+    table = _words()["cn_digits"]
+    text = text.translate(_FULLWIDTH_DIGITS)
+    return _cn_year_re().sub(lambda m: "".join(table[c] for c in m.group(1)), text)
+
+
 def _strip_decor(line: str) -> str:
-    t = squash(fix_typos(line)).replace("**", "")
+    t = _arabic_years(squash(fix_typos(line)).replace("**", ""))
     return _patterns()["decor"].sub("", t)
 
 
