@@ -37,6 +37,10 @@ class Layout(Protocol):
 
     def parse(self, block: TableBlock) -> Optional[Table]: ...
 
+    def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+        """The table (None when the layout cannot read the block) and the identities it evaluated."""
+        ...
+
 
 def _texts(block: TableBlock) -> list[str]:
     return [t for _, t in block.lines if t.strip()]
@@ -47,56 +51,53 @@ def is_template_table(block: TableBlock) -> bool:
     return block.name in TABLE_KIND
 
 
-class Delimited:
-    name = "delimited"
+class _Family:
+    name = ""
     reports_holding = True
+
+    def parse(self, block: TableBlock) -> Optional[Table]:
+        return self.read(block)[0]
+
+
+class Delimited(_Family):
+    name = "delimited"
 
     def accepts(self, block: TableBlock) -> bool:
         return is_template_table(block) and delimited_rows(_texts(block)) >= 2
 
-    def parse(self, block: TableBlock) -> Optional[Table]:
-        return parse_delimited_table(block)
+    def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+        return parse_delimited_table(block), []  # its identities are checked by indexer.checks
 
 
-class Items:
-    name = "items"
-    reports_holding = True  # its identities are not checked anywhere else
+class Items(_Family):
+    name = "items"  # its identities are not checked anywhere else: all reported
 
     def accepts(self, block: TableBlock) -> bool:
         return not is_template_table(block)
 
-    def parse(self, block: TableBlock) -> Optional[Table]:
-        return self.parse_checked(block)[0]
-
-    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+    def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
         return parse_items_checked(block)
 
 
-class Aligned:
+class Aligned(_Family):
     name = "aligned"
-    reports_holding = False  # what holds is in the cells chosen; `indexer.checks` reports the table
+    reports_holding = False  # what holds is in the cells chosen; indexer.checks reports the table
 
     def accepts(self, block: TableBlock) -> bool:
         return TABLE_KIND.get(block.name) in ("by_code", "sangong") and looks_aligned(block.lines)
 
-    def parse(self, block: TableBlock) -> Optional[Table]:
-        return self.parse_checked(block)[0]
-
-    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+    def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
         return parse_aligned_block(block)
 
 
-class PdfText:
+class PdfText(_Family):
     name = "pdftext"
     reports_holding = False
 
     def accepts(self, block: TableBlock) -> bool:
         return bool(_texts(block))
 
-    def parse(self, block: TableBlock) -> Optional[Table]:
-        return self.parse_checked(block)[0]
-
-    def parse_checked(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
+    def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
         return parse_pdftext_table_checked(block)
 
 
@@ -108,10 +109,7 @@ def _parse(block: TableBlock) -> tuple[Table, list[Check], Optional[Layout]]:
         if not layout.accepts(block):
             continue
         try:
-            if hasattr(layout, "parse_checked"):
-                table, checks = layout.parse_checked(block)
-            else:
-                table, checks = layout.parse(block), []
+            table, checks = layout.read(block)
         except Exception as exc:  # a broken table must not lose the rest of the report
             log.warning("table %r at line %d could not be parsed by %s: %s", block.title, block.title_line,
                         layout.name, exc)
@@ -132,7 +130,7 @@ def parse_block_reported(block: TableBlock) -> tuple[Table, list[Check]]:
     """As `parse_block_checked`, with only the checks worth adding to the report: of a column
     solver those that fail, of other layouts all of them."""
     table, checks, layout = _parse(block)
-    if layout is not None and not getattr(layout, "reports_holding", True):
+    if layout is not None and not layout.reports_holding:
         checks = [c for c in checks if not c.holds]
     return table, checks
 

@@ -302,7 +302,3 @@ def parse_items_checked(block: TableBlock) -> tuple[Optional[Table], list[Check]
                   line_start=block.title_line, line_end=max(grid.line_end, block.title_line),
                   notes=grid.notes + unplaced_notes(rows))
     return table, total_checks(table, _has_sub_items(grid) or transposed)
-
-
-def parse_items_table(block: TableBlock) -> Optional[Table]:
-    return parse_items_checked(block)[0]

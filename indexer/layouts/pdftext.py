@@ -222,10 +222,6 @@ def parse_pdftext_table_checked(block: TableBlock) -> tuple[Table, list[Check]]:
         return _fallback(block), []
 
 
-def parse_pdftext_table(block: TableBlock) -> Table:
-    return parse_pdftext_table_checked(block)[0]
-
-
 def _fallback(block: TableBlock) -> Table:
     """Every line with numbers becomes a row whose cells are all uncertain."""
     table = new_table(block, "pdftext", "万元")
