@@ -133,19 +133,24 @@ def _scan(corpus_dir: Path, prev: _Previous, progress: Progress) -> list[dict]:
     """One entry per corpus file: its registered id, and either its previous rows (unchanged
     content, same parser) or a fresh parse. New files get their id from the registry."""
     files = corpus_files(corpus_dir)
-    rels = [p.relative_to(corpus_dir).as_posix() for p in files]
     known = {rel: rid for rid, rel in registry.known_ids(corpus_dir).items()}
     entries: list[dict] = []
-    for i, (path, rel) in enumerate(zip(files, rels)):
+    for i, path in enumerate(files):
         progress("parse", i, len(files))
-        digest = store.sha256_file(path)
-        old = prev.reports.get(known.get(rel, ""))
-        if old is not None and old["content_hash"] == digest:
-            entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
-        else:
-            parsed, pages = _parse(path)
-            entries.append({"status": "new", "rel": rel, "content_hash": digest, "parsed": parsed, "pages": pages})
+        rel = path.relative_to(corpus_dir).as_posix()
+        try:
+            digest = store.sha256_file(path)
+            old = prev.reports.get(known.get(rel, ""))
+            if old is not None and old["content_hash"] == digest:
+                entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
+            else:
+                parsed, pages = _parse(path)
+                entries.append({"status": "new", "rel": rel, "content_hash": digest, "parsed": parsed,
+                                "pages": pages})
+        except FileNotFoundError:
+            continue  # removed (e.g. DELETE /reports) while this build ran: it leaves the index
     progress("parse", len(files), len(files))
+    rels = [e["rel"] for e in entries]
     proposals = {e["rel"]: e["parsed"].report.report_id for e in entries if e["status"] == "new"}
     ids, overrides = registry.assign_ids(corpus_dir, rels, lambda rel: proposals.get(rel) or f"na-{rel}")
     for e in entries:

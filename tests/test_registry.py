@@ -145,3 +145,13 @@ def test_relative_source_files_and_pdf_pages(tmp_path):
     table_chunk = next(c for c in pdf_chunks if c.kind == "table_row")
     cite = citation(index, table_chunk.chunk_id, "c1", 1.0)
     assert cite.source_file == "pdf/report.pdf" and cite.page == table_chunk.page >= 2
+
+
+def test_file_removed_during_a_build_leaves_the_index(small_corpus, tmp_path, monkeypatch):
+    from indexer import build as build_module
+
+    real = build_module.corpus_files
+    ghost = small_corpus / "gone.txt"
+    monkeypatch.setattr(build_module, "corpus_files", lambda d: real(d) + [ghost])  # listed, then deleted
+    s = build(small_corpus, tmp_path / "index")
+    assert len(s["added"]) == 2 and "gone.txt" not in registry.known_ids(small_corpus).values()
