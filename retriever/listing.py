@@ -14,7 +14,7 @@ from .query import Question
 _TARGET = re.compile(r"(?:哪些|哪几个|哪几|有什么|是什么)([\u4e00-\u9fff]{1,4})|([\u4e00-\u9fff]{1,4})(?:有哪些|是哪些|都有哪些|包括哪些|分别是)")
 _MEASURE_NOUNS = ("块", "方面", "部分", "类", "项", "点", "条")
 _LEVELS = {"类": 3, "款": 5, "项": 7}
-_ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有)[：:]?([^。；;]+)")
+_ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有|为(?=[：:]))[：:]?([^。；;]+)")
 _ORDINAL_ITEMS = re.compile(r"[一二三四五六七八九十]是([\u4e00-\u9fff（）()“”]{2,16}?)(?=[\s\d，,。；;：:]|该|主要|共|为|的)")
 _STRIP = re.compile(r"^[和及与等]|等$|[“”\"]")
 
@@ -110,5 +110,5 @@ def ordinal_items(text: str) -> list[str]:
 
 def _respond(q: Question, engine, items: list[str], chunk_ids: list[str], noun: str) -> AskResponse:
     cites = [citation(engine.index, cid, f"c{i}", 1.0) for i, cid in enumerate(chunk_ids, start=1)]
-    answer = f"{who(engine.index, q.single.report_id)}{noun or '列举'}：" + "、".join(items) + "。"
+    answer = f"{who(engine.index, q.single.report_id)}{noun or '列举'}共{len(items)}个：" + "、".join(items) + "。"
     return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.7)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.lexicon import load
 from indexer.numbers import to_float
 
 from .index import ChunkRec
 
+_UNITS = sorted(load("questions.json")["prose_units"], key=len, reverse=True)
 _FIG = re.compile(
     r"(?<![\d.,])(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
-    r"(?P<unit>万元|亿元|元|%|％|万次|万条|人次|人|辆|个|套|条|次|件|路|台（套）|台\(套\)|台|份|分|家|项|天|户|名)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + ")?"
 )
+_COUNTED = set(load("questions.json")["counted_units"])
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
 _YEARISH = re.compile(r"^(19|20)\d\d$")
 
@@ -63,7 +66,9 @@ def extract(chunk: ChunkRec) -> list[ProseFigure]:
             clause = parts[-1] if parts else before
             if not clause.strip() and len(parts) >= 2:
                 clause = parts[-2]
-            local = "，".join(parts[-2:])
+            # a counted noun follows its number ("设有4个科室"): the words up to the clause break
+            after = _CLAUSE_BREAK.split(sentence[m.end():], 1)[0][:8] if unit in _COUNTED else ""
+            local = "，".join(parts[-2:]) + after
             value = to_float(raw)
             if value is None:
                 continue

@@ -50,6 +50,7 @@ class Question:
     core: str = ""  # question text without report, year and noise words
     concepts: list[str] = field(default_factory=list)  # domain terms the answer must be about
     vocab: list[str] = field(default_factory=list, repr=False)  # the index's domain terms
+    scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
 
     @property
@@ -112,10 +113,11 @@ def plain(text: str) -> str:
 
 
 def _unit_of(norm: str, lex: dict) -> Optional[str]:
-    # The unit attached to the question word (多少套, 几辆, 百分之) wins over units elsewhere.
-    for w, u in lex["units"]:
-        if w.startswith(("多少", "几", "百分")) and w in norm:
-            return u
+    """The unit attached to the first question word (多少套, 几辆, 百分之) wins over units elsewhere;
+    of two units at one place the longer word decides (多少人次 over 多少人)."""
+    asked = [(norm.find(w), -len(w), u) for w, u in lex["units"] if w.startswith(("多少", "几", "百分")) and w in norm]
+    if asked:
+        return min(asked)[2]
     for w, u in lex["units"]:
         if w in norm:
             return u
@@ -197,6 +199,9 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
             core = core.replace(higher, "")
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
+    scoped = re.match(lex["scope_pattern"], core)
+    if scoped:  # "政府采购支出总额中，服务类采购是多少": the figure is the part after the scope
+        q.scope, core = scoped.group(1), scoped.group(2)
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
     core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab, tuple(lex["weak_synonyms"]))
