@@ -237,3 +237,27 @@ def test_pdftext_page_number_line_is_no_row_name():
     t = parse_text(text, "report.txt").tables[0]
     assert [x.name for x in t.rows] == ["合计", "一般公共服务支出", "政府办公厅（室）及相关机构事务", "行政运行"]
     assert cells(row(t, "行政运行")) == {"本年支出合计": "60.00", "基本支出": "60.00"}
+
+
+CODED = """某县教育局2023年度决算公开说明
+
+（五）一般公共预算财政拨款支出决算明细
+
+| 科目编码 | 科目名称 | 决算数（万元） | 占比 |
+|---|---|---:|---:|
+| 205 | 教育支出 | 1,200.00 | 80% |
+| 20502 | 普通教育 | 1,200.00 | 80% |
+| 221 | 住房保障支出 | 300.00 | 20% |
+| | **合计** | **1,500.00** | 100% |
+"""
+
+
+def test_untitled_table_with_code_and_name_columns():
+    r = parse_text(CODED)
+    t = r.tables[0]
+    assert (t.name, t.columns) == ("一般公共预算财政拨款支出决算明细", ["决算数", "占比"])
+    assert [(x.code, x.name) for x in t.rows] == [("205", "教育支出"), ("20502", "普通教育"), ("221", "住房保障支出"),
+                                                 (None, "合计")]
+    assert cells(row(t, "普通教育")) == {"决算数": "1,200.00", "占比": "80%"}
+    assert {c.rule: c.holds for c in r.checks} == {
+        "一般公共预算财政拨款支出决算明细: 上级科目 = Σ下级科目": True, "一般公共预算财政拨款支出决算明细: 合计 = Σ类": True}

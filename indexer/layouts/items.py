@@ -24,8 +24,9 @@ from ..models import Cell, Check, Row, Table, TableBlock
 from ..numbers import parse_quantity
 from .aligned import ACell, aligned_cells, span_distance
 from .cells import amount, is_page_furniture, is_placeholder, item_name, row_name, unplaced_notes
-from .delimited_grid import PIPE_SEPARATOR, UNIT_RE, clean_cell, header_text, is_pipe_line, split_cells
-from .identities import Tally
+from .delimited_grid import (CODE_NAME_RE, PIPE_SEPARATOR, UNIT_RE, clean_cell, code_and_name, header_text, is_code,
+                             is_pipe_line, is_stub_label, split_cells)
+from .identities import Tally, code_groups
 
 LEX = load("table_headers.json")
 ITEMS = LEX["items"]
@@ -45,6 +46,7 @@ class GridRow:
     line: int
     indent: int = 0
     uncertain: set[int] = field(default_factory=set)  # columns whose figure sits between two columns
+    code: Optional[str] = None  # function / economic code, when the stub columns hold one
 
 
 @dataclass
@@ -190,6 +192,31 @@ def _aligned_grid(block: TableBlock) -> Optional[Grid]:
 
 
 # ---------------------------------------------------------------- grid -> Table
+def _is_stub_column(grid: Grid, k: int) -> bool:
+    """A column of row labels rather than values: headed 科目名称/项目/…, or holding codes only."""
+    texts = [r.cells[k][0] for r in grid.rows if r.cells[k]]
+    return is_stub_label(header_text(grid.header[k])) or (bool(texts) and all(is_code(t) for t in texts))
+
+
+def _read_stub(grid: Grid) -> None:
+    """Leading columns that hold codes or names join the row label; a code in it becomes Row.code
+    (科目编码 | 科目名称 | 决算数, or "201 一般公共服务支出" in one cell)."""
+    width = 0
+    while width < len(grid.header) - 1 and _is_stub_column(grid, width):
+        width += 1
+    labels = [r.label for r in grid.rows if r.label]
+    coded = sum(bool(CODE_NAME_RE.match(l) or is_code(l)) for l in labels)
+    if not width and 2 * coded < max(1, len(labels)):
+        return
+    for r in grid.rows:
+        stub = [r.label] + [c[0] for c in r.cells[:width] if c]
+        r.code, r.label = code_and_name([s for s in stub if s])
+        r.cells = r.cells[width:]
+        r.uncertain = {j - width for j in r.uncertain if j >= width}
+    grid.header = grid.header[width:]
+
+
+
 def is_measure(text: str) -> bool:
     t = squash(text)
     return any(w in t for w in MEASURE_WORDS)
@@ -236,7 +263,7 @@ def _item_rows(grid: Grid) -> tuple[list[str], list[Row], str]:
     for r in grid.rows:
         cells = [make_cell(columns[j], c[0], c[1], units[j], unit, j in r.uncertain)
                  for j, c in enumerate(r.cells) if c and not is_placeholder(c[0])]
-        rows.append(Row(name=item_name(clean_cell(r.label)), cells=cells, line_start=r.line, line_end=r.line,
+        rows.append(Row(code=r.code, name=item_name(clean_cell(r.label)), cells=cells, line_start=r.line, line_end=r.line,
                         uncertain=any(c.uncertain for c in cells)))
     return columns, rows, unit
 
@@ -261,26 +288,34 @@ def is_total_row(name: str) -> bool:
     return name.endswith(TOTAL_SUFFIXES)
 
 
-def total_checks(table: Table, sub_items: bool) -> list[Check]:
-    """A total row (first or last) = Σ the other rows, per column of amounts (shares excluded);
-    not checked when some rows are sub-items (其中) of others."""
-    rows = table.rows
-    if len(rows) < 3 or sub_items:
-        return []
+def _sum_groups(rows: list[Row]) -> list[tuple[Row, list[Row], str]]:
+    """(total, parts, rule) of an item table: with codes, the code levels (类 = Σ款, 合计 = Σ类);
+    else a total row, first or last, = Σ the other rows."""
+    if any(r.code for r in rows):
+        groups = code_groups([r.code for r in rows], [r.name for r in rows],
+                             [r.name for r in rows if is_total_row(r.name)])
+        return [(rows[i], [rows[j] for j in kids], f"{rows[i].name} = Σ类" if level == "total" else "上级科目 = Σ下级科目")
+                for i, kids, level in groups]
     total = rows[-1] if is_total_row(rows[-1].name) else rows[0] if is_total_row(rows[0].name) else None
-    if total is None:
+    return [] if total is None else [(total, [r for r in rows if r is not total], f"{total.name} = Σ其余各行")]
+
+
+def total_checks(table: Table, sub_items: bool) -> list[Check]:
+    """The sums of an item table (`_sum_groups`), per column of amounts (shares excluded); not
+    checked when some rows are sub-items (其中) of others."""
+    if len(table.rows) < 3 or sub_items:
         return []
-    parts = [r for r in rows if r is not total]
-    tally = Tally(f"{table.name}: {total.name} = Σ其余各行", table.name)
-    for col in table.columns:
-        tc = total.cell(col)
-        if tc is None or tc.value is None or tc.unit == PERCENT:
-            continue
-        values = [c.value for r in parts if (c := r.cell(col)) is not None and c.value is not None]
-        if values:
-            tally.add(col, tc.value, sum(values), total.line_start)
-    result = tally.result()
-    return [result] if result else []
+    tallies: dict[str, Tally] = {}
+    for total, parts, rule in _sum_groups(table.rows):
+        tally = tallies.setdefault(rule, Tally(f"{table.name}: {rule}", table.name))
+        for col in table.columns:
+            tc = total.cell(col)
+            if tc is None or tc.value is None or tc.unit == PERCENT:
+                continue
+            values = [c.value for r in parts if (c := r.cell(col)) is not None and c.value is not None]
+            if values:
+                tally.add(f"{total.code or total.name} {col}", tc.value, sum(values), total.line_start)
+    return [c for t in tallies.values() if (c := t.result()) is not None]
 
 
 def _has_sub_items(grid: Grid) -> bool:
@@ -295,6 +330,9 @@ def parse_items_checked(block: TableBlock) -> tuple[Optional[Table], list[Check]
     layout = "pipe" if sum(map(is_pipe_line, texts)) >= 2 else "tab" if sum("\t" in t for t in texts) >= 2 else "aligned"
     grid = _delimited_grid(block, layout) if layout != "aligned" else _aligned_grid(block)
     if grid is None or not grid.rows:
+        return None, []
+    _read_stub(grid)
+    if not grid.header:
         return None, []
     transposed = is_transposed(grid)
     columns, rows, unit = _transposed_rows(grid) if transposed else _item_rows(grid)
