@@ -82,7 +82,8 @@ def _add_grid_row(rows: list[RawRow], no: int, code, name: str, figures: list, i
                        flagged=flagged or (not name and not code), given_name=name))
 
 
-def _parse_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
+def _grid_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    """A by-code table of tab / pipe rows, read by the one by-code parser (by_code.py)."""
     draft = grid_draft(lines)
     return draft.columns, parse_by_code(draft, "")[0]
 
@@ -233,7 +234,7 @@ def parse_delimited_table(block: TableBlock) -> Table:
             "two_sided": _parse_two_sided,
             "triples": _parse_triples,
             "sangong": _parse_sangong,
-        }.get(kind, _parse_by_code)
+        }.get(kind, _grid_by_code)
         columns, rows = parse_grid_performance(lines, unit) if kind == "performance" else parser(lines)
     except Exception:  # a malformed block must not stop indexing the report
         log.exception("delimited layout: could not read table %r at line %d", block.title, block.title_line)

@@ -39,7 +39,8 @@ def stream_draft(reg: Regions, block: TableBlock, kind: str) -> Draft:
     return Draft(columns, raw_rows, reg.formulas, force_first, LEX["sangong_row_name"] if kind == "sangong" else "")
 
 
-def _parse_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -> tuple[Table, list[Check]]:
+def _stream_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -> tuple[Table, list[Check]]:
+    """A by-code (or 三公) table of PDF text, read by the one by-code parser (by_code.py)."""
     reg = split_regions(lls, kind)
     draft = stream_draft(reg, block, kind)
     rows, checks = parse_by_code(draft, block.name)
@@ -216,7 +217,7 @@ def parse_pdftext_table_checked(block: TableBlock) -> tuple[Table, list[Check]]:
             return _parse_two_sided(block, lls, unit)
         if kind == "triples":
             return _parse_triples(block, lls, unit)
-        return _parse_by_code(block, lls, unit, kind)
+        return _stream_by_code(block, lls, unit, kind)
     except Exception:  # a malformed block must not take the whole report down
         log.exception("pdftext layout failed for %s (line %s); falling back to plain rows", block.name, block.title_line)
         return _fallback(block), []
