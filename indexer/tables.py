@@ -146,8 +146,8 @@ def _own_caption(run: list[str]) -> Optional[str]:
 
 
 def _run_end(lines: list[str], i: int, kind: str, taken: set[int]) -> int:
-    """Index after the last row of the run starting at i; a page break or page-number line between
-    two rows of the run does not end it."""
+    """Index after the last row of the run starting at i. A page break or page-number line between
+    two rows does not end it, nor does a label wrapped onto a line of its own in an aligned table."""
     j = i
     while True:
         while j < len(lines) and j + 1 not in taken and _row_kind(lines[j]) == kind:
@@ -156,9 +156,21 @@ def _run_end(lines: list[str], i: int, kind: str, taken: set[int]) -> int:
         while k < len(lines) and k + 1 not in taken and (is_page_furniture(lines[k]) or not lines[k].strip()):
             k += 1
         bridged = any(is_page_furniture(lines[m]) for m in range(j, k))
+        if not bridged and k == j and kind == "aligned" and _wrapped_label(lines, j):
+            k = j + 1
+            bridged = True
         if not (bridged and k < len(lines) and k + 1 not in taken and _row_kind(lines[k]) == kind):
             return j
         j = k
+
+
+def _wrapped_label(lines: list[str], j: int) -> bool:
+    """An indented line of one short text cell between two aligned rows."""
+    if j == 0 or j >= len(lines) or not lines[j].startswith((" ", "\t")):
+        return False
+    cells = aligned_cells(0, lines[j].rstrip(), False)
+    return len(cells) == 1 and not is_figure(cells[0].text) and len(squash(cells[0].text)) <= _ITEMS["caption_max_chars"] \
+        and not _FIGURE_IN_CAPTION.search(cells[0].text)
 
 
 def find_untitled_blocks(lines: list[str], taken: set[int]) -> list[TableBlock]:

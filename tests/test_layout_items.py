@@ -261,3 +261,37 @@ def test_untitled_table_with_code_and_name_columns():
     assert cells(row(t, "普通教育")) == {"决算数": "1,200.00", "占比": "80%"}
     assert {c.rule: c.holds for c in r.checks} == {
         "一般公共预算财政拨款支出决算明细: 上级科目 = Σ下级科目": True, "一般公共预算财政拨款支出决算明细: 合计 = Σ类": True}
+
+
+MULTI = """某县医院2022年度单位决算
+
+（二）支出决算情况
+
+| 序号 | 项目 | 决算数 | | |
+| | | 合计 | 基本支出 | 项目支出 |
+|---|---|---|---|---|
+| 1 | 医疗卫生支出 | 900.00 | 600.00 | 300.00 |
+| 2 | 住房保障支出 | 100.00 | 100.00 | |
+| | 合计 | 1,000.00 | 700.00 | 300.00 |
+
+    项目                       决算数
+    政府办公厅（室）及相关     12.00
+    机构事务
+    其他支出                   3.00
+"""
+
+
+def test_two_header_lines_and_an_index_column():
+    r = parse_text(MULTI)
+    t = r.tables[0]
+    assert t.columns == ["决算数/合计", "决算数/基本支出", "决算数/项目支出"]
+    assert [x.name for x in t.rows] == ["医疗卫生支出", "住房保障支出", "合计"]
+    assert cells(row(t, "住房保障支出")) == {"决算数/合计": "100.00", "决算数/基本支出": "100.00"}
+    assert [(c.rule, c.holds) for c in r.checks if c.table == t.name][0] == ("支出决算情况: 合计 = Σ其余各行", True)
+
+
+def test_aligned_label_wrapped_onto_its_own_line():
+    t = parse_text(MULTI).tables[1]
+    wrapped = row(t, "政府办公厅（室）及相关机构事务")
+    assert cells(wrapped) == {"决算数": "12.00"} and (wrapped.line_start, wrapped.line_end) == (13, 14)
+    assert cells(row(t, "其他支出")) == {"决算数": "3.00"} and len(t.rows) == 2

@@ -35,6 +35,7 @@ TOTAL_SUFFIXES = tuple(ITEMS["total_suffixes"])
 UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
 RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
 DEFAULT_UNIT = LEX["default_unit"]
+INDEX_LABELS = frozenset(ITEMS["index_labels"])
 PERCENT = "%"
 _NEAR = 2  # display columns: a figure this much nearer to one header cell than to the next is under it
 
@@ -47,6 +48,7 @@ class GridRow:
     indent: int = 0
     uncertain: set[int] = field(default_factory=set)  # columns whose figure sits between two columns
     code: Optional[str] = None  # function / economic code, when the stub columns hold one
+    line_end: Optional[int] = None  # last line of a label wrapped onto the next line
 
 
 @dataclass
@@ -56,10 +58,11 @@ class Grid:
     rows: list[GridRow]
     unit: Optional[str] = None
     notes: list[str] = field(default_factory=list)
+    stub_header: str = ""  # the header cell above the row labels
 
     @property
     def line_end(self) -> int:
-        return max((r.line for r in self.rows), default=0)
+        return max((r.line_end or r.line for r in self.rows), default=0)
 
 
 # ---------------------------------------------------------------- which layout
@@ -105,14 +108,29 @@ def _delimited_grid(block: TableBlock, layout: str) -> Optional[Grid]:
             continue
         if cells == header:
             continue  # the header repeated after a page break
+        if not grid.rows and not cells[0] and not any(is_figure(c) for c in cells):
+            header = _stack_headers(header, cells)  # a second header line: lower labels
+            continue
         values = cells[1:len(header)] + [""] * (len(header) - len(cells))
         grid.rows.append(GridRow(cells[0], [(c, no) if c else None for c in values], no))
         if len(cells) > len(header) and any(cells[len(header):]):
             grid.notes.append(f"第{no}行的单元格多于表头，多出的未读入")
     if header is None or len(header) < 2:
         return None
-    grid.header = header[1:]
+    grid.stub_header, grid.header = header[0], header[1:]
     return grid
+
+
+def _stack_headers(upper: list[str], lower: list[str]) -> list[str]:
+    """Two header lines as one: an upper label spans right over empty cells; a lower label below
+    it is joined as upper/lower (TABLES.md: multi-level headers joined with "/")."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    spanning, out = "", []
+    for k in range(width):
+        spanning = upper[k] or (spanning if lower[k] else "")
+        out.append("/".join(x for x in (spanning, lower[k]) if x) if k else upper[k] or lower[k])
+    return out
 
 
 # ---------------------------------------------------------------- space-aligned grid
@@ -169,7 +187,7 @@ def _aligned_grid_for(block: TableBlock, wide: bool) -> Optional[tuple[int, Grid
     header = lines[0]
     label_end = min(c.end for c in header[:1])
     spans = [(c.start, c.end) for c in header[1:]]
-    grid = Grid("aligned", [c.text for c in header[1:]], [], unit)
+    grid = Grid("aligned", [c.text for c in header[1:]], [], unit, stub_header=header[0].text)
     misfit = 0
     for cells in lines[1:]:
         if [c.text for c in cells] == [c.text for c in header]:
@@ -180,6 +198,10 @@ def _aligned_grid_for(block: TableBlock, wide: bool) -> Optional[tuple[int, Grid
         misfit += sum(min(span_distance(s, c) for s in spans) for c in values)
         row_cells = [(placed[j].text, placed[j].line) if j in placed else None for j in range(len(spans))]
         line = cells[0].line
+        prev = grid.rows[-1] if grid.rows else None
+        if label is not None and not values and prev is not None and any(prev.cells) and label.start >= prev.indent:
+            prev.label, prev.line_end = prev.label + label.text, line  # the label wrapped onto this line
+            continue
         grid.rows.append(GridRow(label.text if label else "", row_cells, line,
                                  label.start if label else label_end, uncertain))
     return misfit, grid
@@ -208,8 +230,9 @@ def _read_stub(grid: Grid) -> None:
     coded = sum(bool(CODE_NAME_RE.match(l) or is_code(l)) for l in labels)
     if not width and 2 * coded < max(1, len(labels)):
         return
+    index_first = width > 0 and squash(grid.stub_header) in INDEX_LABELS  # 序号 is no part of the name
     for r in grid.rows:
-        stub = [r.label] + [c[0] for c in r.cells[:width] if c]
+        stub = ([] if index_first else [r.label]) + [c[0] for c in r.cells[:width] if c]
         r.code, r.label = code_and_name([s for s in stub if s])
         r.cells = r.cells[width:]
         r.uncertain = {j - width for j in r.uncertain if j >= width}
@@ -263,7 +286,8 @@ def _item_rows(grid: Grid) -> tuple[list[str], list[Row], str]:
     for r in grid.rows:
         cells = [make_cell(columns[j], c[0], c[1], units[j], unit, j in r.uncertain)
                  for j, c in enumerate(r.cells) if c and not is_placeholder(c[0])]
-        rows.append(Row(code=r.code, name=item_name(clean_cell(r.label)), cells=cells, line_start=r.line, line_end=r.line,
+        rows.append(Row(code=r.code, name=item_name(clean_cell(r.label)), cells=cells, line_start=r.line,
+                        line_end=r.line_end or r.line,
                         uncertain=any(c.uncertain for c in cells)))
     return columns, rows, unit
 
