@@ -10,11 +10,11 @@ from typing import Iterable
 
 import jieba
 
-from .lexicon import LEXICON_DIR
+from .lexicon import LEXICON_DIR, load
 
 jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff%．.]+")
-_STOP = set("的 了 和 与 及 是 在 为 中 其 年 年度 多少 多 少 是否 哪些 哪个 什么 几 吗 呢 了 个 元 万元 ， 。 、".split())
+_STOP = frozenset(load("questions.json")["stop_tokens"])
 _lock = threading.Lock()
 
 

@@ -137,7 +137,7 @@ _DIFF_PATTERNS = [
     re.compile(r"(?P<a>.+?)比(?P<b>.+?)(?:多出|多了|多|少了|少|高出|高|低)"),
 ]
 _FILLER = re.compile(r"有没有|没有|有多少|多少|有|还|是|的|（.*?）|\(.*?\)")
-_SIDE_WORDS = ("年初预算", "预算数", "预算", "决算数", "决算", "实际执行", "执行数", "执行", "实际")
+_SIDE_WORDS = tuple(load("questions.json")["side_words"])
 
 
 def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:

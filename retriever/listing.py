@@ -12,8 +12,8 @@ from .compose import citation, who
 from .query import Question
 
 _TARGET = re.compile(r"(?:哪些|哪几个|哪几|有什么|是什么)([\u4e00-\u9fff]{1,4})|([\u4e00-\u9fff]{1,4})(?:有哪些|是哪些|都有哪些|包括哪些|分别是)")
-_MEASURE_NOUNS = ("块", "方面", "部分", "类", "项", "点", "条")
-_LEVELS = {"类": 3, "款": 5, "项": 7}
+_MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
+_LEVELS = load("questions.json")["code_levels"]
 _ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有|为(?=[：:]))[：:]?([^。；;]+)")
 _ORDINAL_ITEMS = re.compile(r"[一二三四五六七八九十]是([\u4e00-\u9fff（）()“”]{2,16}?)(?=[\s\d，,。；;：:]|该|主要|共|为|的)")
 _STRIP = re.compile(r"^[和及与等]|等$|[“”\"]")

@@ -17,10 +17,10 @@ from .prose import ProseFigure
 from .query import Question, plain
 
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
-_GENERIC = set("多少 是多 少万 万元 少钱 多钱 的是 中的 里的 表中 部门 中心 数据 大数 年度 情况 一共 总共 这块 花了 了多 "
-                "百分 分之 了百 降了 长了 加了 少了".split())
-_BUDGET = ("预算", "计划")
-_ACTUAL = ("决算", "执行", "实际", "完成", "花了", "开支", "花费")
+_LEX = load("questions.json")
+_GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
+_BUDGET = tuple(_LEX["budget_words"])
+_ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 
 
 @lru_cache(maxsize=1 << 17)
@@ -141,7 +141,7 @@ def key_bigrams(q: Question) -> set[str]:
 def _budget_rule(q: Question, label: str) -> float:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
     asks_budget = any(w in q.core for w in _BUDGET)
-    if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in ("决算", "执行数", "实际")):
+    if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL):
         return -3.0
     if asks_budget and not any(w in label for w in _BUDGET):
         return -1.0
