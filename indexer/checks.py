@@ -122,7 +122,7 @@ def _basic_detail(table: Table) -> list[Check]:
         row = by_name.get(total_name)
         if row is None or not row.cells:
             continue
-        tally = Tally(f"{table.name}: {total_name} = Σ" + ("301, 303" if "人员" in total_name else "302, 310, …"), table.name)
+        tally = Tally(f"{table.name}: {total_name} = Σ" + ("301, 303" if total_name == spec["personnel_total"] else "302, 310, …"), table.name)
         tv = next((c.value for c in row.cells if c.value is not None), None)
         parts = [next((c.value for c in r.cells if c.value is not None), 0.0) for r in top if pick(r.code)]
         if tv is not None:
@@ -150,8 +150,8 @@ def _sangong(table: Table) -> list[Check]:
     for p in prefixes:
         has_total, total = get(p, lambda s: s == kw["total"])
         _, abroad = get(p, lambda s: kw["abroad"] in s)
-        has_sub, car = get(p, lambda s: kw["car"] in s and (s.endswith("小计") or "/" not in s))
-        _, buy = get(p, lambda s: "/" in s and s.split("/")[-1] != "小计" and kw["car_buy"] in s.split("/")[-1])
+        has_sub, car = get(p, lambda s: kw["car"] in s and (s.endswith(kw["subtotal"]) or "/" not in s))
+        _, buy = get(p, lambda s: "/" in s and s.split("/")[-1] != kw["subtotal"] and kw["car_buy"] in s.split("/")[-1])
         _, run = get(p, lambda s: "/" in s and kw["car_run"] in s.split("/")[-1])
         _, rec = get(p, lambda s: kw["reception"] in s)
         if has_total:

@@ -15,8 +15,9 @@ from .lexicon import load, match_table_name, squash, table_specs
 from .models import TableBlock
 from .sections import is_toc_line
 
-_L1 = re.compile(r"^\s*第[一二三四五六七八九十\d]+部分")
-_MENTION = re.compile(r"[《》]|见附件|及自评结果|情况说明")  # prose that names a table
+_BLOCKS = load("table_headers.json")["blocks"]
+_L1 = re.compile(_BLOCKS["part_heading_pattern"])  # 第二部分 … ends a table block
+_MENTION = re.compile(_BLOCKS["mention_pattern"])  # prose that names a table
 _LOOKAHEAD = 6
 
 

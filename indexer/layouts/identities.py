@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from ..lexicon import load
 from ..models import Check
 from ..numbers import format_amount
 
@@ -24,6 +25,7 @@ FLOAT_EPS = 1e-6
 # Each further term of a long sum may add up to half a cent of rounding.
 _PER_TERM = ROUNDING / 4
 _FREE_TERMS = 3
+_TOTAL_COLUMN_SUFFIXES = tuple(load("table_headers.json")["total_column_suffixes"])  # 合计, 小计, 总计
 
 
 def tolerance(terms: int) -> float:
@@ -95,7 +97,7 @@ def code_groups(codes: Sequence[Optional[str]], names: Sequence[str],
 
 def is_total_column(name: str, total_words: Sequence[str]) -> bool:
     leaf = name.split("/")[-1]
-    return leaf in total_words or leaf.endswith(("合计", "小计", "总计"))
+    return leaf in total_words or leaf.endswith(_TOTAL_COLUMN_SUFFIXES)
 
 
 def column_groups(columns: list[str], total_words: Sequence[str],

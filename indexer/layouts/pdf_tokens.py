@@ -217,7 +217,7 @@ def find_unit(lls: list[LLine]) -> str:
         m = UNIT_RE.search(ll.compact)
         if m:
             return m.group(1)
-    return "万元"
+    return LEX["default_unit"]
 
 
 def words_in(text: str, vocabulary: list[str]) -> list[str]:

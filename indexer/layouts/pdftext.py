@@ -99,7 +99,7 @@ def _segment_two_sided(toks: list[Tok]) -> list[RawRow]:
 def _parse_two_sided(block: TableBlock, lls: list[LLine], unit: str) -> tuple[Table, list[Check]]:
     reg = split_regions(lls, "two_sided")
     header = header_text(reg.header)
-    spec = LEX["two_sided"].get(block.name) or LEX["two_sided"]["收入支出决算总表"]
+    spec = LEX["two_sided"].get(block.name) or next(iter(LEX["two_sided"].values()))  # the first as default
     left_n = len(reg.counts[0]) if len(reg.counts) >= 2 else None
     right_n = len(reg.counts[1]) if len(reg.counts) >= 2 else None
     left = resolve_columns(spec["left"], header, left_n) or [LEX["two_sided_default"]["left"]]
@@ -225,7 +225,7 @@ def parse_pdftext_table_checked(block: TableBlock) -> tuple[Table, list[Check]]:
 
 def _fallback(block: TableBlock) -> Table:
     """Every line with numbers becomes a row whose cells are all uncertain."""
-    table = new_table(block, "pdftext", "万元")
+    table = new_table(block, "pdftext", LEX["default_unit"])
     try:
         for num, raw in block.lines:
             toks, _, _ = split_physical(num, (raw or "").rstrip("\r\n"))
