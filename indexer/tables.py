@@ -78,10 +78,13 @@ _ITEMS = load("table_headers.json")["items"]
 _FIGURE_IN_CAPTION = re.compile(_ITEMS["caption_figure_pattern"])
 _MARKUP = re.compile(_ITEMS["markup_pattern"])
 _MIN_ROWS = 2  # a table has a header and at least two rows of figures
+_MAX_ROW_CHARS = 2000  # a longer line is prose whose line breaks were lost, never a table row
 
 
 def _row_kind(raw: str) -> Optional[str]:
     """'pipe', 'tab' or 'aligned' when the line can be a row of a table of that layout."""
+    if len(raw) > _MAX_ROW_CHARS:
+        return None
     if is_pipe_line(raw):
         return "pipe"
     text = raw.rstrip()

@@ -34,9 +34,12 @@ class ACell:
 def aligned_cells(num: int, raw: str, wide: bool) -> list[ACell]:
     """Cells separated by 2+ spaces; positions in characters or display columns."""
     out = []
+    pos = width = 0  # display width of raw[:pos], carried forward (linear in the line)
     for m in re.finditer(r"\S+(?: \S+)*", raw):
-        start = display_width(raw[: m.start()], wide)
-        out.append(ACell(m.group(), start, start + display_width(m.group(), wide), num))
+        start = width + display_width(raw[pos:m.start()], wide)
+        end = start + display_width(m.group(), wide)
+        out.append(ACell(m.group(), start, end, num))
+        pos, width = m.end(), end
     return out
 
 
