@@ -31,8 +31,6 @@ def parse_number(text: str) -> Optional[float]:
     return to_float(t.rstrip("%").strip())
 
 
-def is_number_cell(text: str) -> bool:
-    return parse_number(text) is not None
 
 
 def decimals(raw: str) -> int:
@@ -46,9 +44,6 @@ def format_amount(value: float, nd: int = 2) -> str:
     return f"{value:,.{nd}f}"
 
 
-def close(a: float, b: float, tol: float = 0.021) -> bool:
-    """Equality up to the reports' rounding (尾数误差 of 0.01-0.02)."""
-    return abs(a - b) <= tol
 
 
 # A quantity cell: optional comparator, a number, optional unit ("15人", "≥370 条", "96.8%").

@@ -8,23 +8,19 @@ from typing import Callable, Optional
 
 from indexer.lexicon import load
 from indexer.models import AnswerValue, AskResponse
-from indexer.numbers import format_amount
+from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, who
 from .match import Candidate, bigrams
 from .query import Question, subquestion
+from .thresholds import ACCEPT
 
-ACCEPT = 3.0
 Finder = Callable[[Question], list[Candidate]]
 
 
 def _fmt(c: Candidate) -> str:
-    return format_amount(c.value, max(2, _decimals(c.raw))) if c.unit != "%" else c.raw
+    return format_amount(c.value, max(2, decimals(c.raw))) if c.unit != "%" else c.raw
 
-
-def _decimals(raw: str) -> int:
-    raw = raw.strip().rstrip("%")
-    return len(raw.split(".", 1)[1]) if "." in raw else 0
 
 
 def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,

@@ -20,8 +20,8 @@ from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
 from .query import Question, understand
+from .thresholds import ACCEPT, SAME_VALUE
 
-ACCEPT = 3.0  # minimum candidate score for an answer; below it we say "not found"
 
 
 def _limit_citations(resp: AskResponse, top_k: int) -> None:
@@ -153,7 +153,7 @@ class Engine:
         if best is not None and best.kind == "prose":
             # prose restating a table cell: cite the exact row (the sentence corroborates it)
             twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
-                         and abs(c.value - best.value) < 0.005 and c.score >= ACCEPT), None)
+                         and abs(c.value - best.value) < SAME_VALUE and c.score >= ACCEPT), None)
             if twin is not None:
                 cands.remove(twin)
                 cands.insert(0, twin)
@@ -161,5 +161,5 @@ class Engine:
         if best is None or best.score < ACCEPT:
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
         if multi:
-            return compose.per_report(q, cands, self.index, ACCEPT)
+            return compose.per_report(q, cands, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.lexicon import load
-from indexer.numbers import to_float
+from indexer.numbers import is_code_at, to_float
 
 from .index import ChunkRec
 
@@ -61,6 +61,8 @@ def extract(chunk: ChunkRec) -> list[ProseFigure]:
                 # bare codes like 2010350 in prose are labels, not figures
                 if len(raw) in (3, 5, 7):
                     continue
+            if is_code_at(sentence, m.start()):
+                continue  # "一般公共服务支出 201万元": 201 is the class code
             before = lead + sentence[:m.start()]
             parts = _CLAUSE_BREAK.split(before)
             clause = parts[-1] if parts else before

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-from indexer.numbers import to_float
+from indexer.numbers import is_code_at, to_float
 
 from .compose import citation
 from .match import Candidate
 from .prose import _FIG
 from .query import understand
+from .thresholds import ACCEPT, SAME_VALUE, SUPPORT
 
-TOLERANCE = 0.011
 
 
 def verify_claim(engine, claim: str) -> dict:
@@ -30,19 +30,19 @@ def verify_claim(engine, claim: str) -> dict:
         if raw in years or (not unit and re.fullmatch(r"20\d\d", raw)):
             continue
         value = to_float(raw)
-        if value is None:
-            continue
+        if value is None or is_code_at(claim, m.start()):
+            continue  # "一般公共服务支出 201万元": 201 is the class code
         # The concept is the claim text before this number; score candidates against it alone.
         sub = understand(claim[:m.start()] or claim, engine.index)
         sub.reports, sub.unit = q.reports, (unit.replace("％", "%") or sub.unit)
         cands = engine.candidates(sub, ids)
-        same = [c for c in cands[:40] if abs(c.value - value) <= TOLERANCE and c.score >= 2.0]
+        same = [c for c in cands[:40] if abs(c.value - value) <= SAME_VALUE and c.score >= SUPPORT]
         best = cands[0] if cands else None
         entry = {"value": value, "unit": unit or None, "status": "not_found", "citations": []}
         if same:
             entry["status"] = "supported"
             entry["citations"] = [_cite(engine, c, i) for i, c in enumerate(same[:3], start=1)]
-        elif best is not None and best.score >= 3.0:
+        elif best is not None and best.score >= ACCEPT:
             entry["status"] = "contradicted"
             entry["stated"] = best.value
             entry["citations"] = [_cite(engine, best, 1)]

@@ -1,0 +1,19 @@
+"""Every threshold of the answering path, in one place.
+
+The accept threshold and the confidence curve are fitted on generated questions
+(`python -m bench.fit`, held-in templates only) and stored in `fitted.json` beside this file; the
+defaults below apply when no fit is present.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+_FITTED = Path(__file__).with_name("fitted.json")
+_fit = json.loads(_FITTED.read_text(encoding="utf-8")) if _FITTED.is_file() else {}
+
+ACCEPT: float = float(_fit.get("accept", 3.0))  # a candidate below this score is no answer
+CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence is 0.5
+CONF_SLOPE: float = float(_fit.get("conf_slope", 0.8))  # logistic slope of confidence over score
+SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim
+SAME_VALUE: float = 0.011  # two figures written to 2 decimals are the same figure
