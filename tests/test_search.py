@@ -26,8 +26,9 @@ def test_search_filters_by_report(real_index):
 
 def test_citation_lines_point_at_the_figure(real_index):
     hit = real_index.search("硚口区2024年福利费", k=3)[0]
-    lines = open(CORPUS.parent / hit.source_file if not hit.source_file.startswith("/") else hit.source_file,
-                 encoding="utf-8").read().split("\n")
+    path = CORPUS / hit.source_file  # relative to the corpus (an absolute path stays as it is)
+    path = path if path.is_file() else CORPUS.parent / hit.source_file
+    lines = path.read_text(encoding="utf-8").split("\n")
     span = "".join(lines[hit.line_start - 1:hit.line_end])
     assert "福利费" in span
 

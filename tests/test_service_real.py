@@ -62,8 +62,11 @@ def client(service_index):
 
 
 def lines_of(source_file: str) -> list[str]:
+    """The lines of a cited file: `source_file` is relative to the corpus (contract); older indexes
+    gave paths relative to the repository."""
     path = Path(source_file)
-    path = path if path.is_absolute() else ROOT / path
+    if not path.is_absolute():
+        path = CORPUS / path if (CORPUS / path).is_file() else ROOT / path
     return path.read_text(encoding="utf-8").split("\n")
 
 
@@ -384,7 +387,7 @@ def test_page_answers_from_the_real_engine(live_url):
             page.press("#question", "Enter")
             page.wait_for_selector("#answer[data-found='false']")
             assert page.inner_text("#answer-status") == "未找到"
-            assert page.locator("[data-testid=value]").count() == 0
+            assert page.locator("#answer [data-testid=value]").count() == 0  # (the latest turn of the thread)
         finally:
             browser.close()
     assert not errors, errors
