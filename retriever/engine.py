@@ -20,8 +20,8 @@ from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
 from .query import Question, understand
+from .thresholds import ACCEPT, SAME_VALUE
 
-ACCEPT = 3.0  # minimum candidate score for an answer; below it we say "not found"
 
 
 def _limit_citations(resp: AskResponse, top_k: int) -> None:
@@ -89,7 +89,7 @@ class Engine:
 
     def reports(self) -> list[ReportInfo]:
         return [ReportInfo(report_id=r.report_id, unit_name=r.unit_name, region=r.region, year=r.year,
-                           aliases=list(getattr(r, "aliases", None) or []), source_file=r.source_file,
+                           aliases=self.index.names.aliases[r.report_id], source_file=r.source_file,
                            metadata_source=dict(getattr(r, "metadata_source", None) or {}),
                            indexed_at=r.indexed_at, **r.counts)
                 for r in sorted(self.index.reports.values(), key=lambda r: (r.region or "", r.year or 0))]
@@ -118,8 +118,10 @@ class Engine:
             year: Optional[int] = None, unit: Optional[str] = None,
             history: Optional[list[str]] = None) -> AskResponse:
         t0 = time.perf_counter()
-        q = understand(question, self.index, report_id=report_id, year=year, unit=unit)
-        if q.missing or not q.reports:
+        q = understand(question, self.index, report_id=report_id, year=year, unit=unit, history=history)
+        if q.choices:
+            resp = compose.choose(q, self.index)
+        elif q.missing or not q.reports:
             resp = compose.not_found(q, q.missing or "语料中没有符合条件的决算报告", self.index)
         elif not has_subject(q):
             resp = compose.not_found(q, "问题中没有可查找的项目（请说明要查的支出、收入或其他数字）", self.index)
@@ -142,11 +144,16 @@ class Engine:
             derived = derive(q, lambda sub: self.candidates(sub, ids), self.index)
             if derived is not None:
                 return derived
+            r = q.single
+            if q.years and r.year and r.year not in q.years:  # a year before the report's, not derivable
+                name = r.unit_name or r.region or r.report_id
+                return compose.not_found(q, f"语料中没有{name}{q.years[0]}年度的决算，其{r.year}年度报告中也没有"
+                                            "可据以推算的数字", self.index)
         best = cands[0] if cands else None
         if best is not None and best.kind == "prose":
             # prose restating a table cell: cite the exact row (the sentence corroborates it)
             twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
-                         and abs(c.value - best.value) < 0.005 and c.score >= ACCEPT), None)
+                         and abs(c.value - best.value) < SAME_VALUE and c.score >= ACCEPT), None)
             if twin is not None:
                 cands.remove(twin)
                 cands.insert(0, twin)
@@ -154,5 +161,5 @@ class Engine:
         if best is None or best.score < ACCEPT:
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
         if multi:
-            return compose.per_report(q, cands, self.index, ACCEPT)
+            return compose.per_report(q, cands, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
