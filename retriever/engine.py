@@ -90,7 +90,7 @@ class Engine:
     def reports(self) -> list[ReportInfo]:
         return [ReportInfo(report_id=r.report_id, unit_name=r.unit_name, region=r.region, year=r.year,
                            aliases=self.index.names.aliases[r.report_id], source_file=r.source_file,
-                           metadata_source=dict(getattr(r, "metadata_source", None) or {}),
+                           metadata_source=dict(r.metadata_source),
                            indexed_at=r.indexed_at, **r.counts)
                 for r in sorted(self.index.reports.values(), key=lambda r: (r.region or "", r.year or 0))]
 
