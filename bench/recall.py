@@ -1,6 +1,6 @@
 """Recall@1/@5 of the right fact's chunk on the generated suite: lexical (BM25), dense (FAISS), hybrid.
 
-    python -m bench.recall --index-dir DIR [--suite FILE] [--json] [--limit N]
+    python -m bench.recall --index-dir DIR [--suite FILE] [--sample N] [--json]
 
 For each answerable question of the suite, retrieval is restricted to the expected report (as the
 answering path does once the report is resolved) and a hit is a table-row chunk of that report
@@ -111,6 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("--suite", type=Path, help="a suite file (default: generate it from the index)")
     ap.add_argument("--no-dense", action="store_true", help="lexical only (no model)")
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions only")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="about N answerable questions, every k-th (keeps the mix of reports and templates)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
 
@@ -122,6 +124,8 @@ def main(argv=None) -> int:
              if a.suite else generate_suite(index))
     items = [it for it in items if it.get("expected")]
     items = items[: a.limit] if a.limit else items
+    if a.sample and len(items) > a.sample:
+        items = items[:: -(-len(items) // a.sample)]
     embedder = None
     if not a.no_dense:
         from indexer.embedder import is_default, load_embedder

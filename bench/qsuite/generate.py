@@ -33,12 +33,12 @@ class FactWords:
                 self.col)
 
 
-def fact_words(facts: list, generic: frozenset) -> list[FactWords]:
+def fact_words(facts: list, generic: frozenset, year: Optional[int] = None) -> list[FactWords]:
     tp = table_phrases(facts)
     out = []
     for f in facts:
         row = row_phrase(f.row_name)
-        col = column_phrase(f.column, set(generic), row)  # 其他收入 / 收入: the row already says it
+        col = column_phrase(f.column, set(generic), row, year)  # 其他收入 / 收入: the row already says it
         out.append(FactWords(f, tp[(f.table, f.table_title)], row, f.row_code or "", col))
     return out
 
@@ -151,7 +151,7 @@ def answerable_item(q: dict, names: ReportNames, w: FactWords, group: list[FactW
 def answerable(names: ReportNames, facts: list, lex: Lexicon, rng: random.Random,
                per_fact: int) -> list[dict]:
     """Up to `per_fact` questions per certain fact of one report (0 = every template that fits)."""
-    words = fact_words([f for f in facts if not f.uncertain], lex.generic_columns)
+    words = fact_words([f for f in facts if not f.uncertain], lex.generic_columns, names.year)
     keys = KeyIndex(words, lex.templates)
     out, seen = [], set()
     for w in words:

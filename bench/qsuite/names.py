@@ -79,7 +79,9 @@ def report_names(index) -> dict[str, ReportNames]:
         by_unit[r.unit_name] = by_unit.get(r.unit_name, 0) + 1
     out = {}
     for r in recs:
-        short = [a for a in _aliases(r) if a and a != r.unit_name] or [drop_prefixes(r.unit_name)]
+        places = {r.region, short_place(r.region)} if r.region else set()
+        # unit-like short names; the place alone is a form of its own (valid only when the place has one unit)
+        short = [a for a in _aliases(r) if a and a != r.unit_name and a not in places] or [drop_prefixes(r.unit_name)]
         short = [s for s in dict.fromkeys(short) if s != r.unit_name] or [r.unit_name]
         alone = bool(r.region) and len(by_region.get(r.region, ())) == 1 and r.region in r.unit_name
         out[r.report_id] = ReportNames(
@@ -129,9 +131,12 @@ def row_phrase(name: str) -> str:
     return re.sub(r"[。；;，,：:]+$", "", n)
 
 
-def column_phrase(column: str, generic: set[str], row: str = "") -> str:
-    """'支出/合计' → '支出合计'; generic columns (值, 金额) and words the row already says are left out."""
+def column_phrase(column: str, generic: set[str], row: str = "", year: Optional[int] = None) -> str:
+    """'支出/合计' → '支出合计'; generic columns (值, 金额), words the row already says and the report's
+    own year ('2022年决算数' in the 2022 report) are left out."""
     if column in generic:
         return ""
+    if year:
+        column = re.sub(rf"{year}年度?", "", column)
     parts = [p for p in column.split("/") if p and p not in generic and p not in row]
     return "".join(parts)

@@ -35,7 +35,7 @@ def confuser_units(names: ReportNames, lex: Lexicon, known: list[str], regions: 
         return out
     blob = "".join(known) + "".join(regions) + "".join(sources)
     for place in lex.confuser_places:
-        if place not in blob and place != region:
+        if place not in blob and place != region and place[-1] == region[-1]:  # 区 for 区, 县 for 县
             out["other_district"].append(names.unit_name.replace(region, place, 1))
     head = names.unit_name[: names.unit_name.index(region) + len(region)]
     body = names.unit_name[len(head):]
@@ -73,7 +73,8 @@ def _question(t: Template, unit: str, year: Optional[int], w: FactWords) -> Opti
 def _clean_concepts(words: list[FactWords], lex: Lexicon) -> list[tuple[Template, FactWords]]:
     """(template, fact) pairs whose words name one value in their own report."""
     keys = KeyIndex(words, lex.unanswerable)
-    return [(t, w) for w in words for t in lex.unanswerable if keys.same(t, w) is not None and w.row]
+    return [(t, w) for w in words for t in lex.unanswerable
+            if keys.same(t, w) is not None and w.row and not re.search(r"(?:19|20)\d\d", w.row + w.col)]
 
 
 def _lacking(names: ReportNames, text: str, own_rows: set[str], others: list[FactWords]) -> list[FactWords]:
@@ -96,7 +97,8 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
     for f in index.facts:
         if not f.uncertain:
             facts_by.setdefault(f.report_id, []).append(f)
-    words_by = {rid: fact_words(fs, lex.generic_columns) for rid, fs in facts_by.items()}
+    years = {r.report_id: r.year for r in index.reports.values()}
+    words_by = {rid: fact_words(fs, lex.generic_columns, years.get(rid)) for rid, fs in facts_by.items()}
     known = [n.unit_name for n in all_names.values()]
     regions = {r.region for r in index.reports.values() if r.region}
     sources = [Path(r.source_file).stem for r in index.reports.values()]
