@@ -78,6 +78,7 @@ _ITEMS = load("table_headers.json")["items"]
 _FIGURE_IN_CAPTION = re.compile(_ITEMS["caption_figure_pattern"])
 _MARKUP = re.compile(_ITEMS["markup_pattern"])
 _MIN_ROWS = 2  # a table has a header and at least two rows of figures
+_SENTENCE_END = re.compile(_ITEMS["sentence_end_pattern"])
 _MAX_ROW_CHARS = 2000  # a longer line is prose whose line breaks were lost, never a table row
 
 
@@ -108,8 +109,9 @@ def _is_table_run(run: list[str], kind: str) -> bool:
         has_separator = True
     with_figures = [c for c in cells if any(is_figure(x) for x in c[1:])]
     header = next((c for c in cells if len(c) >= 2), None)
+    sentences = sum(1 for c in cells if any(_SENTENCE_END.search(x) for x in c))  # justified prose, not rows
     return (has_separator and len(with_figures) >= _MIN_ROWS and header is not None
-            and not any(is_figure(x) for x in header))
+            and not any(is_figure(x) for x in header) and sentences <= 1)
 
 
 def _clean_caption(raw: str) -> str:

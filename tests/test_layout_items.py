@@ -295,3 +295,10 @@ def test_aligned_label_wrapped_onto_its_own_line():
     wrapped = row(t, "政府办公厅（室）及相关机构事务")
     assert cells(wrapped) == {"决算数": "12.00"} and (wrapped.line_start, wrapped.line_end) == (13, 14)
     assert cells(row(t, "其他支出")) == {"决算数": "3.00"} and len(t.rows) == 2
+
+
+def test_justified_prose_with_wide_gaps_is_no_table():
+    text = ("某局2022年度决算\n\n本年度收入  合计  455.35  万元，比上年  增加  12.00  万元。主要原因是  人员  增加。\n"
+            "其中  财政拨款  收入  400.00  万元，占  比  87.84%  。其他收入  55.35  万元。\n"
+            "支出  合计  455.35  万元，其中  基本  支出  310.25  万元。项目支出  145.10  万元。\n")
+    assert parse_text(text, "report.txt").tables == []
