@@ -302,3 +302,32 @@ def test_justified_prose_with_wide_gaps_is_no_table():
             "其中  财政拨款  收入  400.00  万元，占  比  87.84%  。其他收入  55.35  万元。\n"
             "支出  合计  455.35  万元，其中  基本  支出  310.25  万元。项目支出  145.10  万元。\n")
     assert parse_text(text, "report.txt").tables == []
+
+
+def test_cut_and_shuffled_untitled_tables_read_figures_only_from_their_lines():
+    import random
+
+    rng = random.Random(11)
+    for text in (TRANSPOSED, ALIGNED, CODED, MULTI, PAGE_BROKEN):
+        lines = text.split("\n")
+        for _ in range(25):
+            mutated = list(lines)
+            op = rng.choice(["cut", "shuffle", "drop", "dup"])
+            k = rng.randrange(len(mutated))
+            if op == "cut":
+                mutated = mutated[:k]
+            elif op == "shuffle":
+                tail = mutated[k:]
+                rng.shuffle(tail)
+                mutated = mutated[:k] + tail
+            elif op == "drop":
+                del mutated[k]
+            else:
+                mutated.insert(k, mutated[k])
+            r = parse_text("\n".join(mutated), "report.md")
+            for t in r.tables:
+                for x in t.rows:
+                    for c in x.cells:
+                        assert c.column in t.columns
+                        if c.value is not None:
+                            assert c.raw in mutated[c.line - 1].replace("**", ""), (c, mutated[c.line - 1])
