@@ -11,7 +11,9 @@ per value column), written as Markdown pipe rows, tab-separated rows or space-al
   (93.54%) has unit %; a word in a value column (无增减, 增加/减少) is a text cell, no figure.
 * A number whose column the spacing cannot decide is no fact: its cell keeps the text, is marked
   uncertain, and the table's notes say why.
-* A total row (first or last, named …合计/总计/总额) is checked against the sum of the other rows.
+* Leading code / name columns (科目编码 | 科目名称) form the row label and Row.code.
+* Sums are checked: by code level when rows have codes (上级科目 = Σ下级科目, 合计 = Σ类), else a total
+  row (first or last, named …合计/总计/总额) against the other rows.
 """
 from __future__ import annotations
 
