@@ -146,3 +146,10 @@ def test_parse_cli_bad_input(tmp_path):
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 2
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_pdftext_rates_keep_their_percent_unit(parsed):
+    # PDF-text 绩效自评表 (洪山 2022): a rate is 97.35 %, never 97.35 万元
+    rate = fact(parsed["hongshan"], "部门整体绩效自评表", "执行率", name="部门整体支出总额")
+    assert (rate.value, rate.raw, rate.unit) == (97.35, "97.35%", "%")
+    assert all(f.unit == "%" for f in parsed["hongshan"].facts if f.raw.endswith("%"))

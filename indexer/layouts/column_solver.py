@@ -275,7 +275,7 @@ def build_rows(raw_rows: list[RawRow], units: dict[int, Unit], columns: list[str
                 unplaced = pos in u.uncertain or r.dropped
                 # a figure the identities and the spacing cannot place is no fact (TABLES.md)
                 cells.append(Cell(column=columns[c], raw=tok.text, value=None if unplaced else value,
-                                  unit=unit if unit not in (None, "%") else None,
+                                  unit=unit,
                                   uncertain=unplaced or pos in r.doubtful or value is None, line=tok.line))
         start, end = r.lines()
         rows.append(Row(code=r.code, name=r.name or default_name, cells=cells, line_start=start, line_end=end,

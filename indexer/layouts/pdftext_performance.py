@@ -78,7 +78,7 @@ def _budget_row(ll: LLine, cols: list[str]) -> Row:
         uncertain = pos >= len(cols)
         pos = min(pos, len(cols) - 1)
         v, u = value_of(t.text)
-        cells.append(Cell(column=cols[pos], raw=t.text, value=v, unit=u if u != "%" else None, uncertain=uncertain,
+        cells.append(Cell(column=cols[pos], raw=t.text, value=v, unit=u, uncertain=uncertain,
                           line=t.line))
     return Row(name=row_name("".join(name_parts)), cells=cells, line_start=ll.line_start, line_end=ll.line_end,
                uncertain=any(c.uncertain for c in cells))
@@ -123,7 +123,7 @@ def _indicator_rows(toks: list[Tok], cols: list[str]) -> list[Row]:
             if not text:
                 continue
             value, unit = (value_of(text) if cols[c] in quantity_cols else (None, None))
-            cells.append(Cell(column=cols[c], raw=text, value=value, unit=unit if unit != "%" else None,
+            cells.append(Cell(column=cols[c], raw=text, value=value, unit=unit,
                               line=g[c].line if c in g else None))
         lines = [t.line for t in g.values()] + [t.line_end for t in g.values()]
         rows.append(Row(name=row_name(g[i3].text) if i3 in g else "", cells=cells,
@@ -162,7 +162,8 @@ def _budget_lines(content: list[LLine]) -> tuple[list[Row], list[str], list[str]
             budget_cols = words_in(header, PERF["budget_columns"])
             name = next((w for w in PERF["budget_items"] if w in header), PERF["budget_items"][0])
             cells = [Cell(column=budget_cols[k] if k < len(budget_cols) else placeholder_columns(k + 1)[-1], raw=t.text,
-                          value=value_of(t.text)[0], uncertain=len(values) != len(budget_cols), line=t.line)
+                          value=value_of(t.text)[0], unit=value_of(t.text)[1], uncertain=len(values) != len(budget_cols),
+                          line=t.line)
                      for k, t in enumerate(values)]
             rows.append(Row(name=name, cells=cells, line_start=ll.line_start, line_end=ll.line_end,
                             uncertain=any(c.uncertain for c in cells)))
@@ -222,7 +223,7 @@ def _indicator_lines(content: list[LLine], cols: list[str], name_col: str) -> li
             cells = [Cell(column=col, raw=text, line=ll.line_start) for col, text in level.items() if text and col in cols]
             for col, t in zip(value_cols, value_toks):
                 value, vunit = value_of(t.text) if col in PERF["quantity_columns"] else (None, None)
-                cells.append(Cell(column=col, raw=t.text, value=value, unit=vunit if vunit != "%" else None, line=t.line))
+                cells.append(Cell(column=col, raw=t.text, value=value, unit=vunit, line=t.line))
             rows.append(Row(name=name, cells=cells, line_start=min(pending_lines + [ll.line_start]), line_end=ll.line_end))
             pending, pending_lines = [], []
         else:
