@@ -18,7 +18,7 @@ from typing import Optional
 from ..lexicon import load, squash
 from ..models import Cell, Row, TableBlock
 from ..numbers import parse_number, parse_quantity, to_float
-from .cells import PLACEHOLDER_CELLS, is_page_furniture, row_name
+from .cells import PLACEHOLDER_CELLS, amount, is_page_furniture, row_name
 
 log = logging.getLogger(__name__)
 
@@ -387,13 +387,13 @@ def name_columns(cols: list[Col]) -> None:
 
 # ---------------------------------------------------------------- cells and rows
 def amount_cell(column: str, raw: str, line: int, uncertain: bool = False) -> Cell:
-    value = parse_number(raw)
+    value, unit = amount(raw)  # a share keeps its unit %
     if value is None:
         q = quantity(raw)
         if q is not None:
             return Cell(column=column, raw=raw, value=q[0], unit=q[1], uncertain=uncertain, line=line)
         return Cell(column=column, raw=text_raw(raw), uncertain=True, line=line)  # text where a number belongs
-    return Cell(column=column, raw=raw, value=value, uncertain=uncertain, line=line)
+    return Cell(column=column, raw=raw, value=value, unit=unit, uncertain=uncertain, line=line)
 
 
 def make_row(code, name, cells, first: int, last: int, uncertain: bool = False) -> Row:
