@@ -11,6 +11,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FIGURE_CAPTION = re.compile(r"^\s*图\s*[\d一二三四五六七八九十]+\s*[：:.、]")
 _RESIDUE = re.compile(r"^[\d\s.,%％+\-−—()（）]+$")  # axis ticks, "13% 87%", page numbers
 _SENTENCE_END = ("。", "！", "？")
+# "收入总计：10328.56 万元": a label, a colon and a figure on a short line is a record of its own
+_KEY_VALUE = re.compile(r"^[\u4e00-\u9fff（）()“”*]{2,30}[：:].*\d")
 MAX_PARAGRAPH = 300
 
 
@@ -66,7 +68,8 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
         mid = bool(parts) and not parts[-1].endswith(_SENTENCE_END)
         if _is_residue(t, mid):
             continue
-        if ITEM_RE.match(t) and parts:
+        record = bool(_KEY_VALUE.match(t)) and len(t) < width * 0.8
+        if (ITEM_RE.match(t) or record) and parts:
             flush()
         if not parts:
             start = no
@@ -76,7 +79,7 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
         offsets.append(size - len(t))
         offset_lines.append(no)
         end = no
-        if t.endswith(_SENTENCE_END):
+        if t.endswith(_SENTENCE_END) or record:
             flush()
     flush()
     return paragraphs

@@ -11,9 +11,9 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, who
-from .match import Candidate, bigrams
+from .match import Candidate, bigrams, clean_row
 from .query import Question, subquestion
-from .thresholds import ACCEPT
+from .thresholds import ACCEPT, SAME_VALUE
 
 Finder = Callable[[Question], list[Candidate]]
 
@@ -62,10 +62,21 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    current = _best(find(subquestion(q, q.core, index)), r.report_id, "万元", lambda c: _direction(c) == 0)
+    current = _best(find(subquestion(q, q.core, index)), r.report_id, "万元",
+                    lambda c: _direction(c) == 0 and not _change_column(c))
     if current is None:
         return None
     changes = find(subquestion(q, q.core, index, asks_change=True))
+    # a table row states its own change in a column (较上年增减额): the row of this figure, or of
+    # the table cell the prose figure restates
+    rows = [c for c in changes if c.fact is not None and c.report_id == r.report_id and not _change_column(c)
+            and abs(c.value - current.value) < SAME_VALUE and c.score >= ACCEPT]
+    for base in ([current] if current.fact is not None else []) + rows:
+        row_delta = next((c for c in changes if c.fact is not None and _change_column(c)
+                          and c.fact.table == base.fact.table and c.fact.row_name == base.fact.row_name
+                          and c.report_id == r.report_id and "%" not in c.raw), None)
+        if row_delta is not None:
+            return _previous_from(q, index, r, base, row_delta, 1 if row_delta.value >= 0 else -1)
     # The change stated in the same passage as the current figure corroborates itself.
     delta = next((c for c in changes if c.chunk_id == current.chunk_id and c.report_id == r.report_id
                   and (c.unit or "万元") == "万元" and _direction(c) != 0 and c.score >= 0.5
@@ -73,17 +84,28 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
                   and c.prose.sentence.find(c.prose.clause) >= 0), None)
     if delta is None:
         delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
-    if delta is None:
-        return None
-    sign = _direction(delta)
-    value = current.value - sign * delta.value
-    op = "-" if sign > 0 else "+"
-    formula = f"{_fmt(current)} {op} {_fmt(delta)}"
+    if delta is None or abs(delta.value - current.value) < SAME_VALUE and delta.line_start == current.line_start:
+        return None  # one figure read as both the value and its change
+    return _previous_from(q, index, r, current, delta, _direction(delta))
+
+
+def _change_column(c: Candidate) -> bool:
+    """A table cell in a column of changes (较上年增减额, 增减幅度)."""
+    return c.fact is not None and any(w in c.fact.column for w in load("questions.json")["change_columns"])
+
+
+def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, sign: int) -> AskResponse:
+    """Last year's value = this year's value minus the stated change (each input cited)."""
+    amount = abs(delta.value)
+    value = current.value - sign * amount
+    label = clean_row(current.fact.row_name) if current.fact is not None else current.label
+    op, change = "-" if sign > 0 else "+", _fmt(delta).lstrip("+-−")
+    formula = f"{_fmt(current)} {op} {change}"
     year = (r.year - 1) if r.year else None
-    sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{current.label}约为"
+    sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{label}约为"
                 f"{format_amount(value)}万元（{formula}；本年{_fmt(current)}万元，较上年"
-                f"{'增加' if sign > 0 else '减少'}{_fmt(delta)}万元）。")
-    return _response(q, index, value, "万元", f"{year}年度{current.label}", formula, [current, delta], sentence)
+                f"{'增加' if sign > 0 else '减少'}{change}万元）。")
+    return _response(q, index, value, "万元", f"{year}年度{label}", formula, [current, delta], sentence)
 
 
 def _direction(c: Candidate) -> int:
@@ -103,22 +125,32 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if r is None or "占" not in q.core:
         return None
     a_text, b_text = q.core.split("占", 1)
+    scoped = re.match(load("questions.json")["scope_infix"], a_text)
+    if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope
+        a_text = scoped.group(2)
     b_text = re.sub(r"(的)?(比例|比重|占比|百分比|百分之|是|为)+$", "", b_text)
     if not a_text or not b_text:
         return None
     # A ratio the report states itself, when its sentence is about A.
     direct = _best(find(q), r.report_id, "%")
-    if direct is not None and direct.prose is not None and _covers(a_text, direct.prose.local) >= 0.85:
+    stated = direct is not None and _is_share(direct.prose.clause if direct.prose else direct.column)
+    if stated and _covers(a_text, direct.prose.local if direct.prose else direct.row_name) >= 0.85:
         return None  # a plain lookup answers it with the report's own figure
     a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
-    if a is None or b is None or b.value == 0 or a.chunk_id == b.chunk_id and a.value == b.value:
+    if a is None or b is None or b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
         return None
     value = a.value / b.value * 100
     formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.2f}%（{formula}）。")
     return _response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+def _is_share(label: str) -> bool:
+    """A stated ratio of a part to its total (占…比重), not a rate of change (增幅)."""
+    lex = load("questions.json")
+    return any(w in label for w in lex["ops"]["share"]) and not any(w in label for w in lex["change_words"])
 
 
 def _covers(part: str, text: str) -> float:

@@ -109,7 +109,7 @@ def score_fact(q: Question, f: FactRec) -> float:
             s += 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
         s += 0.6
-    if not row_hit and row in ("合计", "总计", "本年支出合计", "本年收入合计") and seg and seg in core:
+    if not row_hit and row in lex["total_rows"] and seg and seg in core:
         s += 2.0  # "项目支出多少" means the total row of the 项目支出 column
     title_name = re.sub(r"^\d{4}\s*年度?|项目|绩效|自评表|整体|部门|\s", "", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
@@ -127,7 +127,8 @@ def score_fact(q: Question, f: FactRec) -> float:
     if key:  # question words the fact's table, row and column do not explain
         s -= 2.0 * len(key - bigrams(label_text)) / len(key)
     s += concept_penalty(q, label_text)
-    s += unasked_penalty(q, row)
+    # a total row is about its table: 三公经费's 合计 is no 本年支出合计
+    s += unasked_penalty(q, row + (f.table_title if row in lex["total_rows"] else ""))
     s += _budget_rule(q, f.column)
     if f.uncertain:
         s -= 1.0
