@@ -15,6 +15,7 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
 
 from . import compose
 from .derive import derive
+from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
@@ -137,6 +138,10 @@ class Engine:
         multi = len(q.reports) > 1
         if multi and q.ops & {"compare", "compare_max", "compare_min"}:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
+        if not multi and asks_passage(q):
+            passage = explain(q, self.index, self._qvec(q.core))
+            if passage is not None:
+                return passage
         if "list" in q.ops and not multi:
             listed = answer_list(q, self)
             return listed or compose.not_found(q, compose.missing_figure(q), self.index)

@@ -17,3 +17,4 @@ CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence 
 CONF_SLOPE: float = float(_fit.get("conf_slope", 0.8))  # logistic slope of confidence over score
 SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim
 SAME_VALUE: float = 0.011  # two figures written to 2 decimals are the same figure
+PASSAGE_MIN: float = 0.45  # share of the question's key words a quoted sentence must hold
