@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-dense", action="store_true", help="lexical only (no model)")
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions only")
     ap.add_argument("--sample", type=int, default=0,
-                    help="about N answerable questions, every k-th (keeps the mix of reports and templates)")
+                    help="N answerable questions evenly spread over the suite (keeps its mix of reports and templates)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
 
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     items = [it for it in items if it.get("expected")]
     items = items[: a.limit] if a.limit else items
     if a.sample and len(items) > a.sample:
-        items = items[:: -(-len(items) // a.sample)]
+        items = [items[i * len(items) // a.sample] for i in range(a.sample)]
     embedder = None
     if not a.no_dense:
         from indexer.embedder import is_default, load_embedder
