@@ -120,12 +120,14 @@ class Engine:
             history: Optional[list[str]] = None) -> AskResponse:
         t0 = time.perf_counter()
         q = understand(question, self.index, report_id=report_id, year=year, unit=unit, history=history)
-        if q.choices:
-            resp = compose.choose(q, self.index)
-        elif q.missing or not q.reports:
-            resp = compose.not_found(q, q.missing or "语料中没有符合条件的决算报告", self.index)
+        if q.missing:
+            resp = compose.not_found(q, q.missing, self.index)
         elif not has_subject(q):
             resp = compose.not_found(q, "问题中没有可查找的项目（请说明要查的支出、收入或其他数字）", self.index)
+        elif q.choices:
+            resp = compose.choose(q, self.index)
+        elif not q.reports:
+            resp = compose.not_found(q, "语料中没有符合条件的决算报告", self.index)
         else:
             resp = self._answer(q, top_k)
         _limit_citations(resp, top_k)

@@ -207,16 +207,16 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
+    region = _unknown_region(norm, names)
+    if region and not report_id and all(n.strength < PLACED for n in named):
+        res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report
+        return res
     res.named = bool(named) or bool(report_id) or bool(unit)
     # the words naming the reports, and their places, say which report — not which figure
     words = {m for n in named for m in n.mention.split("|")} | {p for n in named for p in names.places(n.report)}
     res.mentions = sorted((w for w in words if w), key=len, reverse=True)
     res.regions_named = list(dict.fromkeys(p for n in named for p in names.places(n.report)[:1]))
     if not named:
-        region = _unknown_region(norm, names)
-        if region:
-            res.missing = f"语料中没有{region}的决算"
-            return res
         named = [Named(r, 0.0, "未指明单位，按全部报告", "") for r in pool]
     res = _by_year(res, named, res.years)
     if res.missing:

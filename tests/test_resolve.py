@@ -95,3 +95,13 @@ def test_follow_up_takes_unit_and_year_from_history(names):
 def test_own_unit_wins_over_history(names):
     res = resolve("梧州农检中心2020年公务接待费", names, history=["大英文旅局2022年接待费"])
     assert ids(res) == ["lab"] and res.context is None
+
+
+def test_a_place_the_corpus_lacks_is_missing_even_when_the_unit_type_matches(names):
+    res = resolve("青山区公路事务中心2023年收入总计", names)
+    assert res.reports == [] and res.choices == [] and "青山区" in res.missing
+
+
+def test_no_report_at_all(names):
+    res = resolve("😀😀😀", NameIndex([]))
+    assert res.reports == [] and res.missing is None
