@@ -241,3 +241,21 @@ def test_recall_hit_needs_the_expected_report():
     it = next(i for i in generate_suite(idx) if i.get("expected"))
     other = next(c for c in idx.chunks if c.report_id != it["expected_report_id"])
     assert not recall.is_hit(other, it)
+
+
+def test_reliability_table_bins_answers_by_confidence():
+    from bench.qsuite.run import reliability
+
+    rs = [{"value": 1.0, "confidence": c, "correct": ok, "kind": "table_lookup"}
+          for c, ok in ((0.95, 1.0), (0.95, 0.0), (0.15, 0.0))]
+    rel = reliability(rs)
+    assert [(b["bin"], b["n"], b["accuracy"]) for b in rel["bins"]] == [("[0.1, 0.2)", 1, 0.0), ("[0.9, 1.0]", 2, 0.5)]
+
+
+def test_threshold_sweep_turns_low_confidence_answers_into_abstentions():
+    from bench.qsuite.run import threshold_sweep
+
+    rs = [{"value": 1.0, "confidence": 0.4, "correct": 0.0, "kind": "unanswerable"},
+          {"value": 2.0, "confidence": 0.9, "correct": 1.0, "kind": "table_lookup"}]
+    at = {t["threshold"]: t for t in threshold_sweep(rs, steps=2)}
+    assert (at[0.0]["abstention"], at[0.5]["abstention"], at[0.5]["accuracy"]) == (0.0, 1.0, 1.0)

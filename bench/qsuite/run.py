@@ -1,4 +1,5 @@
-"""Scoring an engine on the generated suite, split held-in / held-out, by report, template and kind.
+"""Scoring an engine on the generated suite, split held-in / held-out, by report, template and kind;
+the reliability table of `confidence` and what each accept threshold would give.
 
 Accuracy is recall@1 of the right fact's value: the answer's first value equals the expected cell's
 value (±0.01) and comes from the expected report. Only `Engine.ask`, `Engine.reports` and
@@ -56,6 +57,44 @@ def _group(rs: list[dict], key: Callable[[dict], Optional[str]]) -> dict:
     return {k: _rates(v) for k, v in sorted(out.items())}
 
 
+def _answered(r: dict) -> bool:
+    return r["value"] is not None
+
+
+def reliability(results: list[dict], bins: int = 10) -> dict:
+    """Calibration of `confidence` over the answers that carry a value: per bin, how often the value is
+    right (an answer to an unanswerable question is wrong); expected calibration error."""
+    answered = [r for r in results if _answered(r)]
+    rows = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        rs = [r for r in answered if lo <= r["confidence"] < hi or (b == bins - 1 and r["confidence"] >= 1.0)]
+        if rs:
+            acc = sum(r["correct"] >= 1.0 for r in rs) / len(rs)
+            conf = sum(r["confidence"] for r in rs) / len(rs)
+            rows.append({"bin": f"[{lo:.1f}, {hi:.1f}{']' if b == bins - 1 else ')'}", "n": len(rs),
+                         "mean_confidence": round(conf, 4), "accuracy": round(acc, 4)})
+    ece = sum(row["n"] * abs(row["accuracy"] - row["mean_confidence"]) for row in rows) / max(1, len(answered))
+    return {"answered": len(answered), "ece": round(ece, 4), "bins": rows}
+
+
+def threshold_sweep(results: list[dict], steps: int = 20) -> list[dict]:
+    """What an accept threshold t on `confidence` would give: answers below t become "not found"."""
+    ans = [r for r in results if r["kind"] != "unanswerable"]
+    una = [r for r in results if r["kind"] == "unanswerable"]
+    out = []
+    for i in range(steps + 1):
+        t = i / steps
+        kept = [r for r in results if _answered(r) and r["confidence"] >= t]
+        right = sum(r["correct"] >= 1.0 for r in kept if r["kind"] != "unanswerable")
+        out.append({"threshold": round(t, 2), "answered": len(kept),
+                    "accuracy": round(right / len(ans), 4) if ans else None,
+                    "wrong_of_answers": round((len(kept) - right) / len(kept), 4) if kept else None,
+                    "abstention": round(sum(not (_answered(r) and r["confidence"] >= t) for r in una) / len(una), 4)
+                    if una else None})
+    return out
+
+
 def summarize_suite(results: list[dict], latencies: Optional[list[float]] = None) -> dict:
     """Rates overall and held-in / held-out; by report, template, unanswerable kind and name form."""
     split = {"all": results, "held_in": [r for r in results if not r["held_out"]],
@@ -67,6 +106,8 @@ def summarize_suite(results: list[dict], latencies: Optional[list[float]] = None
         "by_template": _group(results, lambda r: r["template"]),
         "by_unanswerable_kind": _group(results, lambda r: r["unanswerable_kind"]),
         "by_name_form": _group(results, lambda r: r["name_form"]),
+        "reliability": {k: reliability(v) for k, v in split.items()},
+        "threshold_sweep": {k: threshold_sweep(v) for k, v in split.items()},
         "latency_ms": {"p50": round(statistics.median(lat), 2) if lat else None,
                        "p95": round(lat[min(len(lat) - 1, int(len(lat) * 0.95))], 2) if lat else None},
     }
