@@ -53,10 +53,11 @@ def text_summary(meta: dict, s: dict) -> str:
     lines += ["", f"reliability of confidence (answers with a value: {rel['answered']}, ECE {rel['ece']})",
               "| confidence | n | mean confidence | right |", "|---|---|---|---|"]
     lines += [f"| {b['bin']} | {b['n']} | {b['mean_confidence']:.3f} | {_pct(b['accuracy'])} |" for b in rel["bins"]]
-    lines += ["", "| accept threshold (held in) | answers kept | accuracy | wrong of answers kept (incl. unanswerable) | abstention |",
-              "|---|---|---|---|---|"]
+    fit = "held_in" if s["held_in"]["n"] else "all"  # thresholds are chosen on held-in questions
+    lines += ["", f"| accept threshold ({fit}) | answers kept | accuracy | wrong of answers kept (incl. unanswerable) "
+              "| abstention |", "|---|---|---|---|---|"]
     lines += [f"| {t['threshold']:.2f} | {t['answered']} | {_pct(t['accuracy'])} | {_pct(t['wrong_of_answers'])} | "
-              f"{_pct(t['abstention'])} |" for t in s["threshold_sweep"]["held_in"] if t["threshold"] >= 0.5]
+              f"{_pct(t['abstention'])} |" for t in s["threshold_sweep"][fit] if t["threshold"] >= 0.5]
     lat = s["latency_ms"]
     lines.append(f"\nlatency p50 {lat['p50']} ms, p95 {lat['p95']} ms")
     return "\n".join(lines)
