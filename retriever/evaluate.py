@@ -215,7 +215,7 @@ def _percentile(sorted_vals: list[float], q: float) -> Optional[float]:
 
 
 def summarize(results: list[dict], latencies: list[float]) -> dict:
-    """Overall rates, accuracy per kind, the same rates per report, latency p50/p95 (ms)."""
+    """Overall rates; accuracy per kind (and every rate per kind); every rate per report; latency p50/p95 (ms)."""
     kinds: dict[str, list[float]] = {}
     reports: dict[str, list[dict]] = {}
     for r in results:
@@ -226,6 +226,7 @@ def summarize(results: list[dict], latencies: list[float]) -> dict:
     lat = sorted(latencies)
     out.update({
         "per_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(kinds.items())},
+        "per_kind_rates": {k: _rates([r for r in results if r["kind"] == k]) for k in sorted(kinds)},
         "per_report": {k: _rates(v) for k, v in sorted(reports.items())},
         "latency_ms": {"p50": round(statistics.median(lat), 2) if lat else None, "p95": _percentile(lat, 0.95)},
     })

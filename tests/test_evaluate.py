@@ -168,3 +168,8 @@ def test_run_gold_sends_the_history():
 def test_run_gold_scores_with_the_engine_catalog():
     results, lat = run_gold(_Engine(), [item(report="硚口区大数据中心 2024", source_file=None)], warmup=0)
     assert results[0]["wrong_report_ids"] == ["r-hy"] and len(lat) == 1
+
+
+def test_summary_gives_every_rate_per_kind():
+    rs = [score_item(item(), answer(2399.32, "r-hy", "2399.32"), CATALOG)]
+    assert summarize(rs, [1.0])["per_kind_rates"]["table_lookup"]["wrong_number_rate"] == 1.0
