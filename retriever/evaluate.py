@@ -179,7 +179,8 @@ def score_item(item: dict, resp: AskResponse, catalog: Optional[Catalog] = None)
         return res
     targets = _targets(item)
     primary = [resp.values[0].value] if resp.values else []
-    nums = primary if primary else answer_numbers(resp)
+    # a "not found" answer gives no figure, even when it repeats a number of the question
+    nums = primary if primary else answer_numbers(resp) if resp.found else []
     ok = _match(nums, targets)
     if kind == "comparison":
         names = re.findall(r"([\u4e00-\u9fff]{2,3}区)", item.get("answer_text") or "")

@@ -173,3 +173,8 @@ def test_run_gold_scores_with_the_engine_catalog():
 def test_summary_gives_every_rate_per_kind():
     rs = [score_item(item(), answer(2399.32, "r-hy", "2399.32"), CATALOG)]
     assert summarize(rs, [1.0])["per_kind_rates"]["table_lookup"]["wrong_number_rate"] == 1.0
+
+
+def test_not_found_repeating_the_questions_number_is_not_correct():
+    resp = AskResponse(question="q", found=False, answer="未找到“全年总计12份”对应的数字")
+    assert score_item(item(answer_value=12.0, alternatives=[]), resp, CATALOG)["correct"] == 0.0
