@@ -1,6 +1,6 @@
 """Recall@1/@5 of the right fact's chunk on the generated suite: lexical (BM25), dense (FAISS), hybrid.
 
-    python -m bench.recall --index-dir DIR [--suite FILE] [--sample N] [--json]
+    python -m bench.recall --index-dir DIR [--suite FILE] [--sample N] [--cache FILE.npz] [--json]
 
 For each answerable question of the suite, retrieval is restricted to the expected report (as the
 answering path does once the report is resolved) and a hit is a table-row chunk of that report
@@ -60,6 +60,25 @@ def _encode_all(embedder, questions: list[str], batch: int = 32) -> list:
     return out
 
 
+def cached_vectors(embedder, questions: list[str], cache: Optional[Path]) -> list:
+    """Query vectors, reusing those `cache` (.npz) holds for the same model and question text."""
+    import numpy as np
+
+    model = str(getattr(embedder, "model_id", ""))
+    cache = cache.with_suffix(".npz") if cache is not None and cache.suffix != ".npz" else cache
+    known: dict[str, object] = {}
+    if cache is not None and cache.is_file():
+        data = np.load(cache, allow_pickle=False)
+        if str(data["model"]) == model:
+            known = dict(zip(data["questions"].tolist(), data["vectors"]))
+    missing = [q for q in dict.fromkeys(questions) if q not in known]
+    known.update(zip(missing, _encode_all(embedder, missing)))
+    if cache is not None and missing:
+        qs = list(known)
+        np.savez(cache, model=np.array(model), questions=np.array(qs), vectors=np.stack([known[q] for q in qs]))
+    return [known[q] for q in questions]
+
+
 def _rates(ranks: list[Optional[int]]) -> dict:
     n = len(ranks)
     out = {f"recall@{k}": round(sum(1 for r in ranks if r is not None and r <= k) / n, 4) if n else None
@@ -69,11 +88,12 @@ def _rates(ranks: list[Optional[int]]) -> dict:
     return out
 
 
-def measure(index, items: list[dict], embedder=None,
-            progress: Optional[Callable[[int, int], None]] = None) -> dict:
+def measure(index, items: list[dict], embedder=None, progress: Optional[Callable[[int, int], None]] = None,
+            cache: Optional[Path] = None) -> dict:
     """Recall of each mode overall, held-in / held-out and per report (answerable items only)."""
     items = [it for it in items if it.get("expected") and it.get("expected_report_id") in index.reports]
-    vecs = _encode_all(embedder, [it["question"] for it in items])
+    questions = [it["question"] for it in items]
+    vecs = cached_vectors(embedder, questions, cache) if embedder is not None else [None] * len(items)
     ranks: dict[str, list[tuple[dict, Optional[int]]]] = {m: [] for m in MODES}
     for i, (it, vec) in enumerate(zip(items, vecs)):
         for mode, ranked in rankings(index, it["question"], vec, it["expected_report_id"]).items():
@@ -113,6 +133,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions only")
     ap.add_argument("--sample", type=int, default=0,
                     help="N answerable questions evenly spread over the suite (keeps its mix of reports and templates)")
+    ap.add_argument("--cache", type=Path, help="query vectors kept here (.npz) and reused by the next run")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
 
@@ -132,7 +153,7 @@ def main(argv=None) -> int:
 
         embedder = load_embedder(None if is_default(index.model_id) else index.model_id)
     t0 = time.perf_counter()
-    res = measure(index, items, embedder)
+    res = measure(index, items, embedder, cache=a.cache)
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["model"] = index.model_id
     if a.json:

@@ -259,3 +259,14 @@ def test_threshold_sweep_turns_low_confidence_answers_into_abstentions():
           {"value": 2.0, "confidence": 0.9, "correct": 1.0, "kind": "table_lookup"}]
     at = {t["threshold"]: t for t in threshold_sweep(rs, steps=2)}
     assert (at[0.0]["abstention"], at[0.5]["abstention"], at[0.5]["accuracy"]) == (0.0, 1.0, 1.0)
+
+
+def test_recall_reuses_cached_query_vectors(tmp_path):
+    import numpy as np
+
+    calls = []
+    emb = SimpleNamespace(model_id="m", encode_query=lambda q: calls.append(q) or np.ones(2, np.float32))
+    cache = tmp_path / "v.npz"
+    recall.cached_vectors(emb, ["甲", "乙"], cache)
+    recall.cached_vectors(emb, ["甲", "乙", "丙"], cache)
+    assert calls == ["甲", "乙", "丙"]
