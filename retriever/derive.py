@@ -172,16 +172,11 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    sides = None
-    for pat in _DIFF_PATTERNS:
-        m = pat.search(q.core)
-        if m:
-            sides = (m.group("a"), m.group("b"))
-            break
-    if sides is None:
+    m = next((m for m in (pat.search(q.core) for pat in _DIFF_PATTERNS) if m), None)
+    if m is None:
         return None
-    a_text, b_text = (s.strip("，,（(）) ") for s in sides)
-    subject = _FILLER.sub("", _DIFF_PATTERNS[0].sub("", q.core))
+    a_text, b_text = (s.strip("，,（(）) ") for s in (m.group("a"), m.group("b")))
+    subject = _FILLER.sub("", q.core[:m.start()] + q.core[m.end():])  # words outside the two sides
     for w in _SIDE_WORDS:
         subject = subject.replace(w, "")
     if subject and subject not in a_text:
