@@ -88,9 +88,24 @@ class NameIndex:
             return Named(r, PLACED, f"“{place}”与“{frag}”", place + "|" + frag)
         if frag and len(frag) >= 4:
             return Named(r, UNPLACED, f"简称“{frag}”", frag)
-        if place:
+        if place and not other_unit(text, place, self.parts[r.report_id].body):
             return Named(r, PLACE, f"地区“{place}”", place)
         return None
+
+
+def other_unit(text: str, place: str, body: str) -> str:
+    """The unit named right after the place when it is not this report's unit ("汉阳区教育局" for a
+    report of 汉阳区大数据中心), else ""."""
+    endings = load("units.json")["unit_endings"]
+    for m in re.finditer(re.escape(place), text):
+        run = re.match(r"[\u4e00-\u9fff]{1,12}", text[m.end():])
+        if not run:
+            continue
+        word = run.group(0)
+        cut = min((word.find(e) + len(e) for e in endings if word.find(e) >= 0), default=0)
+        if cut >= 2 and abbreviation(word[:cut], body) != word[:cut] and word[:cut] not in body:
+            return word[:cut]
+    return ""
 
 
 def _ending(body: str) -> str:
@@ -162,6 +177,17 @@ def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
     return None
 
 
+def _unknown_unit(text: str, names: NameIndex, pool: list[ReportRec]) -> Optional[str]:
+    """A unit of a known place that the corpus does not hold ("汉阳区教育局")."""
+    for r in pool:
+        for place in names.places(r):
+            if place in text:
+                unit = other_unit(text, place, names.parts[r.report_id].body)
+                if unit:
+                    return place + unit
+    return None
+
+
 def _who(r: ReportRec) -> str:
     return r.unit_name or r.region or r.report_id
 
@@ -170,6 +196,9 @@ def _by_year(res: Resolution, named: list[Named], years: list[int]) -> Resolutio
     """Keep the named reports of the asked year; a year just before a report's is read from that
     report's stated changes (the caller derives it)."""
     reports = [n.report for n in named]
+    if not reports:
+        res.missing = "语料中没有符合条件的决算报告"
+        return res
     if not years:
         res.reports = reports
         return res
@@ -207,7 +236,7 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
-    region = _unknown_region(norm, names)
+    region = _unknown_region(norm, names) or (None if named else _unknown_unit(norm, names, pool))
     if region and not report_id and all(n.strength < PLACED for n in named):
         res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report
         return res

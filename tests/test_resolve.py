@@ -104,4 +104,15 @@ def test_a_place_the_corpus_lacks_is_missing_even_when_the_unit_type_matches(nam
 
 def test_no_report_at_all(names):
     res = resolve("😀😀😀", NameIndex([]))
-    assert res.reports == [] and res.missing is None
+    assert res.reports == [] and res.choices == [] and res.missing
+
+
+def test_filters_that_match_no_report(names):
+    res = resolve("项目支出", names, unit="不存在的单位", year=1900)
+    assert res.reports == [] and res.missing
+
+
+def test_another_unit_of_a_known_place_is_missing(names):
+    res = resolve("江岸区财政局2023年项目支出", names)
+    assert res.reports == [] and res.choices == [] and "江岸区财政局" in res.missing
+    assert ids(resolve("江岸区2023年哪个单位的项目支出最多", names, many=True)) == ["edu", "road"]
