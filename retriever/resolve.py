@@ -61,8 +61,9 @@ class NameIndex:
         self.parts: dict[str, NameParts] = {}
         self.aliases: dict[str, list[str]] = {}
         for r in self.reports:
-            extra = tuple(getattr(r, "aliases", None) or ())
             self.parts[r.report_id] = split_name(r.unit_name or "")
+            places = set(self.places(r))  # a place alone names every unit there: not an alias
+            extra = tuple(a for a in getattr(r, "aliases", None) or () if a not in places)
             self.aliases[r.report_id] = derive_aliases(r.unit_name, extra)
 
     def places(self, r: ReportRec) -> list[str]:
@@ -171,7 +172,8 @@ def _ambiguous(named: list[Named]) -> bool:
 def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
     known = {p for r in names.reports for p in names.places(r)}
     for m in _REGION_MENTION.findall(text):
-        if _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
+        m = m.lstrip("省市")
+        if len(m) < 2 or _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
             continue
         return m
     return None
