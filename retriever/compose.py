@@ -28,7 +28,8 @@ def who(index: LoadedIndex, report_id: str) -> str:
 
 
 def _fmt(c: Candidate) -> str:
-    return f"{c.raw}{c.unit}" if c.unit != "%" else f"{c.raw}%"
+    raw = c.raw.rstrip("%％")
+    return f"{raw}{c.unit}" if c.unit != "%" else f"{raw}%"
 
 
 def confidence(score: float) -> float:

@@ -18,6 +18,7 @@ from indexer.lexicon import fix_typos, load, squash
 from .index import ReportRec
 
 FULL, ALIAS, PLACED, UNPLACED, PLACE = 3.0, 2.5, 2.5, 1.5, 1.0  # how strongly a report is named
+LITERAL = 0.1  # an unplaced mention in the unit's own words, over one that only abbreviates it
 
 _YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
@@ -82,16 +83,32 @@ class NameIndex:
                 if a == full:
                     return Named(r, FULL, f"全称“{a}”", a)
                 placed = any(p in a for p in places)
+                if not placed and _placed_elsewhere(text, a, places + [self.parts[r.report_id].higher]):
+                    continue  # "藤县文旅局": the same kind of unit in another place
                 return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
         place = next((p for p in places if p in text), None)
         frag = abbreviation(text.replace(place, " ") if place else text, self.parts[r.report_id].body)
         if place and frag:
             return Named(r, PLACED, f"“{place}”与“{frag}”", place + "|" + frag)
-        if frag and len(frag) >= 4:
-            return Named(r, UNPLACED, f"简称“{frag}”", frag)
+        if frag and len(frag) >= 4 and not _placed_elsewhere(text, frag, places + [self.parts[r.report_id].higher]):
+            literal = frag == self.parts[r.report_id].body  # the unit's own words beat an abbreviation
+            return Named(r, UNPLACED + (LITERAL if literal else 0.0), f"简称“{frag}”", frag)
         if place and not other_unit(text, place, self.parts[r.report_id].body):
             return Named(r, PLACE, f"地区“{place}”", place)
         return None
+
+
+_PLACE_BEFORE = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:自治县|自治州|市|县|区|旗|州))$")
+
+
+def _placed_elsewhere(text: str, mention: str, own: list[str]) -> bool:
+    """The mention follows a place name that is not the report's own ("岑溪市农产品…中心")."""
+    for m in re.finditer(re.escape(mention), text):
+        before = _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+        if before and not _NOT_PLACE.search(before.group(1)) \
+                and not any(before.group(1) in o or o.endswith(before.group(1)) for o in own if o):
+            return True
+    return False
 
 
 def other_unit(text: str, place: str, body: str) -> str:
@@ -179,6 +196,15 @@ def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
     return None
 
 
+def _unknown_place(text: str) -> Optional[str]:
+    """A place and unit the corpus lacks ("藤县文化广播电视和旅游局"): the place before a unit ending."""
+    endings = "|".join(load("units.json")["unit_endings"])
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{1,4}}?(?:自治县|市|县|区|旗))[\u4e00-\u9fff]{{1,14}}?(?:{endings})", text):
+        if not _NOT_PLACE.search(m.group(1)):
+            return m.group(0)
+    return None
+
+
 def _unknown_unit(text: str, names: NameIndex, pool: list[ReportRec]) -> Optional[str]:
     """A unit of a known place that the corpus does not hold ("汉阳区教育局")."""
     for r in pool:
@@ -238,7 +264,8 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
-    region = _unknown_region(norm, names) or (None if named else _unknown_unit(norm, names, pool))
+    region = _unknown_region(norm, names) or (None if named else _unknown_unit(norm, names, pool)) \
+        or (None if named else _unknown_place(norm))
     if region and not report_id and all(n.strength < PLACED for n in named):
         res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report
         return res

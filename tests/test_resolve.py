@@ -116,3 +116,10 @@ def test_another_unit_of_a_known_place_is_missing(names):
     res = resolve("江岸区财政局2023年项目支出", names)
     assert res.reports == [] and res.choices == [] and "江岸区财政局" in res.missing
     assert ids(resolve("江岸区2023年哪个单位的项目支出最多", names, many=True)) == ["edu", "road"]
+
+
+def test_the_same_kind_of_unit_in_another_place_is_missing(names):
+    for q in ("藤县文化广播电视和旅游局2022年接待费", "岑溪市农产品质量安全综合检测中心2020年公务接待费", "滕州市文旅局2022年接待费"):
+        res = resolve(q, names)
+        assert res.reports == [] and res.choices == [] and res.missing, q
+    assert ids(resolve("大英县文化广播电视和旅游局2022年接待费", names)) == ["tour"]
