@@ -94,6 +94,11 @@ def score_fact(q: Question, f: FactRec) -> float:
     if not row_hit and row and len(row) >= 2 and plain(row) in core:
         s += 3.5 + 0.2 * len(row)
         row_hit = True
+    elif not row_hit and len(row) >= 4:
+        short = shortened_in(core, plain(row))
+        if short:  # "商品服务支出" for 商品和服务支出: the row's words in order, some left out
+            s += 2.5 + 0.2 * len(short)
+            row_hit = True
     if not row_hit:
         s += 2.5 * coverage(row, core) ** 2
     for t in q.terms:
@@ -133,6 +138,30 @@ def score_fact(q: Question, f: FactRec) -> float:
     if f.uncertain:
         s -= 1.0
     return s
+
+
+@lru_cache(maxsize=1 << 16)
+def shortened_in(text: str, name: str) -> str:
+    """The longest run of `text` that shortens `name`: it starts with one of the name's first two
+    characters and ends with its last, the rest follow the name in order, and it keeps at least half
+    of the name (津补贴 for 津贴补贴, 个人家庭补助 for 对个人和家庭的补助)."""
+    if len(name) < 4 or name[-1] not in text:
+        return ""
+    best = ""
+    for start in (i for i, ch in enumerate(text) if ch in name[:2]):
+        for stop in range(len(text), start + 2, -1):
+            run = text[start:stop]
+            if len(run) <= len(best):
+                break
+            if run[-1] == name[-1] and len(run) * 2 >= len(name) and _in_order(run, name):
+                best = run
+                break
+    return best
+
+
+def _in_order(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
 
 
 def key_bigrams(q: Question) -> set[str]:
