@@ -10,7 +10,7 @@ from indexer.numbers import format_amount
 from .index import LoadedIndex
 from .match import Candidate
 from .query import Question
-from .thresholds import ACCEPT, CONF_MID, CONF_SLOPE, SAME_VALUE
+from . import thresholds as th
 
 
 def citation(index: LoadedIndex, chunk_id: str, cid: str, score: float) -> Citation:
@@ -36,7 +36,7 @@ def confidence(score: float) -> float:
     """Map a candidate score to (0, 1): 3 → ~0.5, 6 → ~0.9."""
     import math
 
-    return round(1.0 / (1.0 + math.exp(-(score - CONF_MID) * CONF_SLOPE)), 3)
+    return round(1.0 / (1.0 + math.exp(-(score - th.CONF_MID) * th.CONF_SLOPE)), 3)
 
 
 def _source(c: Candidate) -> str:
@@ -71,7 +71,7 @@ def _sibling(best: Candidate, cands: list[Candidate]) -> Optional[Candidate]:
         return None
     for c in cands[1:12]:
         if (c.kind == "table" and c.table != best.table and c.report_id == best.report_id
-                and c.label == best.label and abs(c.value - best.value) > SAME_VALUE and c.score >= ACCEPT):
+                and c.label == best.label and abs(c.value - best.value) > th.SAME_VALUE and c.score >= th.ACCEPT):
             return c
     return None
 
@@ -80,7 +80,7 @@ def per_report(q: Question, cands: list[Candidate], index: LoadedIndex) -> AskRe
     """No single report named: the best figure of each report, each with its own citation."""
     seen: dict[str, Candidate] = {}
     for c in cands:
-        if c.score >= ACCEPT and c.report_id not in seen:
+        if c.score >= th.ACCEPT and c.report_id not in seen:
             seen[c.report_id] = c
     ordered = sorted(seen.values(), key=lambda c: -c.score)
     values, cites, parts = [], [], []
@@ -99,7 +99,7 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
     for c in cands:
         if c.report_id not in best_per:
             best_per[c.report_id] = c
-    pool = [c for c in best_per.values() if c.score >= ACCEPT]
+    pool = [c for c in best_per.values() if c.score >= th.ACCEPT]
     if q.unit:
         pool = [c for c in pool if (c.unit or "万元") == q.unit] or pool
     if len(pool) < 2:

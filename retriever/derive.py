@@ -13,7 +13,7 @@ from indexer.numbers import decimals, format_amount
 from .compose import citation, confidence, who
 from .match import Candidate, bigrams, clean_row
 from .query import Question, subquestion
-from .thresholds import ACCEPT, SAME_VALUE
+from . import thresholds as th
 
 Finder = Callable[[Question], list[Candidate]]
 
@@ -27,7 +27,7 @@ def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
     for c in cands:
         if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit) and want(c):
-            return c if c.score >= ACCEPT else None
+            return c if c.score >= th.ACCEPT else None
     return None
 
 
@@ -70,7 +70,7 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     # a table row states its own change in a column (较上年增减额): the row of this figure, or of
     # the table cell the prose figure restates
     rows = [c for c in changes if c.fact is not None and c.report_id == r.report_id and not _change_column(c)
-            and abs(c.value - current.value) < SAME_VALUE and c.score >= ACCEPT]
+            and abs(c.value - current.value) < th.SAME_VALUE and c.score >= th.ACCEPT]
     for base in ([current] if current.fact is not None else []) + rows:
         row_delta = next((c for c in changes if c.fact is not None and _change_column(c)
                           and c.fact.table == base.fact.table and c.fact.row_name == base.fact.row_name
@@ -84,7 +84,7 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
                   and c.prose.sentence.find(c.prose.clause) >= 0), None)
     if delta is None:
         delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
-    if delta is None or abs(delta.value - current.value) < SAME_VALUE and delta.line_start == current.line_start:
+    if delta is None or abs(delta.value - current.value) < th.SAME_VALUE and delta.line_start == current.line_start:
         return None  # one figure read as both the value and its change
     return _previous_from(q, index, r, current, delta, _direction(delta))
 

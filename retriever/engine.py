@@ -21,7 +21,7 @@ from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
 from .prose import ProseFigure, extract
 from .query import Question, understand
-from .thresholds import ACCEPT, SAME_VALUE
+from . import thresholds as th
 
 
 
@@ -160,12 +160,12 @@ class Engine:
         if best is not None and best.kind == "prose":
             # prose restating a table cell: cite the exact row (the sentence corroborates it)
             twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
-                         and abs(c.value - best.value) < SAME_VALUE and c.score >= ACCEPT), None)
+                         and abs(c.value - best.value) < th.SAME_VALUE and c.score >= th.ACCEPT), None)
             if twin is not None:
                 cands.remove(twin)
                 cands.insert(0, twin)
                 best = twin
-        if best is None or best.score < ACCEPT:
+        if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
         if multi:
             return compose.per_report(q, cands, self.index)

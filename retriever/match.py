@@ -134,6 +134,7 @@ def score_fact(q: Question, f: FactRec) -> float:
     s += concept_penalty(q, label_text)
     # a total row is about its table: 三公经费's 合计 is no 本年支出合计
     s += unasked_penalty(q, row + (f.table_title if row in lex["total_rows"] else ""))
+    s += scope_penalty(q, row)
     s += _budget_rule(q, f.column)
     if f.uncertain:
         s -= 1.0
@@ -207,6 +208,14 @@ def unasked_penalty(q: Question, label: str) -> float:
     return -1.0 * min(2, len(extra))
 
 
+def scope_penalty(q: Question, label: str) -> float:
+    """"A中，B是多少": the figure of A itself is not the answer unless its label also says B."""
+    if not q.scope or plain(q.scope) not in plain(label):
+        return 0.0
+    own = key_bigrams(q) - bigrams(q.scope)  # the words of B that A does not already say
+    return -3.0 if own and not own & bigrams(label) else 0.0
+
+
 def change_penalty(q: Question, clause: str) -> float:
     """A change (增加 X, 下降 Y%) answers only a question about change."""
     words = load("questions.json")["change_words"]
@@ -227,6 +236,7 @@ def score_prose(q: Question, p: ProseFigure) -> float:
         s += 1.5 * len(key & before_b) / len(key)
     s += concept_penalty(q, p.local, p.before)
     s += unasked_penalty(q, p.clause)
+    s += scope_penalty(q, p.clause)
     s += change_penalty(q, p.clause)
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:

@@ -1,6 +1,6 @@
 """Every threshold of the answering path, in one place.
 
-The accept threshold and the confidence curve are fitted on generated questions
+The table-cell accept threshold and the confidence curve are fitted on generated questions
 (`python -m bench.fit`, held-in templates only) and stored in `fitted.json` beside this file; the
 defaults below apply when no fit is present.
 """
@@ -12,7 +12,8 @@ from pathlib import Path
 _FITTED = Path(__file__).with_name("fitted.json")
 _fit = json.loads(_FITTED.read_text(encoding="utf-8")) if _FITTED.is_file() else {}
 
-ACCEPT: float = float(_fit.get("accept", 3.0))  # a candidate below this score is no answer
+ACCEPT: float = 3.0  # a candidate below this score is no answer (prose figures, derived inputs)
+ACCEPT_TABLE: float = max(ACCEPT, float(_fit.get("accept_table", ACCEPT)))  # a table cell answered alone
 CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence is 0.5
 CONF_SLOPE: float = float(_fit.get("conf_slope", 0.8))  # logistic slope of confidence over score
 SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim

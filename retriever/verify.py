@@ -13,7 +13,7 @@ from .compose import citation
 from .match import Candidate
 from .prose import _FIG
 from .query import understand
-from .thresholds import ACCEPT, SAME_VALUE, SUPPORT
+from . import thresholds as th
 
 
 
@@ -36,13 +36,13 @@ def verify_claim(engine, claim: str) -> dict:
         sub = understand(claim[:m.start()] or claim, engine.index)
         sub.reports, sub.unit = q.reports, (unit.replace("％", "%") or sub.unit)
         cands = engine.candidates(sub, ids)
-        same = [c for c in cands[:40] if abs(c.value - value) <= SAME_VALUE and c.score >= SUPPORT]
+        same = [c for c in cands[:40] if abs(c.value - value) <= th.SAME_VALUE and c.score >= th.SUPPORT]
         best = cands[0] if cands else None
         entry = {"value": value, "unit": unit or None, "status": "not_found", "citations": []}
         if same:
             entry["status"] = "supported"
             entry["citations"] = [_cite(engine, c, i) for i, c in enumerate(same[:3], start=1)]
-        elif best is not None and best.score >= ACCEPT:
+        elif best is not None and best.score >= th.ACCEPT:
             entry["status"] = "contradicted"
             entry["stated"] = best.value
             entry["citations"] = [_cite(engine, best, 1)]

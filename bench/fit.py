@@ -1,0 +1,148 @@
+"""Fit the accept threshold and the confidence curve on the generated suite's held-in part.
+
+    python -m bench.fit --index-dir DIR [--cost 10] [--write] [--json]
+
+Every held-in question is answered with the table-cell threshold lowered, so each answer's score is
+seen; an answer is right when its value is the expected fact's (unanswerable questions have no right
+answer). A logistic regression of right-or-wrong on the score gives the confidence curve; the
+threshold for plain table-cell answers maximises right answers minus `cost` × wrong ones (a wrong
+number costs `cost` times a "not found"). The suite asks only about table cells, so figures stated in
+prose and derived figures keep the default threshold. --write stores the result in retriever/fitted.json, which retriever/thresholds.py
+reads. The held-out part is then scored with the fitted values: that is the figure to report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from retriever import thresholds as th
+
+FLOOR = 0.0  # the lowest threshold tried while collecting scores
+DEFAULT_MID, DEFAULT_SLOPE = 3.0, 0.8  # the curve used while collecting (inverted to get scores)
+
+
+def answer_score(resp) -> float | None:
+    """The score behind an answer's confidence (the curve in force while collecting, inverted)."""
+    if not resp.found or not resp.values:
+        return None
+    c = min(max(resp.confidence, 5e-4), 1 - 5e-4)
+    return DEFAULT_MID + math.log(c / (1 - c)) / DEFAULT_SLOPE
+
+
+def collect(engine, items: list[dict], table_only: bool = False) -> list[tuple[float, bool]]:
+    """(score, right) of every answer given to `items` with the threshold lowered to FLOOR
+    (`table_only`: plain lookups of a table cell, the answers the table threshold decides)."""
+    from bench.qsuite.run import score_suite_item
+
+    saved = th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE
+    th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = FLOOR, DEFAULT_MID, DEFAULT_SLOPE
+    try:
+        out = []
+        for it in items:
+            resp = engine.ask(it["question"], history=it.get("history"))
+            s = answer_score(resp)
+            lookup = bool(resp.values) and not resp.values[0].derived and resp.citations \
+                and resp.citations[0].kind == "table_row"
+            if s is not None and (lookup or not table_only):
+                right = it["kind"] != "unanswerable" and score_suite_item(it, resp)["correct"] >= 1.0
+                out.append((s, bool(right)))
+        return out
+    finally:
+        th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = saved
+
+
+def fit(points: list[tuple[float, bool]], lookups: list[tuple[float, bool]], cost: float) -> dict:
+    """A logistic confidence curve over the score of every answer, and the table-cell threshold by
+    utility (right − cost × wrong) over plain table lookups."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[s] for s, _ in points])
+    y = np.array([r for _, r in points], dtype=int)
+    model = LogisticRegression(C=10.0).fit(x, y)
+    slope, icpt = float(model.coef_[0][0]), float(model.intercept_[0])
+    table = []
+    for t in sorted({round(s, 2) for s, _ in lookups if s >= th.ACCEPT} | {th.ACCEPT}):
+        kept = [(s, r) for s, r in lookups if s >= t]
+        right = sum(r for _, r in kept)
+        table.append((t, len(kept), right, len(kept) - right, right - cost * (len(kept) - right)))
+    best = max(table, key=lambda row: (row[4], row[0]))
+    return {"accept_table": round(best[0], 3), "conf_mid": round(-icpt / slope, 3), "conf_slope": round(slope, 3),
+            "cost": cost, "answers": len(points), "kept": best[1], "right": best[2], "wrong": best[3]}
+
+
+def reliability(points: list[tuple[float, bool]], mid: float, slope: float, accept: float) -> list[dict]:
+    """Mean confidence against the share right, in confidence bins, for answers scoring ≥ `accept`."""
+    rows = []
+    bins = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]
+    conf = [(1 / (1 + math.exp(-(s - mid) * slope)), r) for s, r in points if s >= accept]
+    for lo, hi in zip([0.0] + bins[:-1], bins):
+        sel = [(c, r) for c, r in conf if lo <= c < hi]
+        if sel:
+            rows.append({"bin": f"[{lo:.1f}, {min(hi, 1.0):.1f})", "n": len(sel),
+                         "confidence": round(sum(c for c, _ in sel) / len(sel), 3),
+                         "right": round(sum(r for _, r in sel) / len(sel), 3)})
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", required=True, type=Path)
+    ap.add_argument("--cost", type=float, default=10.0, help="a wrong number costs this many 'not found'")
+    ap.add_argument("--write", action="store_true", help="store the fit in retriever/fitted.json")
+    ap.add_argument("--adopt-threshold", action="store_true",
+                    help="also put the fitted table-cell threshold in force (default: record it only)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    from bench.qsuite import generate_suite
+    from retriever.engine import Engine
+
+    engine = Engine.load(args.index_dir, with_embedder=False)
+    items = generate_suite(engine.index)
+    held_in = [it for it in items if not it["held_out"]]
+    held_out = [it for it in items if it["held_out"]]
+    result = fit(collect(engine, held_in), collect(engine, held_in, table_only=True), args.cost)
+    result["reliability_held_out"] = reliability(collect(engine, held_out), result["conf_mid"],
+                                                 result["conf_slope"], th.ACCEPT)
+    th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = result["accept_table"], result["conf_mid"], result["conf_slope"]
+    for split, part in (("held_in", held_in), ("held_out", held_out)):
+        result[split] = _rates(engine, part)
+    if args.write:
+        fitted = {k: result[k] for k in ("conf_mid", "conf_slope", "cost")}
+        if args.adopt_threshold:
+            fitted["accept_table"] = result["accept_table"]
+        else:
+            fitted["accept_table_fitted"] = result["accept_table"]  # recorded, not in force
+        fitted["_doc"] = "Fitted by `python -m bench.fit` on the generated suite's held-in templates."
+        th._FITTED.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
+def _rates(engine, items: list[dict]) -> dict:
+    """Accuracy, wrong-number rate and abstention of `items` with the thresholds in force."""
+    from bench.qsuite.run import score_suite_item
+
+    n = right = wrong = abst = unans = 0
+    for it in items:
+        resp = engine.ask(it["question"], history=it.get("history"))
+        if it["kind"] == "unanswerable":
+            unans += 1
+            abst += int(not resp.values)
+            wrong += int(bool(resp.values))
+            continue
+        n += 1
+        res = score_suite_item(it, resp)
+        right += int(res["correct"] >= 1.0)
+        wrong += int(bool(res.get("wrong_number")))
+    total = n + unans
+    return {"answerable": n, "accuracy": round(right / max(1, n), 4), "wrong_number_rate": round(wrong / max(1, total), 4),
+            "abstention": round(abst / max(1, unans), 4)}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
