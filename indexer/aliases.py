@@ -97,7 +97,6 @@ def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> lis
         return sorted(set(extra), key=len, reverse=True)
     full = squash(unit_name)
     parts = split_name(full)
-    generic = set(load("units.json")["generic_bodies"])
     out = {full, clean_name(full)}
     places = [p for p in {parts.place, parts.place_short} if p]
     for body in short_bodies(parts.body):
@@ -108,7 +107,5 @@ def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> lis
                 out |= {parts.place + body, parts.place[-1] + body}
             else:
                 out.add(p + body)
-        if body not in generic and len(body) >= 3 and body != parts.body:
-            out.add(body)
     out |= set(extra)
     return sorted((a for a in out if len(a) >= 2), key=len, reverse=True)

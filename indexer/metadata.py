@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import PurePath
 from typing import Optional
 
+from .aliases import derive_aliases, short_place
 from .lexicon import fix_typos, load, squash
 from .models import Document, ReportMeta
 
@@ -279,31 +280,11 @@ def region_of(unit_name: Optional[str]) -> Optional[str]:
     return parts.get("county") or parts.get("city") or parts.get("province")
 
 
-def _short(region: str) -> str:
-    suffixes = [s for level in load("regions.json")["region_suffixes"].values() for s in level]
-    for s in sorted(suffixes, key=len, reverse=True):
-        if region.endswith(s) and len(region) - len(s) >= 2:
-            return region[: -len(s)]
-    return region
-
-
 def aliases_of(unit_name: Optional[str], region: Optional[str]) -> list[str]:
-    """Short names a report answers to: the name without its province/city, with the short region."""
-    out: list[str] = []
-    if unit_name:
-        out.append(unit_name)
-        parts = region_parts(unit_name)
-        rest = unit_name
-        county = parts.get("county")
-        for level in ("province", "city"):
-            # only down to a place name: "财政局" alone would name every unit of its kind
-            if parts.get(level) and rest.startswith(parts[level]) and (county or level == "province" and parts.get("city")):
-                rest = rest[len(parts[level]):]
-                out.append(rest)
-        if county and rest.startswith(county) and len(rest) > len(county) + 1:
-            out.append(_short(county) + rest[len(county):])
+    """Short names a report answers to (derived from the unit name, indexer/aliases.py) and its place."""
+    out = derive_aliases(unit_name)
     if region:
-        out += [region, _short(region)]
+        out += [region, short_place(region)]
     return list(dict.fromkeys(a for a in out if a and len(a) >= 2))
 
 
