@@ -263,6 +263,5 @@ class TableBlock(BaseModel):
     name: str  # canonical table name (lexicon), e.g. 支出决算表
     title: str  # the title line as written
     title_line: int
-    section: str = ""
     lines: list[tuple[int, str]]  # (1-based line number, raw text) after the title
 
