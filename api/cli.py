@@ -109,15 +109,19 @@ def _engine(index_dir: Path):
 @app.command()
 def ask(question: str = typer.Argument(..., help="问题, e.g. 汉阳区大数据中心2021年项目支出多少"),
         index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
+        history: Optional[list[str]] = typer.Option(None, "--history",
+                                                    help="An earlier question of the conversation (repeat, oldest first)"),
         as_json: bool = typer.Option(False, "--json", help="Print the /ask response body")) -> None:
     """Answer one question from the index."""
-    from .schemas import clean_text  # the same check as POST /ask
+    from .schemas import clean_text, text_list  # the same checks as POST /ask
 
     try:
         q = clean_text(question, "question", LIMITS.max_question_chars, "问题")
+        earlier = text_list(history, "history", "历史问题", LIMITS.max_history, LIMITS.max_question_chars) \
+            if history else None
     except ValueError as exc:
         fail(str(exc))
-    resp = _engine(_index_dir(index_dir)).ask(q)
+    resp = _engine(_index_dir(index_dir)).ask(q, history=earlier)
     if as_json:
         print_json(resp.model_dump())
         return
