@@ -33,7 +33,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -100,7 +100,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d(?:年度?)?")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,3}(?:省|市|区|县|旗)")
 _NOT_PLACE = {"社区", "园区", "城区", "地区", "辖区", "小区", "片区", "景区", "街区", "城市"}
-_META = {"大数据中心", "数据中心", "中心", "决算", "部门", "部门决算", "单位", "年度", "多少", "多少钱", "多少万元",
+_META = {"中心", "决算", "部门", "部门决算", "单位", "年度", "多少", "多少钱", "多少万元",
          "是否", "哪些", "哪个", "哪一", "哪一家", "什么", "几个", "一共", "共有", "请问", "其中", "情况", "金额",
          "数额", "数字", "万元", "元", "报告", "显示", "反映", "这个", "这份", "该", "里", "中", "是", "为", "有", "的"}
 UNITS = ("万元", "亿元", "元", "%", "％", "人", "个", "辆", "套", "台", "条", "次", "件", "分", "路", "份", "项", "家", "天")
@@ -117,14 +117,17 @@ class Figure:
     unit: str
 
 
-def key_terms(question: str, tokenizer) -> list[str]:
+def key_terms(question: str, tokenizer, names: Iterable[str] = ()) -> list[str]:
     """Key-term candidates of a question, most specific first.
 
-    Whole words naming the place, the unit, the year or a table are cut out of the question first
-    (so that their pieces — 数据, 支出, 收入 … — do not become candidates), the rest is tokenized."""
+    Whole words naming the unit (`names`: the indexed reports' unit names, short names and places),
+    the place, the year or a table are cut out of the question first (so that their pieces — 数据,
+    支出, 收入 … — do not become candidates), the rest is tokenized."""
     rest = question
-    for t in sorted(set(tokenizer.tokens(question)), key=len, reverse=True):
-        if ((t.endswith("表") and len(t) >= 3) or t.endswith("大数据中心") or _YEAR_WORD.fullmatch(t)
+    for name in sorted(set(names), key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    for t in sorted(set(tokenizer.tokens(rest)), key=len, reverse=True):
+        if ((t.endswith("表") and len(t) >= 3) or _YEAR_WORD.fullmatch(t)
                 or (_PLACE.fullmatch(t) and t not in _NOT_PLACE)):
             rest = rest.replace(t, " ")
     seen: dict[str, int] = {}
@@ -154,10 +157,10 @@ def figures(text: str) -> list[Figure]:
     return out
 
 
-def extract_answer(question: str, text: str, tokenizer) -> Optional[tuple[str, Figure]]:
+def extract_answer(question: str, text: str, tokenizer, names: Iterable[str] = ()) -> Optional[tuple[str, Figure]]:
     """(key term, figure) read from one passage, or None when the key term is absent."""
     figs = figures(text)
-    for term in key_terms(question, tokenizer):
+    for term in key_terms(question, tokenizer, names):
         spots = [m.start() for m in re.finditer(re.escape(term), text)]
         if not spots:
             continue
@@ -174,13 +177,14 @@ def extract_answer(question: str, text: str, tokenizer) -> Optional[tuple[str, F
     return None
 
 
-def answer(question: str, hits: Sequence[tuple[Passage, float]], tokenizer, t0: float) -> AskResponse:
+def answer(question: str, hits: Sequence[tuple[Passage, float]], tokenizer, t0: float,
+           names: Iterable[str] = ()) -> AskResponse:
     """An `AskResponse` from ranked passages: the key-term figure of the top passage, or not found."""
     cites = [Citation(id=f"c{k + 1}", chunk_id=p.chunk_id, report_id=p.report_id, unit_name=p.unit_name,
                       year=p.year, source_file=p.source_file, section=p.section, kind=p.kind, text=p.text,
                       line_start=p.line_start, line_end=p.line_end, score=float(s))
              for k, (p, s) in enumerate(hits)]
-    got = extract_answer(question, hits[0][0].text, tokenizer) if hits else None
+    got = extract_answer(question, hits[0][0].text, tokenizer, names) if hits else None
     ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
     if got is None:
         return AskResponse(question=question, found=False, answer="未找到相关数字。", citations=cites, timing_ms=ms)
@@ -253,7 +257,8 @@ def run(sets: dict[str, list[dict]], corpus_dir: Path, index, embedder, qvecs: d
     from indexer.tokenize import Tokenizer
     from retriever.evaluate import score_item, summarize
 
-    tokenizer = Tokenizer()
+    names = [n for r in index.reports.values() for n in index.names.aliases[r.report_id] + index.names.places(r)]
+    tokenizer = Tokenizer(names)
     t = time.perf_counter()
     passages = raw_passages(corpus_dir)
     log(f"naive_rag: embedding {len(passages)} fixed-size chunks ({CHUNK_SIZE}/{CHUNK_OVERLAP})")
@@ -278,7 +283,7 @@ def run(sets: dict[str, list[dict]], corpus_dir: Path, index, embedder, qvecs: d
             for item in gold:
                 q = item["question"]
                 t0 = time.perf_counter()
-                resp = answer(q, search(q), tokenizer, t0)
+                resp = answer(q, search(q), tokenizer, t0, names)
                 lat.append(resp.timing_ms["total"])
                 results.append(score_item(item, resp))
             out[set_name][name] = {

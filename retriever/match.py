@@ -10,7 +10,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Optional
 
-from indexer.lexicon import load, squash
+from indexer.lexicon import load, squash, table_specs
 
 from .index import FactRec
 from .prose import ProseFigure
@@ -133,7 +133,9 @@ def score_fact(q: Question, f: FactRec) -> float:
         s -= 2.0 * len(key - bigrams(label_text)) / len(key)
     s += concept_penalty(q, label_text)
     # a total row is about its table: 三公经费's 合计 is no 本年支出合计
-    s += unasked_penalty(q, row + (f.table_title if row in lex["total_rows"] else ""))
+    # a total row of a table outside the template is about that table: 三公经费's 合计 is no 本年支出合计
+    about = f.table_title if row in lex["total_rows"] and f.table not in _template_tables() else ""
+    s += unasked_penalty(q, row + about)
     s += scope_penalty(q, row)
     s += _budget_rule(q, f.column)
     if f.uncertain:
@@ -163,6 +165,11 @@ def shortened_in(text: str, name: str) -> str:
 def _in_order(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
+
+
+@lru_cache(maxsize=1)
+def _template_tables() -> frozenset[str]:
+    return frozenset(spec["name"] for spec in table_specs())
 
 
 def key_bigrams(q: Question) -> set[str]:

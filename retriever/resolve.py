@@ -283,14 +283,11 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
     named = [n for n in named if n.report.report_id in chosen]
     res.reasons = {n.report.report_id: n.reason + (f"（沿用上文：{res.context}）" if res.context else "")
                    for n in named}
-    if not many and len(res.reports) > 1 and (_ambiguous(named) or not res.named or _one_unit(res.reports)):
+    # one mention fitting several units, or no unit named: the user picks (several years of one
+    # named unit are answered year by year)
+    if not many and len(res.reports) > 1 and (_ambiguous(named) or not res.named):
         res.choices, res.reports = res.reports, []
     return res
-
-
-def _one_unit(reports: list[ReportRec]) -> bool:
-    """Several years of one unit (a question about one figure must pick the year)."""
-    return len({squash(r.unit_name or r.report_id) for r in reports}) == 1
 
 
 def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):

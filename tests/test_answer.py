@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import REPORTS, ROOT
+from conftest import CORPUS, REPORTS, ROOT
 
 HELDOUT = ROOT / "tests" / "fixtures" / "heldout.jsonl"
 
@@ -22,7 +22,7 @@ def ask(engine, q):
 
 def cited_lines(resp, cid):
     c = next(c for c in resp.citations if c.id == cid)
-    path = ROOT / c.source_file if not c.source_file.startswith("/") else c.source_file
+    path = CORPUS / c.source_file  # source_file is relative to the corpus
     lines = open(path, encoding="utf-8").read().split("\n")
     return "".join(lines[c.line_start - 1:c.line_end]).replace(",", "").replace(" ", "")
 
