@@ -140,10 +140,11 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     if a is None or b is None or b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
         return None
-    value = a.value / b.value * 100
+    places = 1 if any(w in q.norm for w in load("questions.json")["approx_words"]) else 2  # "约为多少": 72.6%
+    value = round(a.value / b.value * 100, places)
     formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
-                f"{value:.2f}%（{formula}）。")
+                f"{value:.{places}f}%（{formula}）。")
     return _response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
 
 
