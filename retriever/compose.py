@@ -28,7 +28,9 @@ def who(index: LoadedIndex, report_id: str) -> str:
 
 
 def _fmt(c: Candidate) -> str:
-    raw = c.raw.rstrip("%％")
+    raw = c.raw.rstrip("%％").strip()
+    if c.unit and raw.endswith(c.unit):  # a quantity cell written with its unit ("12 次")
+        raw = raw[: -len(c.unit)].strip()
     return f"{raw}{c.unit}" if c.unit != "%" else f"{raw}%"
 
 
