@@ -118,6 +118,11 @@ def _unit_of(norm: str, lex: dict) -> Optional[str]:
     asked = [(norm.find(w), -len(w), u) for w, u in lex["units"] if w.startswith(("多少", "几", "百分")) and w in norm]
     if asked:
         return min(asked)[2]
+    # otherwise the unit word nearest before the question word ("对口帮扶人数得分多少": 得分, not 人数)
+    ask = min((i for i in (norm.find(w) for w in ("多少", "几", "是多", "为多")) if i >= 0), default=len(norm))
+    before = [(norm.rfind(w, 0, ask) + len(w), len(w), u) for w, u in lex["units"] if norm.rfind(w, 0, ask) >= 0]
+    if before:
+        return max(before)[2]
     for w, u in lex["units"]:
         if w in norm:
             return u
@@ -181,14 +186,15 @@ def _apply_synonyms(core: str, synonyms: dict, vocab: list[str], weak: tuple[str
 def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     norm = q.norm
     q.unit = _unit_of(norm, lex)
-    if q.unit is None and any(w in norm for w in lex["amount_words"]):
+    q.table, mention = table_in(norm)
+    asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
+    if q.unit is None and any(w in asked for w in lex["amount_words"]):
         q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)
     core = norm
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
-    q.table, mention = table_in(norm)
     if mention:
         core = core.replace(mention, " ")
     for m in q.mentions:
