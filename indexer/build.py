@@ -303,12 +303,20 @@ def _publish(index_dir: Path, report_rows: list[dict], out: dict, vectors: np.nd
 
 
 def _embed(embedder, texts: list[str], progress: Progress, batch: int = 64) -> np.ndarray:
+    """Vectors of `texts` in their order. Texts are embedded sorted by length once, so each batch pads
+    to about its own length (the same vectors, fewer padded tokens); slices keep the progress bar."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = []
     for start in range(0, len(texts), batch):
         progress("embed", start, len(texts))
-        out.append(embedder.encode_passages(texts[start:start + batch]))
+        out.append(embedder.encode_passages([texts[i] for i in order[start:start + batch]]))
     progress("embed", len(texts), len(texts))
-    return np.vstack(out).astype(np.float32)
+    if not out:
+        return np.zeros((0, 0), np.float32)
+    vecs = np.vstack(out).astype(np.float32)
+    restored = np.empty_like(vecs)
+    restored[np.array(order)] = vecs
+    return restored
 
 
 def _extra_words(facts: list[dict]) -> list[str]:

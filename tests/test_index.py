@@ -135,3 +135,24 @@ def test_killed_build_leaves_previous_index_usable(corpus_copy, tmp_path, stage)
     s, _ = build(corpus_copy, idx)  # the next build completes and cleans up
     assert len(s["added"]) == 1
     assert not list(idx.glob("tmp-*"))
+
+
+def test_embedding_sorted_by_length_returns_vectors_in_text_order():
+    """Texts are embedded shortest first (less padding); each vector still lands on its own text."""
+    import numpy as np
+
+    from indexer.build import _embed
+
+    class Recorder:
+        def __init__(self):
+            self.batches = []
+
+        def encode_passages(self, texts):
+            self.batches.append(list(texts))
+            return np.array([[float(len(t)), float(ord(t[0]))] for t in texts], np.float32)
+
+    texts = ["ccc", "a", "bbbbb", "dd", "e" * 7]
+    rec = Recorder()
+    vecs = _embed(rec, texts, lambda *a: None, batch=2)
+    assert [list(v) for v in vecs] == [[float(len(t)), float(ord(t[0]))] for t in texts]
+    assert rec.batches == [["a", "dd"], ["ccc", "bbbbb"], ["eeeeeee"]]
