@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from indexer import store
-from indexer.models import ParsedReport
+from indexer.models import Fact, ParsedReport
 from indexer.tokenize import Tokenizer
 
 RRF_K = 60
@@ -31,23 +31,6 @@ class ChunkRec:
     order: int
     row: int  # position in `chunks` = row in the vector matrix
     page: Optional[int] = None  # 1-based PDF page of line_start (None for text reports)
-
-
-@dataclass
-class FactRec:
-    report_id: str
-    chunk_id: Optional[str]
-    table: str
-    table_title: str
-    row_code: Optional[str]
-    row_name: str
-    column: str
-    value: float
-    raw: str
-    unit: str
-    line: int
-    line_end: int
-    uncertain: bool
 
 
 @dataclass
@@ -114,10 +97,12 @@ class LoadedIndex:
                          c["line_start"], c["line_end"], c["ord"], c["vec_row"],
                          c["page"] if "page" in c.keys() else None)
                 for c in con.execute("SELECT * FROM chunks ORDER BY vec_row")]
-            self.facts: list[FactRec] = [
-                FactRec(f["report_id"], f["chunk_id"], f["tbl"], f["table_title"], f["row_code"], f["row_name"],
-                        f["col"], f["value"], f["raw"], f["unit"], f["line"], f["line_end"] or f["line"],
-                        bool(f["uncertain"]))
+            # facts load back as the Fact the parser made (validated when written)
+            self.facts: list[Fact] = [
+                Fact.model_construct(report_id=f["report_id"], chunk_id=f["chunk_id"], table=f["tbl"],
+                                     table_title=f["table_title"], row_code=f["row_code"], row_name=f["row_name"],
+                                     column=f["col"], value=f["value"], raw=f["raw"], unit=f["unit"], line=f["line"],
+                                     line_end=f["line_end"] or f["line"], uncertain=bool(f["uncertain"]), kind="table")
                 for f in con.execute("SELECT * FROM facts")]
             self.checks = [dict(c) for c in con.execute("SELECT * FROM checks")]
         finally:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from indexer.lexicon import load, squash, table_specs
+from indexer.models import Fact
 
-from .index import FactRec
 from .prose import ProseFigure
 from .query import Question, plain
 
@@ -54,7 +54,7 @@ class Candidate:
     table: str = ""
     column: str = ""
     row_name: str = ""
-    fact: Optional[FactRec] = None
+    fact: Optional[Fact] = None
     prose: Optional[ProseFigure] = None
 
 
@@ -79,7 +79,7 @@ def _unit_score(q: Question, unit: str) -> float:
     return -8.0  # another kind of quantity is never the answer
 
 
-def score_fact(q: Question, f: FactRec) -> float:
+def score_fact(q: Question, f: Fact) -> float:
     core, lex = q.core, load("questions.json")
     row = clean_row(f.row_name)
     seg = squash(f.column).split("/")[-1]
@@ -264,7 +264,7 @@ def score_prose(q: Question, p: ProseFigure) -> float:
     return s
 
 
-def table_candidates(q: Question, facts: list[FactRec]) -> list[Candidate]:
+def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     out = []
     for f in facts:
         sc = score_fact(q, f)

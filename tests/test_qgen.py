@@ -11,15 +11,16 @@ from bench.qsuite.lexicon import load_lexicon
 from bench.qsuite.names import drop_prefixes
 from bench import recall
 from indexer.models import AnswerValue, AskResponse
-from retriever.index import ChunkRec, FactRec, ReportRec
+from indexer.models import Fact
+from retriever.index import ChunkRec, ReportRec
 
 LEX = load_lexicon()
 
 
 def fact(rid, table, row, col, value, line, code=None, title=None, unit="万元"):
-    return FactRec(report_id=rid, chunk_id=f"{rid}-c{line}", table=table, table_title=title or f"2021年度{table}",
-                   row_code=code, row_name=row, column=col, value=value, raw=f"{value:.2f}", unit=unit,
-                   line=line, line_end=line, uncertain=False)
+    return Fact(report_id=rid, chunk_id=f"{rid}-c{line}", table=table, table_title=title or f"2021年度{table}",
+                row_code=code, row_name=row, column=col, value=value, raw=f"{value:.2f}", unit=unit,
+                line=line, line_end=line, uncertain=False)
 
 
 def report(rid, unit, region, year):

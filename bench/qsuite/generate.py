@@ -22,7 +22,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 class FactWords:
     """One fact with the words a question uses for it."""
 
-    fact: object  # retriever.index.FactRec
+    fact: object  # indexer.models.Fact
     table: str
     row: str
     code: str
