@@ -100,7 +100,7 @@ def score_fact(q: Question, f: Fact) -> float:
             s += 2.5 + 0.2 * len(short)
             row_hit = True
     if not row_hit:
-        s += 2.5 * coverage(row, core) ** 2
+        s += 2.5 * max(coverage(row, core), coverage(core, row)) ** 2  # either side's words in the other
     for t in q.terms:
         if squash(t) == row:
             s += 2.5
