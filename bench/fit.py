@@ -93,8 +93,6 @@ def main(argv=None) -> int:
     ap.add_argument("--index-dir", required=True, type=Path)
     ap.add_argument("--cost", type=float, default=10.0, help="a wrong number costs this many 'not found'")
     ap.add_argument("--write", action="store_true", help="store the fit in retriever/fitted.json")
-    ap.add_argument("--adopt-threshold", action="store_true",
-                    help="also put the fitted table-cell threshold in force (default: record it only)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -113,10 +111,7 @@ def main(argv=None) -> int:
         result[split] = _rates(engine, part)
     if args.write:
         fitted = {k: result[k] for k in ("conf_mid", "conf_slope", "cost")}
-        if args.adopt_threshold:
-            fitted["accept_table"] = result["accept_table"]
-        else:
-            fitted["accept_table_fitted"] = result["accept_table"]  # recorded, not in force
+        fitted["accept_table"] = result["accept_table"]
         fitted["_doc"] = "Fitted by `python -m bench.fit` on the generated suite's held-in templates."
         th._FITTED.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 1))

@@ -34,6 +34,11 @@ def test_citation_lines_point_at_the_figure(real_index):
 
 
 def test_passage_has_neighbours(real_index):
+    """A passage inside a report names the chunks just before and after it in document order."""
     hit = real_index.search("汉阳区2021年基本工资", k=1)[0]
+    chunks = real_index.index.by_report[hit.report_id]  # document order
+    pos = next(i for i, c in enumerate(chunks) if c.chunk_id == hit.chunk_id)
+    assert 0 < pos < len(chunks) - 1  # the 基本工资 row sits inside the report
     p = real_index.passage(hit.chunk_id)
-    assert p.report.year == 2021 and (p.prev_chunk_id or p.next_chunk_id)
+    assert p.report.year == 2021
+    assert (p.prev_chunk_id, p.next_chunk_id) == (chunks[pos - 1].chunk_id, chunks[pos + 1].chunk_id)
