@@ -19,7 +19,6 @@ import numpy as np
 
 from . import registry, store
 from .chunker import chunk_report
-from .facts import numeric_cells
 from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
 
@@ -165,15 +164,15 @@ def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
     """Rows of a freshly parsed report: chunks (with their PDF page), facts, checks, report row."""
     parsed: ParsedReport = e["parsed"]
     rid = e["report_id"]
-    chunks, row_chunk = chunk_report(parsed, e["pages"])
+    chunks, facts = chunk_report(parsed, e["pages"])
     for c in chunks:
         d = c.model_dump()
         d["ord"] = d.pop("order")
         d["text_hash"] = text_hash(model_id, c.embed_text)
         out["chunks"].append(d)
-    for f, (ti, ri, *_) in zip(parsed.facts, numeric_cells(parsed.tables)):
+    for f in facts:
         out["facts"].append({
-            "report_id": rid, "chunk_id": row_chunk.get((ti, ri)),
+            "report_id": rid, "chunk_id": f.chunk_id,
             "tbl": f.table, "table_title": f.table_title, "row_code": f.row_code, "row_name": f.row_name,
             "col": f.column, "value": f.value, "raw": f.raw, "unit": f.unit, "line": f.line,
             "line_end": f.line_end, "uncertain": int(f.uncertain)})
@@ -183,7 +182,7 @@ def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
     return {
         "report_id": rid, "content_hash": e["content_hash"], "indexed_at": now,
         "sections": len(parsed.sections), "tables": len(parsed.tables),
-        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks), "facts": len(parsed.facts),
+        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks), "facts": len(facts),
         "text_meta": parsed.report.model_dump_json(), "parsed": parsed.model_dump_json()}
 
 

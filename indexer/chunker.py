@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Optional
 
-from .models import Chunk, ParsedReport, Row, Table
+from .facts import table_facts
+from .models import Chunk, Fact, ParsedReport, Row, Table
 
 SEP = "｜"
 
@@ -40,10 +41,9 @@ def page_of(pages: Optional[list[int]], line: int) -> Optional[int]:
     return pages[line - 1] if pages and 0 < line <= len(pages) else None
 
 
-def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None
-                 ) -> tuple[list[Chunk], dict[tuple[int, int], str]]:
-    """Chunks in document order, and the chunk id of every (table index, row index).
-    `pages` (the Document's page of each line, PDFs only) gives each chunk its page."""
+def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None) -> tuple[list[Chunk], list[Fact]]:
+    """Chunks in document order, and the report's table facts, each with the id of the row chunk that
+    cites it. `pages` (the Document's page of each line, PDFs only) gives each chunk its page."""
     meta = report.report
     prefix = meta.title or f"{meta.unit_name or ''}{meta.year or ''}"
     items: list[tuple[int, Chunk, tuple[int, int] | None]] = []
@@ -79,4 +79,4 @@ def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None
         chunks.append(chunk)
         if key is not None:
             row_chunk[key] = chunk.chunk_id
-    return chunks, row_chunk
+    return chunks, table_facts(meta.report_id, report.tables, row_chunk)

@@ -1,7 +1,7 @@
 """Table cells → facts: one fact per numeric cell, with its table, row, column, unit and line."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 from .models import Cell, Fact, Row, Table
 
@@ -15,10 +15,15 @@ def numeric_cells(tables: list[Table]) -> Iterator[tuple[int, int, Table, Row, C
                     yield ti, ri, t, row, cell
 
 
-def table_facts(report_id: str, tables: list[Table]) -> list[Fact]:
+def table_facts(report_id: str, tables: list[Table],
+                row_chunk: Optional[dict[tuple[int, int], str]] = None) -> list[Fact]:
+    """One fact per numeric cell; `row_chunk` (the chunker's chunk id of each table row) ties each fact
+    to the chunk that cites it."""
+    row_chunk = row_chunk or {}
     return [
         Fact(report_id=report_id, table=t.name, table_title=t.title, row_code=row.code, row_name=row.name,
              column=cell.column, value=cell.value, raw=cell.raw.strip(), unit=cell.unit or t.unit,
-             line=cell.line or row.line_end, line_end=row.line_end, uncertain=cell.uncertain)
-        for _, _, t, row, cell in numeric_cells(tables)
+             line=cell.line or row.line_end, line_end=row.line_end, uncertain=cell.uncertain,
+             chunk_id=row_chunk.get((ti, ri)))
+        for ti, ri, t, row, cell in numeric_cells(tables)
     ]

@@ -156,3 +156,17 @@ def test_embedding_sorted_by_length_returns_vectors_in_text_order():
     vecs = _embed(rec, texts, lambda *a: None, batch=2)
     assert [list(v) for v in vecs] == [[float(len(t)), float(ord(t[0]))] for t in texts]
     assert rec.batches == [["a", "dd"], ["ccc", "bbbbb"], ["eeeeeee"]]
+
+
+def test_every_fact_is_cited_by_its_own_row_chunk(corpus_copy, tmp_path, hash_embedder):
+    """The chunker ties each table fact to the row chunk that shows it: the chunk holds the figure."""
+    from indexer.build import build_index
+    from retriever.index import LoadedIndex
+
+    build_index(corpus_copy, tmp_path / "idx", embedder=hash_embedder, model_id=hash_embedder.model_id)
+    idx = LoadedIndex(tmp_path / "idx")
+    assert idx.facts
+    for f in idx.facts:
+        chunk = idx.by_id[f.chunk_id]
+        assert chunk.kind == "table_row" and chunk.report_id == f.report_id
+        assert f.raw.replace(" ", "") in chunk.text.replace(" ", ""), (f, chunk.text)
