@@ -32,9 +32,12 @@ def is_toc_line(line: str) -> bool:
     return bool(_TOC.match(line))
 
 
+_MARKDOWN = re.compile(r"^#+\s*|^\*\*|\*\*$")  # Markdown heading marks and a bold title's stars
+
+
 def heading_level(line: str, width: int) -> Optional[int]:
     """1-3 for a heading line, None for text. `width` is the document's wrap width."""
-    t = squash(line)
+    t = _MARKDOWN.sub("", squash(line))  # "## 一、单位概况", "**（二）机构设置**"
     if not t or "\t" in line or len(t) > 60:
         return None
     if _L1.match(t):
@@ -54,7 +57,7 @@ def heading_level(line: str, width: int) -> Optional[int]:
 
 
 def clean_title(line: str) -> str:
-    return re.sub(r"\s+", " ", line.strip()).rstrip("*").strip()
+    return _MARKDOWN.sub("", re.sub(r"\s+", " ", line.strip())).strip()
 
 
 def build_sections(lines: list[str], heading_lines: dict[int, int]) -> list[Section]:
