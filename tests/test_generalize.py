@@ -123,3 +123,31 @@ def test_pdf_and_text_give_the_same_facts(template):
 
     assert len(txt.facts) > 100 and key(pdf) == key(txt)
     assert (pdf.report.unit_name, pdf.report.year) == (txt.report.unit_name, txt.report.year) == (exp.unit, exp.year)
+
+
+@pytest.mark.parametrize("template", ["hubei", "chongqing", "sichuan", "keyvalue", "guangxi"])
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_every_code_table_cell_of_other_templates(template, fmt):
+    """Every figure of the generated 收入/支出/财政拨款支出 tables is read into its own row and column."""
+    from bench.synth import _code_tables
+    from bench.synth_templates import TEMPLATES, variant
+    from indexer.lexicon import match_table_name
+    from indexer.numbers import to_float
+    from indexer.parser import parse_document
+    from indexer.readers import read_bytes
+
+    exp, data, r = variant(1, TEMPLATES.index(template), template, fmt)
+    parsed = parse_document(read_bytes(data, exp.file_name))
+    got: dict[tuple[str, str], dict[str, float]] = {}
+    for f in parsed.facts:
+        if f.row_code:
+            got.setdefault((f.table, f.row_code), {})[f.column.split("/")[-1]] = f.value
+    cells = 0
+    for t in _code_tables(r):
+        name, columns = match_table_name(t.title), t.header[0][2:]
+        for row in (row for row in t.rows if row[0].isdigit()):
+            for column, raw in zip(columns, row[2:]):
+                if raw.strip():
+                    cells += 1
+                    assert got.get((name, row[0]), {}).get(column) == pytest.approx(to_float(raw)), (name, row[:2], column)
+    assert cells > 50
