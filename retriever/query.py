@@ -188,7 +188,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.unit = _unit_of(norm, lex)
     q.table, mention = table_in(norm)
     asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
-    if q.unit is None and any(w in asked for w in lex["amount_words"]):
+    changed = any(w in asked for w in lex["change_words"]) and "多少" in asked  # 减少了多少: an amount
+    if q.unit is None and (changed or any(w in asked for w in lex["amount_words"])):
         q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
