@@ -162,9 +162,10 @@ def _relative_year(text: str, base: Optional[int]) -> Optional[int]:
     """今年 / 去年 / 前年 relative to the conversation's year (not 比去年, a change)."""
     if base is None:
         return None
-    for word, offset in load("questions.json")["relative_years"].items():
+    lex = load("questions.json")
+    for word, offset in lex["relative_years"].items():
         for m in re.finditer(word, text):
-            if m.start() == 0 or text[m.start() - 1] not in "比较与同":
+            if m.start() == 0 or text[m.start() - 1] not in lex["comparison_prefixes"]:
                 return base + offset
     return None
 
