@@ -33,10 +33,14 @@ def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
 
 def _response(q: Question, index, value: float, unit: str, label: str, formula: str,
               inputs: list[Candidate], sentence: str) -> AskResponse:
-    cites = [citation(index, c.chunk_id, f"c{i}", c.score) for i, c in enumerate(inputs, start=1)]
-    ids = [c.id for c in cites]
+    cites, by_chunk, ids = [], {}, []
+    for c in inputs:  # inputs stated in one passage share its citation
+        if c.chunk_id not in by_chunk:
+            by_chunk[c.chunk_id] = citation(index, c.chunk_id, f"c{len(cites) + 1}", c.score)
+            cites.append(by_chunk[c.chunk_id])
+        ids.append(by_chunk[c.chunk_id].id)
     values = [AnswerValue(value=round(value, 2), unit=unit, label=label, report_id=inputs[0].report_id,
-                          citation_id=ids[0], derived=True, formula=formula, inputs=ids)]
+                          citation_id=ids[0], derived=True, formula=formula, inputs=list(dict.fromkeys(ids)))]
     for c, cid in zip(inputs, ids):
         values.append(AnswerValue(value=c.value, unit=c.unit or "万元", label=c.label, report_id=c.report_id,
                                   citation_id=cid))
