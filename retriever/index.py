@@ -136,7 +136,7 @@ class LoadedIndex:
             self._names = NameIndex(self.reports.values())
         return self._names
 
-    def _vocabulary(self) -> list[str]:
+    def _vocabulary(self):
         """Domain terms a question can name: the lexicon's and every row and column name indexed."""
         import re
 
@@ -147,7 +147,9 @@ class LoadedIndex:
             terms.add(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]", "", f.row_name))
             terms.update(f.column.split("/"))
         terms = {re.sub(r"[\s“”\"]", "", t) for t in terms}
-        return sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True)
+        from .query import Vocabulary
+
+        return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True))
 
     # ---------------------------------------------------------------- search
     def mask(self, report_ids: Optional[set[str]]) -> Optional[np.ndarray]:

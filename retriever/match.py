@@ -201,14 +201,12 @@ def concept_penalty(q: Question, label: str, wider: str = "") -> float:
 def unasked_penalty(q: Question, label: str) -> float:
     """Label coverage the other way: each domain term of the figure's own label that the question
     does not ask about (政府采购 in 政府采购支出总额 when 支出总额 is asked) counts against it."""
-    from .query import _concepts
-
     label = plain(label)
     if not label or not q.vocab:
         return 0.0
     asked = plain(q.core) + "".join(plain(t) for t in q.terms) + "".join(q.concepts)
     equivalents = load("questions.json")["concept_equivalents"]
-    extra = [c for c in _concepts(label, q.vocab)
+    extra = [c for c in q.vocab.concepts(label)
              if c not in asked and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
                                            for a in q.concepts)
              and not any(a in c for a in q.concepts)]

@@ -49,7 +49,7 @@ class Question:
     codes: list[str] = field(default_factory=list)  # function / economic codes named
     core: str = ""  # question text without report, year and noise words
     concepts: list[str] = field(default_factory=list)  # domain terms the answer must be about
-    vocab: list[str] = field(default_factory=list, repr=False)  # the index's domain terms
+    vocab: "Vocabulary" = field(default_factory=lambda: Vocabulary(), repr=False)  # the index's domain terms
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
 
@@ -127,6 +127,20 @@ def _unit_of(norm: str, lex: dict) -> Optional[str]:
         if w in norm:
             return u
     return None
+
+
+class Vocabulary(list):
+    """An index's domain terms, longest first, with the terms of each label found once (labels repeat
+    across questions: 政府采购支出总额 is looked up for every question that reaches its row)."""
+
+    def __init__(self, terms=()):
+        super().__init__(terms)
+        self._found: dict[str, list[str]] = {}
+
+    def concepts(self, text: str) -> list[str]:
+        if text not in self._found:
+            self._found[text] = _concepts(text, self)
+        return self._found[text]
 
 
 def _concepts(core: str, vocab: list[str]) -> list[str]:
@@ -221,7 +235,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
             core = core.replace(w, "")
     q.core = core
     q.concepts = _concepts(core, vocab)
-    q.vocab = list(vocab)
+    q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.asks_change = any(w in norm for w in lex["change_words"])
     return q
 
