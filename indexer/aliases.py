@@ -57,6 +57,12 @@ def _level(text: str, suffixes: list[str], longest: int) -> str:
     return ""
 
 
+def in_order(short: str, long: str) -> bool:
+    """The characters of `short` occur in `long` in order (文旅局 in 文化广播电视和旅游局)."""
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
 def split_name(unit: str) -> NameParts:
     """Split a unit name into its higher levels, its place and its body."""
     lex = load("units.json")

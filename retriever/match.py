@@ -10,6 +10,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Optional
 
+from indexer.aliases import in_order
 from indexer.lexicon import load, squash, table_specs
 from indexer.models import Fact
 
@@ -156,15 +157,10 @@ def shortened_in(text: str, name: str) -> str:
             run = text[start:stop]
             if len(run) <= len(best):
                 break
-            if run[-1] == name[-1] and len(run) * 2 >= len(name) and _in_order(run, name):
+            if run[-1] == name[-1] and len(run) * 2 >= len(name) and in_order(run, name):
                 best = run
                 break
     return best
-
-
-def _in_order(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from indexer.aliases import NameParts, derive_aliases, split_name
+from indexer.aliases import NameParts, derive_aliases, in_order, split_name
 from indexer.lexicon import fix_typos, load, squash
 
 from .index import ReportRec
@@ -133,12 +133,6 @@ def _ending(body: str) -> str:
     return body[-1:]
 
 
-def _follows(short: str, long: str) -> bool:
-    """The characters of `short` occur in `long` in order."""
-    it = iter(long)
-    return all(ch in it for ch in short)
-
-
 def abbreviation(text: str, body: str) -> str:
     """The longest run of `text` ending with the body's unit-type ending whose characters follow the
     body in order, with at least two characters before the ending (文旅局, 农检中心, 大数据中心)."""
@@ -148,7 +142,7 @@ def abbreviation(text: str, body: str) -> str:
     pos = text.find(end)
     while pos >= 0:
         stop, start = pos + len(end), pos
-        while start > 0 and _follows(text[start - 1:stop], body):
+        while start > 0 and in_order(text[start - 1:stop], body):
             start -= 1
         frag = text[start:stop]
         if len(frag) - len(end) >= 2 and len(frag) > len(best):

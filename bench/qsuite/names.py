@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-_PROVINCE = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:省|自治区)")
-_CITY = re.compile(r"^[\u4e00-\u9fff]{2,6}?市(?=[\u4e00-\u9fff]{1,6}?(?:区|县|旗|市))")
-_PLACE_SUFFIXES = ("自治县", "区", "县", "旗", "市")
+from indexer.aliases import short_place as _short_place, split_name
+
 
 
 @dataclass
@@ -46,16 +45,14 @@ class ReportNames:
 
 def drop_prefixes(unit: str) -> str:
     """湖北省武汉市汉阳区大数据中心 → 汉阳区大数据中心; a city stays when no district follows it."""
-    name = _PROVINCE.sub("", unit)
-    name = _CITY.sub("", name)
-    return name or unit
+    parts = split_name(unit)
+    return parts.place + parts.body if parts.place else unit
 
 
 def short_place(place: str) -> Optional[str]:
-    for suf in _PLACE_SUFFIXES:
-        if place.endswith(suf) and len(place) - len(suf) >= 2:
-            return place[: -len(suf)]
-    return None
+    """汉阳区 → 汉阳; None when the place has no shorter form."""
+    short = _short_place(place)
+    return short if short != place else None
 
 
 def _aliases(rec) -> list[str]:
