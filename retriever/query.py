@@ -157,9 +157,10 @@ def _concepts(core: str, vocab: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _apply_synonyms(core: str, synonyms: dict, vocab: list[str], weak: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[str]]:
     """Replace colloquial words by the report's term, never inside a term the report uses
     ("工资" → 工资福利支出, but 绩效工资 stays)."""
+    synonyms, weak = lex["synonyms"], tuple(lex["weak_synonyms"])
     segments: list[tuple[str, bool]] = [(core, False)]  # (text, protected)
 
     def split(term: str, replace_by: str) -> bool:
@@ -188,13 +189,28 @@ def _apply_synonyms(core: str, synonyms: dict, vocab: list[str], weak: tuple[str
             continue
         if split(key, synonyms[key][0]):
             terms += synonyms[key]
+    rest = "".join(t for t, protected in segments if not protected)
+    for w in weak:
+        rest = rest.replace(w, "")
+    rest = strip_noise(rest, lex)
+    asked_more = len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2  # "请客吃饭一共花了": not the grand total
     for key in weak:  # generic words ("一共花了") only when nothing more specific is asked
-        if key in synonyms and not (named or terms):
+        if key in synonyms and not (named or terms or asked_more):
             if split(key, synonyms[key][0]):
                 terms += synonyms[key]
         elif key in synonyms:
             split(key, "")
     return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
+
+
+def strip_noise(text: str, lex: dict) -> str:
+    """Question words, comparison words, a relative year (去年 names the report, not the figure) and
+    demonstratives (该局, 这个中心) removed."""
+    for w in sorted(lex["question_noise"] + lex["compare_noise"] + list(lex["relative_years"]), key=len, reverse=True):
+        text = text.replace(w, "")
+    for pat in lex["noise_patterns"]:
+        text = re.sub(pat, "", text)
+    return text
 
 
 def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
@@ -225,11 +241,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         q.scope, core = scoped.group(1), scoped.group(2)
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
-    core, q.terms = _apply_synonyms(core, lex["synonyms"], vocab, tuple(lex["weak_synonyms"]))
-    for w in sorted(lex["question_noise"] + lex["compare_noise"], key=len, reverse=True):
-        core = core.replace(w, "")
-    for pat in lex["noise_patterns"]:
-        core = re.sub(pat, "", core)
+    core, q.terms = _apply_synonyms(core, lex, vocab)
+    core = strip_noise(core, lex)
     for w, _ in lex["units"]:
         if w.startswith(("多少", "几")):
             core = core.replace(w, "")
