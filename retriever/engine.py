@@ -24,7 +24,6 @@ from .query import Question, understand
 from . import thresholds as th
 
 
-
 def _limit_citations(resp: AskResponse, top_k: int) -> None:
     """At most top_k citations; the primary value and every input of a derived one stay cited."""
     if len(resp.citations) <= top_k or not resp.values:
