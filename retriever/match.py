@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from indexer.aliases import in_order
 from indexer.lexicon import load, squash, table_specs
 from indexer.models import Fact
 
+from . import rank
 from .prose import ProseFigure
 from .query import Question, plain
 
@@ -57,6 +58,7 @@ class Candidate:
     row_name: str = ""
     fact: Optional[Fact] = None
     prose: Optional[ProseFigure] = None
+    features: dict[str, float] = field(default_factory=dict)  # the signals behind `score` (rank.py)
 
 
 def clean_row(name: str) -> str:
@@ -70,78 +72,86 @@ def same_unit(a: str, b: str) -> bool:
     return b in eq.get(a, []) or a in eq.get(b, [])
 
 
-def _unit_score(q: Question, unit: str) -> float:
+def _unit_signals(q: Question, unit: str) -> dict[str, float]:
     if not q.unit:
-        return 0.0
+        return {}
     if same_unit(unit, q.unit):
-        return 1.0
+        return {"unit_same": 1.0}
     if {q.unit, unit or "万元"} <= {"万元", "元"} or (q.unit == "万元" and not unit):
-        return -0.5  # an amount in the other money unit: the report's own unit is kept
-    return -8.0  # another kind of quantity is never the answer
+        return {"unit_other_money": 1.0}  # an amount in the other money unit: the report's own unit is kept
+    return {"unit_other_kind": 1.0}  # another kind of quantity is never the answer
 
 
-def score_fact(q: Question, f: Fact) -> float:
+def score_fact(q: Question, f: Fact) -> tuple[float, dict[str, float]]:
+    """The fact's score and the signals behind it (see `rank.score`)."""
+    evidence, checks = fact_features(q, f)
+    return rank.score("table", evidence, checks)
+
+
+def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, float]]:
+    """What a table fact has of the question: (label evidence, checks applied once there is evidence).
+    Each value is a plain signal (a flag, a coverage, a count); `rank.FACT_WEIGHTS` weighs them."""
     core, lex = q.core, load("questions.json")
     row = clean_row(f.row_name)
     seg = squash(f.column).split("/")[-1]
-    s = 0.0
+    x: dict[str, float] = {}
     row_hit = False
     if q.codes and f.row_code:
-        if f.row_code in q.codes:
-            s += 6.0
-            row_hit = True
-        else:
-            s -= 2.0  # the question names another row
+        row_hit = f.row_code in q.codes
+        x["code_hit" if row_hit else "code_other"] = 1.0
     if not row_hit and row and len(row) >= 2 and plain(row) in core:
-        s += 3.5 + 0.2 * len(row)
+        x["row_in_question"], x["row_in_question_chars"] = 1.0, len(row)
         row_hit = True
     elif not row_hit and len(row) >= 4:
         short = shortened_in(core, plain(row))
         if short:  # "商品服务支出" for 商品和服务支出: the row's words in order, some left out
-            s += 2.5 + 0.2 * len(short)
+            x["row_shortened"], x["row_shortened_chars"] = 1.0, len(short)
             row_hit = True
     if not row_hit:
-        s += 2.5 * max(coverage(row, core), coverage(core, row)) ** 2  # either side's words in the other
+        x["row_overlap"] = max(coverage(row, core), coverage(core, row)) ** 2  # either side's words in the other
     for t in q.terms:
         if squash(t) == row:
-            s += 2.5
+            x["term_is_row"] = x.get("term_is_row", 0.0) + 1.0
             row_hit = True
         elif squash(t) == seg:
-            s += 1.5
+            x["term_is_column"] = x.get("term_is_column", 0.0) + 1.0
     if seg and seg in core:
-        s += 1.5 + 0.05 * len(seg)
-        prefix = squash(f.column).split("/")[0]
-        if "/" in f.column and prefix in core:
-            s += 1.0
+        x["column_in_question"], x["column_in_question_chars"] = 1.0, len(seg)
+        if "/" in f.column and squash(f.column).split("/")[0] in core:
+            x["column_group_in_question"] = 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
-        s += 0.6
+        x["default_column"] = 1.0
     if not row_hit and row in lex["total_rows"] and seg and seg in core:
-        s += 2.0  # "项目支出多少" means the total row of the 项目支出 column
+        x["total_row_of_column"] = 1.0  # "项目支出多少" means the total row of the 项目支出 column
     title_name = re.sub(r"^\d{4}\s*年度?|项目|绩效|自评表|整体|部门|\s", "", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
-    if s < 1.5 and title_cov < 0.6:
-        return s - 1.0  # neither its row nor its column is what the question asks about
-    if q.table:
-        s += 3.0 if f.table == q.table else -2.0
-    elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
-        s += 0.3
     if title_cov >= 0.6:
-        s += 2.0 * title_cov
-    s += _unit_score(q, f.unit)
+        x["title_overlap"] = title_cov
+    return x, _fact_checks(q, f, row, title_cov)
+
+
+def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, float]:
+    """Signals against a fact that has evidence: another table named, another unit, words left unexplained."""
+    lex = load("questions.json")
+    y: dict[str, float] = {}
+    if q.table:
+        y["table_named" if f.table == q.table else "table_other"] = 1.0
+    elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
+        y["all_funds_table"] = 1.0
+    y.update(_unit_signals(q, f.unit))
     key = key_bigrams(q)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
-        s -= 2.0 * len(key - bigrams(label_text)) / len(key)
-    s += concept_penalty(q, label_text)
-    # a total row is about its table: 三公经费's 合计 is no 本年支出合计
+        y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
+    y.update(concept_signals(q, label_text))
     # a total row of a table outside the template is about that table: 三公经费's 合计 is no 本年支出合计
     about = f.table_title if row in lex["total_rows"] and f.table not in _template_tables() else ""
-    s += unasked_penalty(q, row + about)
-    s += scope_penalty(q, row)
-    s += _budget_rule(q, f.column)
+    y["label_unasked"] = unasked_count(q, row + about)
+    y["scope_itself"] = scope_itself(q, row)
+    y.update(_budget_signals(q, f.column))
     if f.uncertain:
-        s -= 1.0
-    return s
+        y["uncertain_cell"] = 1.0
+    return {k: v for k, v in y.items() if v}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -172,31 +182,31 @@ def key_bigrams(q: Question) -> set[str]:
     return bigrams(q.core) - _GENERIC
 
 
-def _budget_rule(q: Question, label: str) -> float:
+def _budget_signals(q: Question, label: str) -> dict[str, float]:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
     asks_budget = any(w in q.core for w in _BUDGET)
     if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL):
-        return -3.0
+        return {"budget_unasked": 1.0}
     if asks_budget and not any(w in label for w in _BUDGET):
-        return -1.0
-    return 0.0
+        return {"budget_missing": 1.0}
+    return {}
 
 
-def concept_penalty(q: Question, label: str, wider: str = "") -> float:
-    """Each domain term the question names but the figure's label (or, less well, its sentence) lacks."""
+def concept_signals(q: Question, label: str, wider: str = "") -> dict[str, float]:
+    """Domain terms the question names that the figure's label lacks (or holds only in its sentence)."""
     label, wider = plain(label), plain(wider)
     equivalents = load("questions.json")["concept_equivalents"]
-    s = 0.0
+    out = {"concept_missing": 0.0, "concept_in_sentence_only": 0.0}
     for c in q.concepts[:3]:
         forms = [c] + equivalents.get(c, [])
         if not any(f in label for f in forms):
-            s -= 0.5 if any(f in wider for f in forms) else 2.0
-    return s
+            out["concept_in_sentence_only" if any(f in wider for f in forms) else "concept_missing"] += 1.0
+    return out
 
 
-def unasked_penalty(q: Question, label: str) -> float:
-    """Label coverage the other way: each domain term of the figure's own label that the question
-    does not ask about (政府采购 in 政府采购支出总额 when 支出总额 is asked) counts against it."""
+def unasked_count(q: Question, label: str) -> float:
+    """Label coverage the other way: domain terms of the figure's own label that the question does
+    not ask about (政府采购 in 政府采购支出总额 when 支出总额 is asked), at most two."""
     label = plain(label)
     if not label or not q.vocab:
         return 0.0
@@ -206,68 +216,63 @@ def unasked_penalty(q: Question, label: str) -> float:
              if c not in asked and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
                                            for a in q.concepts)
              and not any(a in c for a in q.concepts)]
-    return -1.0 * min(2, len(extra))
+    return float(min(2, len(extra)))
 
 
-def scope_penalty(q: Question, label: str) -> float:
-    """"A中，B是多少": the figure of A itself is not the answer unless its label also says B."""
+def scope_itself(q: Question, label: str) -> float:
+    """"A中，B是多少": 1 when the figure is A itself and its label does not also say B."""
     if not q.scope or plain(q.scope) not in plain(label):
         return 0.0
     own = key_bigrams(q) - bigrams(q.scope)  # the words of B that A does not already say
-    return -3.0 if own and not own & bigrams(label) else 0.0
+    return 1.0 if own and not own & bigrams(label) else 0.0
 
 
-def change_penalty(q: Question, clause: str) -> float:
-    """A change (增加 X, 下降 Y%) answers only a question about change."""
-    words = load("questions.json")["change_words"]
-    if not q.asks_change and any(w in clause for w in words):
-        return -2.0
-    return 0.0
-
-
-def score_prose(q: Question, p: ProseFigure) -> float:
+def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
+    """What a figure stated in a sentence has of the question (weighed by `rank.PROSE_WEIGHTS`)."""
     key = key_bigrams(q)
-    s = 0.0
-    clause_key = bigrams(p.clause) & key
+    x: dict[str, float] = {}
     if key:
-        local_b, before_b = bigrams(p.local), bigrams(p.before)
         # words far from the number count less when its own clause shares nothing with the question
-        weight = 3.5 if clause_key else 1.75
-        s += weight * len(key & local_b) / len(key)
-        s += 1.5 * len(key & before_b) / len(key)
-    s += concept_penalty(q, p.local, p.before)
-    s += unasked_penalty(q, p.clause)
-    s += scope_penalty(q, p.clause)
-    s += change_penalty(q, p.clause)
+        near = "clause_context_overlap" if bigrams(p.clause) & key else "far_context_overlap"
+        x[near] = len(key & bigrams(p.local)) / len(key)
+        x["sentence_overlap"] = len(key & bigrams(p.before)) / len(key)
+    x.update(concept_signals(q, p.local, p.before))
+    x["label_unasked"] = unasked_count(q, p.clause)
+    x["scope_itself"] = scope_itself(q, p.clause)
+    if not q.asks_change and any(w in p.clause for w in load("questions.json")["change_words"]):
+        x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}
-        s += 1.5 * len(clause_b & asked) / len(clause_b)
+        x["clause_asked"] = len(clause_b & asked) / len(clause_b)
     for t in q.terms:
         t = squash(t)
-        if t in squash(p.local):
-            s += 1.5
-        elif t in squash(p.before):
-            s += 0.5
-    s += _unit_score(q, p.unit)
+        name = "term_in_clause" if t in squash(p.local) else "term_in_sentence" if t in squash(p.before) else ""
+        if name:
+            x[name] = x.get(name, 0.0) + 1.0
+    x.update(_unit_signals(q, p.unit))
     if not p.unit and q.unit:
-        s -= 1.0
-    s += _budget_rule(q, p.clause)
+        x["no_unit"] = 1.0
+    x.update(_budget_signals(q, p.clause))
     if q.table or q.codes:
-        s -= 2.0  # the question points into a table
-    return s
+        x["question_points_to_table"] = 1.0
+    return {k: v for k, v in x.items() if v}
+
+
+def score_prose(q: Question, p: ProseFigure) -> tuple[float, dict[str, float]]:
+    return rank.score("prose", prose_features(q, p))
 
 
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     out = []
     for f in facts:
-        sc = score_fact(q, f)
+        sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
         seg = squash(f.column).split("/")[-1]
         if seg and seg not in label and seg not in ("金额", "决算数"):
             label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
-                             f.line_end, sc, f.table, f.column, f.row_name, fact=f))
+                             f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features))
     return out
 
 
@@ -280,7 +285,8 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
     all_funds = {(c.report_id, c.label) for c in cands if c.kind == "table" and c.table in lex["all_funds_tables"]}
     for c in cands:
         if c.kind == "table" and c.table in lex["appropriation_tables"] and (c.report_id, c.label) in all_funds:
-            c.score -= 1.5
+            c.features["appropriation_twin"] = 1.0
+            c.score += rank.weighed("table", {"appropriation_twin": 1.0})
 
 
 _LABEL_TAIL = re.compile(r"(为|是|达到|达|共|约|合计为|总额为)$")
@@ -296,6 +302,9 @@ def prose_label(q: Question, p: ProseFigure) -> str:
 
 
 def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]:
-    return [Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
-                      p.line_start, p.line_end, score_prose(q, p), prose=p)
-            for p in figures]
+    out = []
+    for p in figures:
+        sc, features = score_prose(q, p)
+        out.append(Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
+                             p.line_start, p.line_end, sc, prose=p, features=features))
+    return out

@@ -12,6 +12,13 @@ from pathlib import Path
 _FITTED = Path(__file__).with_name("fitted.json")
 _fit = json.loads(_FITTED.read_text(encoding="utf-8")) if _FITTED.is_file() else {}
 
+
+def fitted(name: str) -> dict:
+    """A fitted group of values (e.g. ranking weights), empty when none was fitted."""
+    value = _fit.get(name)
+    return dict(value) if isinstance(value, dict) else {}
+
+
 ACCEPT: float = 3.0  # a candidate below this score is no answer (prose figures, derived inputs)
 ACCEPT_TABLE: float = max(ACCEPT, float(_fit.get("accept_table", ACCEPT)))  # a table cell answered alone
 CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence is 0.5

@@ -1,0 +1,62 @@
+"""Ranking: a candidate's score is a weighted sum of the signals `match.py` reads off it.
+
+A table fact has evidence signals (its row, column or table title named by the question) and check
+signals (another table, another unit, question words its label leaves unexplained). Without enough
+evidence (weighted evidence below `EVIDENCE_MIN` and no table title named) a fact scores its
+evidence plus `no_evidence`: the checks cannot lift it.
+
+The weights below are the hand-set starting point; `python -m bench.rank_fit` fits them on the
+generated suite's held-in questions (pairwise logistic loss, pulled towards these values so the
+score keeps its scale) and stores them in `fitted.json`, which replaces the values named there.
+"""
+from __future__ import annotations
+
+from .thresholds import fitted
+
+EVIDENCE_MIN = 1.5
+
+FACT_WEIGHTS: dict[str, float] = {
+    # evidence
+    "code_hit": 6.0, "code_other": -2.0,
+    "row_in_question": 3.5, "row_in_question_chars": 0.2,
+    "row_shortened": 2.5, "row_shortened_chars": 0.2,
+    "row_overlap": 2.5, "term_is_row": 2.5, "term_is_column": 1.5,
+    "column_in_question": 1.5, "column_in_question_chars": 0.05, "column_group_in_question": 1.0,
+    "default_column": 0.6, "total_row_of_column": 2.0, "title_overlap": 2.0,
+    "no_evidence": -1.0,
+    # checks
+    "table_named": 3.0, "table_other": -2.0, "all_funds_table": 0.3,
+    "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0,
+    "question_unexplained": -2.0, "concept_missing": -2.0, "concept_in_sentence_only": -0.5,
+    "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
+    "uncertain_cell": -1.0, "appropriation_twin": -1.5,
+}
+
+PROSE_WEIGHTS: dict[str, float] = {
+    "clause_context_overlap": 3.5, "far_context_overlap": 1.75, "sentence_overlap": 1.5,
+    "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
+    "change_unasked": -2.0, "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
+    "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
+    "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0,
+}
+
+WEIGHTS = {"table": {**FACT_WEIGHTS, **fitted("table_weights")},
+           "prose": {**PROSE_WEIGHTS, **fitted("prose_weights")}}
+
+
+def weighed(kind: str, signals: dict[str, float]) -> float:
+    w = WEIGHTS[kind]
+    return sum(w[name] * value for name, value in signals.items())
+
+
+def score(kind: str, evidence: dict[str, float], checks: dict[str, float] | None = None
+          ) -> tuple[float, dict[str, float]]:
+    """(score, the signals it was computed from)."""
+    s = weighed(kind, evidence)
+    if checks is None:
+        return s, evidence
+    if s < EVIDENCE_MIN and "title_overlap" not in evidence:
+        signals = {**evidence, "no_evidence": 1.0}
+        return weighed(kind, signals), signals
+    signals = {**evidence, **checks}
+    return s + weighed(kind, checks), signals
