@@ -5,8 +5,9 @@
 Every held-in question is answered with the table-cell threshold lowered, so each answer's score is
 seen; an answer is right when its value is the expected fact's (unanswerable questions have no right
 answer). A logistic regression of right-or-wrong on the score gives the confidence curve; the
-threshold for plain table-cell answers maximises right answers minus `cost` × wrong ones (a wrong
-number costs `cost` times a "not found"). The suite asks only about table cells, so figures stated in
+threshold for plain table-cell answers and the decisive margin (how far the answer must score above
+any candidate of another value, `rank.rival`) together maximise right answers minus `cost` × wrong
+ones (a wrong number costs `cost` times a "not found"). The suite asks only about table cells, so figures stated in
 prose and derived figures keep the default threshold. --write stores the result in retriever/fitted.json, which retriever/thresholds.py
 reads. The held-out part is then scored with the fitted values: that is the figure to report.
 """
@@ -33,13 +34,24 @@ def answer_score(resp) -> float | None:
     return DEFAULT_MID + math.log(c / (1 - c)) / DEFAULT_SLOPE
 
 
-def collect(engine, items: list[dict], table_only: bool = False) -> list[tuple[float, bool]]:
-    """(score, right) of every answer given to `items` with the threshold lowered to FLOOR
-    (`table_only`: plain lookups of a table cell, the answers the table threshold decides)."""
+def _gap(engine, it: dict, value: float) -> float:
+    """The answered candidate's lead over the first candidate of another value (`rank.gap`)."""
+    from retriever import rank
+    from retriever.query import understand
+
+    q = understand(it["question"], engine.index, history=it.get("history"))
+    cands = engine.candidates(q, {r.report_id for r in q.reports})
+    best = next((c for c in cands if abs(c.value - value) <= th.SAME_VALUE), None)
+    return rank.gap(cands, best, th.SAME_VALUE) if best is not None else 0.0
+
+
+def collect(engine, items: list[dict], table_only: bool = False) -> list[tuple[float, bool, float]]:
+    """(score, right, lead over another value) of every answer given to `items` with the threshold
+    and the margin lowered (`table_only`: plain lookups of a table cell, the answers they decide)."""
     from bench.qsuite.run import score_suite_item
 
-    saved = th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE
-    th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = FLOOR, DEFAULT_MID, DEFAULT_SLOPE
+    saved = th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE, th.MARGIN
+    th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE, th.MARGIN = FLOOR, DEFAULT_MID, DEFAULT_SLOPE, 0.0
     try:
         out = []
         for it in items:
@@ -49,36 +61,42 @@ def collect(engine, items: list[dict], table_only: bool = False) -> list[tuple[f
                 and resp.citations[0].kind == "table_row"
             if s is not None and (lookup or not table_only):
                 right = it["kind"] != "unanswerable" and score_suite_item(it, resp)["correct"] >= 1.0
-                out.append((s, bool(right)))
+                lead = _gap(engine, it, resp.values[0].value) if table_only else 99.0
+                out.append((s, bool(right), lead))
         return out
     finally:
-        th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = saved
+        th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE, th.MARGIN = saved
 
 
-def fit(points: list[tuple[float, bool]], lookups: list[tuple[float, bool]], cost: float) -> dict:
-    """A logistic confidence curve over the score of every answer, and the table-cell threshold by
-    utility (right − cost × wrong) over plain table lookups."""
+MARGINS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+def fit(points: list[tuple], lookups: list[tuple], cost: float) -> dict:
+    """A logistic confidence curve over the score of every answer, and the table-cell threshold and
+    the decisive margin together by utility (right − cost × wrong) over plain table lookups."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([[s] for s, _ in points])
-    y = np.array([r for _, r in points], dtype=int)
+    x = np.array([[p[0]] for p in points])
+    y = np.array([p[1] for p in points], dtype=int)
     model = LogisticRegression(C=10.0).fit(x, y)
     slope, icpt = float(model.coef_[0][0]), float(model.intercept_[0])
     table = []
-    for t in sorted({round(s, 2) for s, _ in lookups if s >= th.ACCEPT} | {th.ACCEPT}):
-        kept = [(s, r) for s, r in lookups if s >= t]
-        right = sum(r for _, r in kept)
-        table.append((t, len(kept), right, len(kept) - right, right - cost * (len(kept) - right)))
-    best = max(table, key=lambda row: (row[4], row[0]))
-    return {"accept_table": round(best[0], 3), "conf_mid": round(-icpt / slope, 3), "conf_slope": round(slope, 3),
-            "cost": cost, "answers": len(points), "kept": best[1], "right": best[2], "wrong": best[3]}
+    for t in sorted({round(p[0], 2) for p in lookups if p[0] >= th.ACCEPT} | {th.ACCEPT}):
+        for m in MARGINS:
+            kept = [p for p in lookups if p[0] >= t and p[2] >= m]
+            right = sum(p[1] for p in kept)
+            table.append((t, m, len(kept), right, len(kept) - right, right - cost * (len(kept) - right)))
+    best = max(table, key=lambda row: (row[5], row[0], -row[1]))
+    return {"accept_table": round(best[0], 3), "margin": best[1], "conf_mid": round(-icpt / slope, 3),
+            "conf_slope": round(slope, 3), "cost": cost, "answers": len(points), "kept": best[2], "right": best[3],
+            "wrong": best[4]}
 
 
 def reliability(points: list[tuple[float, bool]], mid: float, slope: float, accept: float) -> list[dict]:
     """Mean confidence against the share right, in confidence bins, for answers scoring ≥ `accept`."""
     rows = []
     bins = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]
-    conf = [(1 / (1 + math.exp(-(s - mid) * slope)), r) for s, r in points if s >= accept]
+    conf = [(1 / (1 + math.exp(-(p[0] - mid) * slope)), p[1]) for p in points if p[0] >= accept]
     for lo, hi in zip([0.0] + bins[:-1], bins):
         sel = [(c, r) for c, r in conf if lo <= c < hi]
         if sel:
@@ -107,11 +125,12 @@ def main(argv=None) -> int:
     result["reliability_held_out"] = reliability(collect(engine, held_out), result["conf_mid"],
                                                  result["conf_slope"], th.ACCEPT)
     th.ACCEPT_TABLE, th.CONF_MID, th.CONF_SLOPE = result["accept_table"], result["conf_mid"], result["conf_slope"]
+    th.MARGIN = result["margin"]
     for split, part in (("held_in", held_in), ("held_out", held_out)):
         result[split] = _rates(engine, part)
     if args.write:
-        fitted = {k: result[k] for k in ("conf_mid", "conf_slope", "cost")}
-        fitted["accept_table"] = result["accept_table"]
+        fitted = json.loads(th._FITTED.read_text(encoding="utf-8")) if th._FITTED.is_file() else {}
+        fitted.update({k: result[k] for k in ("conf_mid", "conf_slope", "cost", "accept_table", "margin")})
         fitted["_doc"] = "Fitted by `python -m bench.fit` on the generated suite's held-in templates."
         th._FITTED.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 1))

@@ -147,6 +147,14 @@ def choose(q: Question, index: LoadedIndex) -> AskResponse:
                        choices=[Choice(report_id=r.report_id, unit_name=r.unit_name, year=r.year) for r in picks])
 
 
+def undecided(q: Question, best: Candidate, other: Candidate, index: LoadedIndex) -> AskResponse:
+    """Two figures fit the question about equally: name both, with their rows, and answer neither."""
+    cites = [citation(index, c.chunk_id, f"c{i + 1}", c.score) for i, c in enumerate((best, other))]
+    opts = "；".join(f"{c.label} {c.raw}{c.unit}（{c.table or '正文'}，第{c.line_start}行）" for c in (best, other))
+    answer = f"未能确定：报告中不止一个数字符合“{q.core or q.text}”——{opts}。请说明要哪一个（例如表名、项目名或栏目）。"
+    return AskResponse(question=q.text, found=False, answer=answer, values=[], citations=cites, confidence=0.0)
+
+
 def not_found(q: Question, why: str, index: LoadedIndex, near: Optional[Candidate] = None) -> AskResponse:
     answer = f"未找到：{why}。"
     if not q.reports and index.reports:

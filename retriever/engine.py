@@ -13,7 +13,7 @@ from typing import Optional
 from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
                             VerifyResponse)
 
-from . import compose
+from . import compose, rank
 from .derive import derive
 from .explain import asks_passage, explain
 from .listing import answer_list
@@ -168,4 +168,7 @@ class Engine:
             return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
         if multi:
             return compose.per_report(q, cands, self.index)
+        other = rank.rival(cands, best, th.MARGIN, th.SAME_VALUE)
+        if other is not None:
+            return compose.undecided(q, best, other, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)

@@ -143,6 +143,7 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
+    y["unexplained_chars"] = unexplained_chars(q, label_text)
     y.update(concept_signals(q, label_text))
     # a total row of a table outside the template is about that table: 三公经费's 合计 is no 本年支出合计
     about = f.table_title if row in lex["total_rows"] and f.table not in _template_tables() else ""
@@ -219,6 +220,18 @@ def unasked_count(q: Question, label: str) -> float:
     return float(min(2, len(extra)))
 
 
+def unexplained_chars(q: Question, label: str) -> float:
+    """Characters of the question core in runs of two or more that no bigram of the label (nor a
+    generic question word) covers: "评分" left over when the label says 得分 (at most 8)."""
+    core, known = plain(q.core), bigrams(label)
+    covered = [False] * len(core)
+    for i in range(len(core) - 1):
+        if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
+            covered[i] = covered[i + 1] = True
+    runs = re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
+    return float(min(8, sum(len(r) for r in runs)))
+
+
 def scope_itself(q: Question, label: str) -> float:
     """"A中，B是多少": 1 when the figure is A itself and its label does not also say B."""
     if not q.scope or plain(q.scope) not in plain(label):
@@ -238,6 +251,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["sentence_overlap"] = len(key & bigrams(p.before)) / len(key)
     x.update(concept_signals(q, p.local, p.before))
     x["label_unasked"] = unasked_count(q, p.clause)
+    x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
     if not q.asks_change and any(w in p.clause for w in load("questions.json")["change_words"]):
         x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change

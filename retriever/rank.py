@@ -29,7 +29,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0,
     "question_unexplained": -2.0, "concept_missing": -2.0, "concept_in_sentence_only": -0.5,
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
-    "uncertain_cell": -1.0, "appropriation_twin": -1.5,
+    "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
 }
 
 PROSE_WEIGHTS: dict[str, float] = {
@@ -37,11 +37,27 @@ PROSE_WEIGHTS: dict[str, float] = {
     "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
     "change_unasked": -2.0, "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
-    "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0,
+    "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,
 }
 
 WEIGHTS = {"table": {**FACT_WEIGHTS, **fitted("table_weights")},
            "prose": {**PROSE_WEIGHTS, **fitted("prose_weights")}}
+
+
+def rival(cands: list, best, margin: float, same_value: float):
+    """A candidate of another value scoring within `margin` of `best`: the question does not decide
+    between them (four project tables each with a 年度财政资金总额 row), so neither is the answer."""
+    for c in cands:
+        if c is best or abs(c.value - best.value) <= same_value:
+            continue
+        return c if best.score - c.score < margin else None
+    return None
+
+
+def gap(cands: list, best, same_value: float) -> float:
+    """How far `best` scores above the first candidate of another value (large when there is none)."""
+    other = next((c for c in cands if c is not best and abs(c.value - best.value) > same_value), None)
+    return 99.0 if other is None else best.score - other.score
 
 
 def weighed(kind: str, signals: dict[str, float]) -> float:

@@ -23,6 +23,7 @@ ACCEPT: float = 3.0  # a candidate below this score is no answer (prose figures,
 ACCEPT_TABLE: float = max(ACCEPT, float(_fit.get("accept_table", ACCEPT)))  # a table cell answered alone
 CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence is 0.5
 CONF_SLOPE: float = float(_fit.get("conf_slope", 0.8))  # logistic slope of confidence over score
+MARGIN: float = float(_fit.get("margin", 0.0))  # a lookup must beat any other value by this much
 SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim
 SAME_VALUE: float = 0.011  # two figures written to 2 decimals are the same figure
 PASSAGE_MIN: float = 0.45  # share of the question's key words a quoted sentence must hold

@@ -1,0 +1,123 @@
+"""Fit the ranking weights (`retriever/rank.py`) on the generated suite's held-in questions.
+
+    python -m bench.rank_fit --index-dir DIR [--reg 1.0] [--write] [--json]
+
+For every held-in answerable question the engine's candidates are collected with their signals; a
+candidate is right when its value is the expected one (±0.01) in the expected report. Each question
+gives pairs (its best-scored right candidate, each of its `NEGATIVES` best-scored wrong ones), and the
+weights minimise the pairwise logistic loss plus `reg` × the squared distance to the hand-set
+weights: the hand values are the prior, so a signal the data says little about keeps its value and
+the score keeps its scale (the accept threshold and the confidence curve are fitted on that scale by
+`bench.fit` afterwards). Questions whose right value is among no candidate teach nothing and are
+counted. Held-out templates are never seen here; `bench.qgen --eval` scores them afterwards.
+--write stores `table_weights` / `prose_weights` in retriever/fitted.json (other keys kept).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from retriever import rank
+from retriever import thresholds as th
+
+NEGATIVES = 8
+EPS = 0.01 + 1e-9
+
+
+def _pairs(engine, items: list[dict]) -> tuple[dict[str, list], dict]:
+    """Per candidate kind: (signals of right, signals of wrong) pairs; and counts."""
+    from retriever.query import understand
+
+    pairs: dict[str, list] = {"table": [], "prose": []}
+    counts = {"questions": 0, "right_absent": 0, "unresolved": 0}
+    for it in items:
+        if it["kind"] == "unanswerable":
+            continue
+        counts["questions"] += 1
+        q = understand(it["question"], engine.index, history=it.get("history"))
+        ids = {r.report_id for r in q.reports}
+        if q.missing or q.choices or it["expected_report_id"] not in ids:
+            counts["unresolved"] += 1
+            continue
+        cands = engine.candidates(q, ids)
+        want = float(it["answer_value"])
+        right = [c for c in cands if c.report_id == it["expected_report_id"] and abs(c.value - want) <= EPS]
+        if not right:
+            counts["right_absent"] += 1
+            continue
+        best = right[0]
+        wrong = [c for c in cands if abs(c.value - want) > EPS][:NEGATIVES]
+        for c in wrong:
+            pairs[best.kind].append((best.kind, best.features, c.kind, c.features))
+    return pairs, counts
+
+
+def fit_kind(pairs: list, kind: str, reg: float) -> dict[str, float]:
+    """Weights of one candidate kind; pairs whose two sides are of different kinds use both weight sets
+    and are left to the kind of the right candidate (the other side's score is taken as it is)."""
+    from scipy.optimize import minimize
+
+    prior = rank.FACT_WEIGHTS if kind == "table" else rank.PROSE_WEIGHTS
+    names = sorted(prior)
+    col = {n: i for i, n in enumerate(names)}
+    w0 = np.array([prior[n] for n in names])
+    pos = np.zeros((len(pairs), len(names)))
+    neg = np.zeros((len(pairs), len(names)))
+    offset = np.zeros(len(pairs))  # score of a wrong candidate of the other kind (not refitted here)
+    for i, (pk, pf, nk, nf) in enumerate(pairs):
+        for n, v in pf.items():
+            pos[i, col[n]] = v
+        if nk == kind:
+            for n, v in nf.items():
+                neg[i, col[n]] = v
+        else:
+            offset[i] = rank.weighed(nk, nf)
+    diff = pos - neg
+
+    def loss(w):
+        margin = diff @ w - offset
+        z = np.logaddexp(0.0, -margin)
+        grad_m = -1.0 / (1.0 + np.exp(margin))
+        g = diff.T @ grad_m / len(pairs) + 2 * reg * (w - w0) / len(names)
+        return z.mean() + reg * np.sum((w - w0) ** 2) / len(names), g
+
+    res = minimize(loss, w0, jac=True, method="L-BFGS-B")
+    return {n: round(float(v), 3) for n, v in zip(names, res.x)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", required=True, type=Path)
+    ap.add_argument("--reg", type=float, default=1.0, help="pull towards the hand-set weights")
+    ap.add_argument("--write", action="store_true", help="store the weights in retriever/fitted.json")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    from bench.qsuite import generate_suite
+    from retriever.engine import Engine
+
+    engine = Engine.load(args.index_dir, with_embedder=False)
+    held_in = [it for it in generate_suite(engine.index) if not it["held_out"]]
+    rank.WEIGHTS["table"], rank.WEIGHTS["prose"] = dict(rank.FACT_WEIGHTS), dict(rank.PROSE_WEIGHTS)
+    pairs, counts = _pairs(engine, held_in)
+    out = {"counts": counts, "pairs": {k: len(v) for k, v in pairs.items()}, "reg": args.reg}
+    for kind, key in (("table", "table_weights"), ("prose", "prose_weights")):
+        if pairs[kind]:
+            out[key] = fit_kind(pairs[kind], kind, args.reg)
+    if args.write:
+        current = json.loads(th._FITTED.read_text(encoding="utf-8")) if th._FITTED.is_file() else {}
+        for key in ("table_weights", "prose_weights"):
+            if key in out:
+                current[key] = out[key]
+        current["_doc_weights"] = (f"table_weights / prose_weights: `python -m bench.rank_fit` (reg {args.reg}) on "
+                                   "the generated suite's held-in templates.")
+        th._FITTED.write_text(json.dumps(current, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
