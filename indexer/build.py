@@ -18,6 +18,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from . import registry, store
+from .backends.rows import insert_sql
 from .chunker import chunk_report
 from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
@@ -28,7 +29,8 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     h = hashlib.sha1()
     for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
-        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py") and p.is_file():
+        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py",
+                          "distributed.py") and p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:12]
@@ -37,6 +39,10 @@ def _parser_version() -> str:
 PARSER_VERSION = _parser_version()
 REPORT_SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# The two steps `indexer.distributed` can run elsewhere: parse files (results in path order, None for
+# a file removed meanwhile) and embed texts (vectors in text order).
+ParseFiles = Callable[[list[Path], Progress], list[Optional[tuple[ParsedReport, list[int]]]]]
+EmbedTexts = Callable[[list[str], Progress], np.ndarray]
 
 
 class BuildBusy(RuntimeError):
@@ -128,27 +134,44 @@ def _set_id(parsed: ParsedReport, rid: str, rel: str) -> None:
         f.report_id = rid
 
 
-def _scan(corpus_dir: Path, prev: _Previous, progress: Progress) -> list[dict]:
+def _parse_serial(paths: list[Path], progress: Progress) -> list[Optional[tuple[ParsedReport, list[int]]]]:
+    """The default parse step: one file after another in this process."""
+    out: list[Optional[tuple[ParsedReport, list[int]]]] = []
+    for i, path in enumerate(paths):
+        progress("parse", i, len(paths))
+        try:
+            out.append(_parse(path))
+        except FileNotFoundError:
+            out.append(None)
+    progress("parse", len(paths), len(paths))
+    return out
+
+
+def _scan(corpus_dir: Path, prev: _Previous, progress: Progress,
+          parse_files: ParseFiles = _parse_serial) -> list[dict]:
     """One entry per corpus file: its registered id, and either its previous rows (unchanged
     content, same parser) or a fresh parse. New files get their id from the registry."""
     files = corpus_files(corpus_dir)
     known = {rel: rid for rid, rel in registry.known_ids(corpus_dir).items()}
     entries: list[dict] = []
-    for i, path in enumerate(files):
-        progress("parse", i, len(files))
+    for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
         try:
             digest = store.sha256_file(path)
-            old = prev.reports.get(known.get(rel, ""))
-            if old is not None and old["content_hash"] == digest:
-                entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
-            else:
-                parsed, pages = _parse(path)
-                entries.append({"status": "new", "rel": rel, "content_hash": digest, "parsed": parsed,
-                                "pages": pages})
         except FileNotFoundError:
             continue  # removed (e.g. DELETE /reports) while this build ran: it leaves the index
-    progress("parse", len(files), len(files))
+        old = prev.reports.get(known.get(rel, ""))
+        if old is not None and old["content_hash"] == digest:
+            entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
+        else:
+            entries.append({"status": "new", "rel": rel, "content_hash": digest, "path": path})
+    fresh = [e for e in entries if e["status"] == "new"]
+    for e, result in zip(fresh, parse_files([e["path"] for e in fresh], progress), strict=True):
+        if result is None:
+            e["status"] = "removed"
+        else:
+            e["parsed"], e["pages"] = result
+    entries = [e for e in entries if e["status"] != "removed"]
     rels = [e["rel"] for e in entries]
     proposals = {e["rel"]: e["parsed"].report.report_id for e in entries if e["status"] == "new"}
     ids, overrides = registry.assign_ids(corpus_dir, rels, lambda rel: proposals.get(rel) or f"na-{rel}")
@@ -170,15 +193,8 @@ def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
         d["ord"] = d.pop("order")
         d["text_hash"] = text_hash(model_id, c.embed_text)
         out["chunks"].append(d)
-    for f in facts:
-        out["facts"].append({
-            "report_id": rid, "chunk_id": f.chunk_id,
-            "tbl": f.table, "table_title": f.table_title, "row_code": f.row_code, "row_name": f.row_name,
-            "col": f.column, "value": f.value, "raw": f.raw, "unit": f.unit, "line": f.line,
-            "line_end": f.line_end, "uncertain": int(f.uncertain)})
-    for ck in parsed.checks:
-        out["checks"].append({"report_id": rid, "tbl": ck.table, "rule": ck.rule, "holds": int(ck.holds),
-                              "detail": ck.detail, "diff": ck.diff})
+    out["facts"] += [store.fact_row(f) for f in facts]
+    out["checks"] += [store.check_row(rid, ck) for ck in parsed.checks]
     return {
         "report_id": rid, "content_hash": e["content_hash"], "indexed_at": now,
         "sections": len(parsed.sections), "tables": len(parsed.tables),
@@ -215,22 +231,29 @@ def _meta_changed(row: dict, prev: _Previous) -> bool:
     return old is not None and any(old.get(k) != row[k] for k in keys)
 
 
-def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progress) -> tuple[np.ndarray, int, object]:
-    """Cached vectors copied, missing ones embedded; returns (matrix, chunks embedded, embedder)."""
+def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progress,
+             embed_texts: Optional[EmbedTexts] = None) -> tuple[np.ndarray, int, object]:
+    """Cached vectors copied, missing ones embedded (by `embed_texts` when given, else by `embedder`,
+    loaded here when None); returns (matrix, chunks embedded, embedder)."""
     need = [i for i, c in enumerate(all_chunks) if c["text_hash"] not in prev.vec_by_hash]
     unique_need: dict[str, int] = {}
     for i in need:
         unique_need.setdefault(all_chunks[i]["text_hash"], i)
     new_vecs: dict[str, np.ndarray] = {}
+    dim = embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0))
     if unique_need:
-        if embedder is None:
-            from .embedder import load_embedder
-
-            embedder = load_embedder()
         order = list(unique_need.items())
-        vecs = _embed(embedder, [all_chunks[i]["embed_text"] for _, i in order], progress)
+        texts = [all_chunks[i]["embed_text"] for _, i in order]
+        if embed_texts is not None:
+            vecs = embed_texts(texts, progress)
+        else:
+            if embedder is None:
+                from .embedder import load_embedder
+
+                embedder = load_embedder()
+            vecs = _embed(embedder, texts, progress)
+        dim = vecs.shape[1]
         new_vecs = {h: vecs[k] for k, (h, _) in enumerate(order)}
-    dim = (embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0)))
     vectors = np.zeros((len(all_chunks), dim), dtype=np.float32)
     for i, c in enumerate(all_chunks):
         h = c["text_hash"]
@@ -241,8 +264,10 @@ def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progre
 
 def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedder=None,
                 model_id: Optional[str] = None, progress: Optional[Progress] = None,
-                wait: float = 0.0) -> dict:
-    """Build or update the index; returns the contract's summary object."""
+                wait: float = 0.0, parse_files: ParseFiles = _parse_serial,
+                embed_texts: Optional[EmbedTexts] = None) -> dict:
+    """Build or update the index; returns the contract's summary object. `parse_files` and
+    `embed_texts` replace the in-process parse and embed steps (`indexer.distributed` runs them on Ray)."""
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     progress = progress or (lambda stage, done, total: None)
@@ -253,7 +278,7 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
     with build_lock(index_dir, wait=wait):
         store.cleanup(index_dir)
         prev = _Previous(index_dir, model_id, full)
-        entries = _scan(corpus_dir, prev, progress)
+        entries = _scan(corpus_dir, prev, progress, parse_files)
         now = dt.datetime.now().isoformat(timespec="seconds")
         out: dict[str, list[dict]] = {"chunks": [], "facts": [], "checks": []}
         report_rows = [_with_meta(_fresh_rows(e, model_id, now, out) if e["status"] == "new"
@@ -268,7 +293,7 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
             "chunks_total": len(out["chunks"]), "chunks_embedded": 0, "facts_total": len(out["facts"]),
             "seconds": 0.0, "model": model_id,
         }
-        vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress)
+        vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress, embed_texts)
         if prev.con is not None:
             prev.con.close()
         _publish(index_dir, report_rows, out, vectors, summary, now, progress)
@@ -321,7 +346,7 @@ def _embed(embedder, texts: list[str], progress: Progress, batch: int = 64) -> n
 def _extra_words(facts: list[dict]) -> list[str]:
     words = set()
     for f in facts:
-        for w in (f["row_name"], f["col"], f["tbl"]):
+        for w in (f["row_name"], f["column"], f["table"]):
             if w:
                 words.update(p for p in w.split("/") if p)
     return sorted(words)
@@ -337,11 +362,8 @@ def _write_db(path: Path, reports: list[dict], chunks: list[dict], facts: list[d
              "vec_row", "text_hash", "page"]
     con.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(ccols))})",
                     [[c.get(k) for k in ccols] for c in chunks])
-    fcols = ["report_id", "chunk_id", "tbl", "table_title", "row_code", "row_name", "col", "value", "raw", "unit",
-             "line", "line_end", "uncertain"]
-    con.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(fcols))})", [[f[k] for k in fcols] for f in facts])
-    kcols = ["report_id", "tbl", "rule", "holds", "detail", "diff"]
-    con.executemany(f"INSERT INTO checks VALUES ({','.join('?' * len(kcols))})", [[k[c] for c in kcols] for k in checks])
+    for table, columns, rows in (("facts", store.FACT_COLUMNS, facts), ("checks", store.CHECK_COLUMNS, checks)):
+        con.executemany(insert_sql(table, columns), [[r.get(c) for c in columns] for r in rows])
     con.commit()
     con.close()
 

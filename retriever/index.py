@@ -98,12 +98,8 @@ class LoadedIndex:
                          c["page"] if "page" in c.keys() else None)
                 for c in con.execute("SELECT * FROM chunks ORDER BY vec_row")]
             # facts load back as the Fact the parser made (validated when written)
-            self.facts: list[Fact] = [
-                Fact.model_construct(report_id=f["report_id"], chunk_id=f["chunk_id"], table=f["tbl"],
-                                     table_title=f["table_title"], row_code=f["row_code"], row_name=f["row_name"],
-                                     column=f["col"], value=f["value"], raw=f["raw"], unit=f["unit"], line=f["line"],
-                                     line_end=f["line_end"] or f["line"], uncertain=bool(f["uncertain"]), kind="table")
-                for f in con.execute("SELECT * FROM facts")]
+            # facts load back as the Fact the parser made, every stored field under its own name
+            self.facts: list[Fact] = [store.load_fact(f) for f in con.execute("SELECT * FROM facts")]
             self.checks = [dict(c) for c in con.execute("SELECT * FROM checks")]
         finally:
             con.close()
