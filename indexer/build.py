@@ -198,7 +198,8 @@ def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
     return {
         "report_id": rid, "content_hash": e["content_hash"], "indexed_at": now,
         "sections": len(parsed.sections), "tables": len(parsed.tables),
-        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks), "facts": len(facts),
+        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks),
+        "facts": sum(f.kind == "table" for f in facts),  # table cells, as /reports has always counted
         "text_meta": parsed.report.model_dump_json(), "parsed": parsed.model_dump_json()}
 
 
