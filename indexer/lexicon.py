@@ -36,7 +36,7 @@ def table_specs() -> list[dict]:
     return load("tables.json")["tables"]
 
 
-_TITLE_NOISE = re.compile(r"（表\s*\d+）|\(表\s*\d+\)|公开\s*\d+\s*表|^附件[:：]?|^\d{4}\s*年度?|^[一二三四五六七八九十]+、|[（(]续[）)]")
+_TITLE_NOISE = re.compile(load("tables.json")["title_noise_pattern"])
 
 
 def match_table_name(line: str) -> Optional[str]:
