@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from . import registry, store
-from .backends.rows import insert_sql
+from .backends.base import BuildData, IndexBackend, get_backend
 from .chunker import chunk_report
 from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
@@ -85,38 +85,40 @@ def text_hash(model_id: str, text: str) -> str:
 
 
 class _Previous:
-    """What the live version already has: reports by id, vectors by text hash."""
+    """What the live version already has: reports by id, vectors by text hash (read through the backend)."""
 
-    def __init__(self, index_dir: Path, model_id: str, full: bool):
-        self.version = None if full else store.current_version(index_dir)
+    def __init__(self, backend: IndexBackend, model_id: str, full: bool):
+        self.reader = None
+        self.version: Optional[str] = None
         self.manifest: dict = {}
         self.reports: dict[str, dict] = {}  # report_id -> report row (same parser version only)
         self.vec_by_hash: dict[str, int] = {}
         self.vectors: Optional[np.ndarray] = None
-        self.con = None
-        if self.version is None:
+        if full or backend.current() is None:
             return
         try:
-            self.manifest = store.read_manifest(self.version)
-            store.verify(self.version, self.manifest)
+            self.reader = backend.open(verify=True)
         except store.IndexError_:
-            self.version = None  # a damaged version is rebuilt from scratch, never reused
-            return
-        self.con = store.open_db(self.version / "meta.sqlite", readonly=True)
+            return  # a damaged version is rebuilt from scratch, never reused
+        self.version, self.manifest = self.reader.version, self.reader.manifest
         if self.manifest.get("parser_version") == PARSER_VERSION:
-            for row in self.con.execute("SELECT * FROM reports"):
-                if "text_meta" in row.keys() and row["text_meta"]:
-                    self.reports[row["report_id"]] = dict(row)
+            for row in self.reader.report_rows():
+                if row.get("text_meta"):
+                    self.reports[row["report_id"]] = row
         if self.manifest.get("model") == model_id:
-            self.vectors = np.load(self.version / "vectors.npy", mmap_mode="r")
-            for h, r in self.con.execute("SELECT text_hash, vec_row FROM chunks"):
-                self.vec_by_hash[h] = r
+            self.vectors = self.reader.vectors(mmap=True)
+            for c in self.reader.chunk_rows():
+                self.vec_by_hash[c["text_hash"]] = c["vec_row"]
 
     def ids(self) -> set[str]:
         return set(self.manifest.get("reports", {})) if self.version else set()
 
     def report_rows(self, report_id: str, table: str) -> list[dict]:
-        return [dict(r) for r in self.con.execute(f"SELECT * FROM {table} WHERE report_id=?", (report_id,))]
+        return self.reader.report_table(table, report_id)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
 
 def _parse(path: Path) -> tuple[ParsedReport, list[int]]:
@@ -266,9 +268,10 @@ def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progre
 def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedder=None,
                 model_id: Optional[str] = None, progress: Optional[Progress] = None,
                 wait: float = 0.0, parse_files: ParseFiles = _parse_serial,
-                embed_texts: Optional[EmbedTexts] = None) -> dict:
+                embed_texts: Optional[EmbedTexts] = None, backend: Optional[IndexBackend] = None) -> dict:
     """Build or update the index; returns the contract's summary object. `parse_files` and
-    `embed_texts` replace the in-process parse and embed steps (`indexer.distributed` runs them on Ray)."""
+    `embed_texts` replace the in-process parse and embed steps (`indexer.distributed` runs them on Ray).
+    `backend` stores the index (default: the configured one, `indexer.backends.get_backend`)."""
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     progress = progress or (lambda stage, done, total: None)
@@ -276,9 +279,10 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
         from .embedder import configured_model_id
 
         model_id = embedder.model_id if embedder is not None else configured_model_id()
+    backend = backend or get_backend(index_dir)
     with build_lock(index_dir, wait=wait):
-        store.cleanup(index_dir)
-        prev = _Previous(index_dir, model_id, full)
+        backend.cleanup()
+        prev = _Previous(backend, model_id, full)
         entries = _scan(corpus_dir, prev, progress, parse_files)
         now = dt.datetime.now().isoformat(timespec="seconds")
         out: dict[str, list[dict]] = {"chunks": [], "facts": [], "checks": []}
@@ -295,35 +299,26 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
             "seconds": 0.0, "model": model_id,
         }
         vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress, embed_texts)
-        if prev.con is not None:
-            prev.con.close()
-        _publish(index_dir, report_rows, out, vectors, summary, now, progress)
+        prev.close()
+        _publish(backend, report_rows, out, vectors, summary, now, progress)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         return summary
 
 
-def _publish(index_dir: Path, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
+def _publish(backend: IndexBackend, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
              now: str, progress: Progress) -> None:
-    """Write the new version and swap it in."""
-    import faiss
-
+    """Hand the complete new version to the backend, which swaps it in atomically."""
     progress("write", 0, 1)
     dim = vectors.shape[1]
-    tmp = store.new_tmp_dir(index_dir)
-    tokenizer = Tokenizer(_extra_words(out["facts"]))
-    _write_db(tmp / "meta.sqlite", report_rows, out["chunks"], out["facts"], out["checks"])
-    np.save(tmp / "vectors.npy", vectors)
-    faiss.write_index(store.build_faiss(vectors, dim), str(tmp / "faiss.index"))
-    _write_bm25(tmp / "bm25", tokenizer, [c["embed_text"] for c in out["chunks"]])
-    (tmp / "words.json").write_text(json.dumps(tokenizer.words, ensure_ascii=False), encoding="utf-8")
     manifest = {
         "schema": store.SCHEMA_VERSION, "parser_version": PARSER_VERSION, "model": summary["model"], "dim": dim,
-        "created_at": now, "faiss": "flat" if len(out["chunks"]) < store.APPROX_THRESHOLD else "ivf",
+        "created_at": now, "backend": backend.name,
         "reports": {r["report_id"]: {k: r[k] for k in ("source_file", "content_hash", "unit_name", "region",
                                                           "year", "chunks", "facts")} for r in report_rows},
         "summary": summary,
     }
-    store.publish(index_dir, tmp, manifest)
+    words = Tokenizer(_extra_words(out["facts"])).words
+    backend.publish(BuildData(report_rows, out["chunks"], out["facts"], out["checks"], vectors, words, manifest))
     progress("write", 1, 1)
 
 
@@ -351,29 +346,3 @@ def _extra_words(facts: list[dict]) -> list[str]:
             if w:
                 words.update(p for p in w.split("/") if p)
     return sorted(words)
-
-
-def _write_db(path: Path, reports: list[dict], chunks: list[dict], facts: list[dict], checks: list[dict]) -> None:
-    con = store.open_db(path)
-    con.executescript(store.SCHEMA)
-    cols = ["report_id", "unit_name", "region", "year", "title", "source_file", "content_hash", "indexed_at",
-            "sections", "tables", "rows", "chunks", "facts", "parsed", "text_meta", "aliases", "metadata_source"]
-    con.executemany(f"INSERT INTO reports VALUES ({','.join('?' * len(cols))})", [[r[c] for c in cols] for r in reports])
-    ccols = ["chunk_id", "report_id", "kind", "text", "embed_text", "section", "line_start", "line_end", "ord",
-             "vec_row", "text_hash", "page"]
-    con.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(ccols))})",
-                    [[c.get(k) for k in ccols] for c in chunks])
-    for table, columns, rows in (("facts", store.FACT_COLUMNS, facts), ("checks", store.CHECK_COLUMNS, checks)):
-        con.executemany(insert_sql(table, columns), [[r.get(c) for c in columns] for r in rows])
-    con.commit()
-    con.close()
-
-
-def _write_bm25(path: Path, tokenizer: Tokenizer, texts: list[str]) -> None:
-    import bm25s
-
-    tokens = tokenizer.batch(texts)
-    retriever = bm25s.BM25()
-    # bm25s cannot index an empty corpus or empty documents
-    retriever.index([t or ["∅"] for t in tokens] or [["∅"]], show_progress=False)
-    retriever.save(str(path))

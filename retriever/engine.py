@@ -54,12 +54,11 @@ class Engine:
         index = LoadedIndex(Path(index_dir))
         embedder = None
         if with_embedder:
-            from indexer.embedder import load_embedder
+            from indexer.embedder import is_default, load_embedder
 
-            from indexer.embedder import is_default
-
-            # Query vectors must come from the model the index was built with.
-            embedder = load_embedder(None if is_default(index.model_id) else index.model_id)
+            # Query vectors must come from the model and the path (openvino / torch) that built the index.
+            embedder = load_embedder(None if is_default(index.model_id) else index.model_id,
+                                     path=index.manifest.get("embed_path") or "torch")
         return cls(index, embedder)
 
     # ---------------------------------------------------------------- search

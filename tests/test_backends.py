@@ -35,7 +35,7 @@ def test_facts_and_checks_stored_under_their_field_names(corpus_copy, tmp_path, 
         f.report_id = rid
     loaded = [f for f in idx.facts if f.report_id == rid]
     assert [f.model_dump() for f in loaded] == [f.model_dump() for f in made]
-    assert {f.kind for f in loaded} == {"table"} and all(f.chunk_id for f in loaded)
+    assert {f.kind for f in loaded} == {"table", "prose"} and all(f.chunk_id for f in loaded)
     stored_checks = [c for c in idx.checks if c["report_id"] == rid]
     assert [c["table"] for c in stored_checks] == [c.table for c in parsed.checks]
 
