@@ -9,7 +9,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 _WS = re.compile(r"\s+")
@@ -24,6 +24,13 @@ def load(name: str) -> dict:
 def squash(text: str) -> str:
     """Remove all whitespace (column and row names are compared this way)."""
     return _WS.sub("", text or "")
+
+
+def alternation(words: Iterable[str], longest_first: bool = False) -> str:
+    """A regex alternation matching any of `words` literally, in the given order or longest first
+    (so that a word wins over its own prefix)."""
+    words = sorted(words, key=len, reverse=True) if longest_first else list(words)
+    return "|".join(re.escape(w) for w in words)
 
 
 def fix_typos(text: str) -> str:

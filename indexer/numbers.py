@@ -5,7 +5,7 @@ import math
 import re
 from typing import Optional
 
-from .lexicon import load
+from .lexicon import alternation, load
 
 # A figure: optional sign, digits with optional thousands separators, optional decimals.
 NUMBER_RE = re.compile(r"(?<![\d.])[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\d.,])[-−]?\d+(?:\.\d+)?(?![\d])")
@@ -52,7 +52,7 @@ def format_amount(value: float, nd: int = 2) -> str:
 # units are lexicon/table_headers.json's quantity_cell_units.
 QUANTITY_RE = re.compile(
     r"^\s*(?P<cmp>[≥≤<>＞＜=]{1,2})?\s*(?P<num>[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in load("table_headers.json")["quantity_cell_units"]) + r")?\s*$"
+    r"(?P<unit>" + alternation(load("table_headers.json")["quantity_cell_units"]) + r")?\s*$"
 )
 
 

@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .lexicon import load
+from .lexicon import alternation, load
 from .models import Chunk, Fact
 from .numbers import is_code_at, to_float
 
 _LEX = load("questions.json")["prose_figures"]
-_UNITS = sorted(_LEX["units"], key=len, reverse=True)
 # a number as written (thousands separators, decimals) and the unit right after it
 FIGURE_RE = re.compile(
     r"(?<![\d.,])(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + ")?"
+    r"(?P<unit>" + alternation(_LEX["units"], longest_first=True) + ")?"
 )
 _COUNTED = set(_LEX["counted_units"])
 _NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from indexer.lexicon import load
+from indexer.lexicon import alternation, load
 from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
@@ -166,7 +166,7 @@ def _covers(part: str, text: str) -> float:
 
 # ------------------------------------------------------------------ difference
 _DIFF_PATTERNS = [re.compile(p) for p in _WORDS["difference_patterns"]]
-_FILLER = re.compile("|".join(re.escape(w) for w in _WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides
+_FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides in brackets
 _SIDE_WORDS = tuple(load("questions.json")["side_words"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from indexer.lexicon import load
+from indexer.lexicon import alternation as _any, load
 from indexer.models import AskResponse
 
 from .compose import citation, who
@@ -14,10 +14,6 @@ from .query import Question
 _W = load("questions.json")["list_questions"]
 _MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
 _LEVELS = load("questions.json")["code_levels"]
-
-
-def _any(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in words)
 
 
 _TARGET = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})"

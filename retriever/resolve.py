@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from indexer.aliases import NameParts, derive_aliases, in_order, split_name
-from indexer.lexicon import fix_typos, load, squash
+from indexer.lexicon import alternation as _any, fix_typos, load, squash
 
 from .index import ReportRec
 
@@ -23,10 +23,6 @@ LITERAL = 0.1  # an unplaced mention in the unit's own words, over one that only
 _YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
 _PLACES = load("regions.json")["question_places"]
-
-
-def _any(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in words)
 
 
 _REGION_MENTION = re.compile(rf"(?<![{_PLACES['numerals']}{_PLACES['counters']}\d])"
