@@ -29,7 +29,7 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     h = hashlib.sha1()
     for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
-        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py",
+        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py", "ov_embed.py",
                           "distributed.py") and p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -87,12 +87,13 @@ def text_hash(model_id: str, text: str) -> str:
 class _Previous:
     """What the live version already has: reports by id, vectors by text hash (read through the backend)."""
 
-    def __init__(self, backend: IndexBackend, model_id: str, full: bool):
+    def __init__(self, backend: IndexBackend, model_id: str, full: bool, embed_path: Optional[str] = None):
         self.reader = None
         self.version: Optional[str] = None
         self.manifest: dict = {}
         self.reports: dict[str, dict] = {}  # report_id -> report row (same parser version only)
         self.vec_by_hash: dict[str, int] = {}
+        self.embed_path = embed_path  # vectors of another path (openvino / torch) are never reused
         self.vectors: Optional[np.ndarray] = None
         if full or backend.current() is None:
             return
@@ -105,7 +106,7 @@ class _Previous:
             for row in self.reader.report_rows():
                 if row.get("text_meta"):
                     self.reports[row["report_id"]] = row
-        if self.manifest.get("model") == model_id:
+        if self.manifest.get("model") == model_id and self.manifest.get("embed_path", "torch") == embed_path:
             self.vectors = self.reader.vectors(mmap=True)
             for c in self.reader.chunk_rows():
                 self.vec_by_hash[c["text_hash"]] = c["vec_row"]
@@ -254,6 +255,9 @@ def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progre
                 from .embedder import load_embedder
 
                 embedder = load_embedder()
+                if embedder.path != prev.embed_path:  # auto fell back at load: embed everything on one path
+                    prev.vec_by_hash.clear()
+                    return _vectors(all_chunks, prev, embedder, progress, embed_texts)
             vecs = _embed(embedder, texts, progress)
         dim = vecs.shape[1]
         new_vecs = {h: vecs[k] for k, (h, _) in enumerate(order)}
@@ -279,10 +283,13 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
         from .embedder import configured_model_id
 
         model_id = embedder.model_id if embedder is not None else configured_model_id()
+    from .embedder import configured_path
+
+    embed_path = getattr(embedder, "path", None) if embedder is not None else configured_path()
     backend = backend or get_backend(index_dir)
     with build_lock(index_dir, wait=wait):
         backend.cleanup()
-        prev = _Previous(backend, model_id, full)
+        prev = _Previous(backend, model_id, full, embed_path)
         entries = _scan(corpus_dir, prev, progress, parse_files)
         now = dt.datetime.now().isoformat(timespec="seconds")
         out: dict[str, list[dict]] = {"chunks": [], "facts": [], "checks": []}
@@ -300,17 +307,19 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
         }
         vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress, embed_texts)
         prev.close()
-        _publish(backend, report_rows, out, vectors, summary, now, progress)
+        embed_path = getattr(embedder, "path", None) if embedder is not None else embed_path
+        _publish(backend, report_rows, out, vectors, summary, now, progress, embed_path)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         return summary
 
 
 def _publish(backend: IndexBackend, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
-             now: str, progress: Progress) -> None:
+             now: str, progress: Progress, embed_path: Optional[str] = None) -> None:
     """Hand the complete new version to the backend, which swaps it in atomically."""
     progress("write", 0, 1)
     dim = vectors.shape[1]
     manifest = {
+        "embed_path": embed_path,  # the path that made the vectors; queries take the same
         "schema": store.SCHEMA_VERSION, "parser_version": PARSER_VERSION, "model": summary["model"], "dim": dim,
         "created_at": now, "backend": backend.name,
         "reports": {r["report_id"]: {k: r[k] for k in ("source_file", "content_hash", "unit_name", "region",
