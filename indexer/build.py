@@ -211,7 +211,10 @@ def _reused_rows(e: dict, prev: _Previous, out: dict) -> dict:
     out["chunks"] += prev.report_rows(rid, "chunks")
     out["facts"] += prev.report_rows(rid, "facts")
     out["checks"] += prev.report_rows(rid, "checks")
-    return dict(e["old"])
+    row = dict(e["old"])
+    if "parsed" not in row:  # backends that keep the parse tree apart (milvus)
+        row["parsed"] = prev.reader.parsed(rid)
+    return row
 
 
 def _with_meta(row: dict, e: dict) -> dict:

@@ -59,7 +59,8 @@ class IndexReader(Protocol):
     version: str
     manifest: dict
 
-    def report_rows(self) -> list[dict]: ...
+    def report_rows(self) -> list[dict]: ...  # "parsed" may be left out: parsed(report_id) fetches it
+    def parsed(self, report_id: str) -> str: ...  # the report's parse tree (ParsedReport JSON)
     def chunk_rows(self) -> list[dict]: ...  # ordered by vec_row (0, 1, 2 …)
     def fact_rows(self) -> list[dict]: ...
     def check_rows(self) -> list[dict]: ...

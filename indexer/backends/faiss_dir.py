@@ -79,6 +79,10 @@ class FaissDirReader:
     def check_rows(self) -> list[dict]:
         return self._rows("SELECT * FROM checks")
 
+    def parsed(self, report_id: str) -> str:
+        row = self.con.execute("SELECT parsed FROM reports WHERE report_id=?", (report_id,)).fetchone()
+        return row[0] if row else ""
+
     def report_table(self, table: str, report_id: str) -> list[dict]:
         return self._rows(f"SELECT * FROM {table} WHERE report_id=?", (report_id,))
 

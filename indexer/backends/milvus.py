@@ -76,13 +76,14 @@ class BM25Stats:
                 self.df[t] += sign
 
     def weights(self, tokens: list[str]) -> dict[int, float]:
-        """The document's BM25 weight per term: idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))."""
+        """The document's BM25 weight per term as bm25s ("lucene") computes it:
+        idf · tf / (tf + k1·(1 − b + b·dl/avgdl)), idf = ln(1 + (N − df + 0.5) / (df + 0.5))."""
         avgdl = self.length / self.docs if self.docs else 1.0
         out: dict[int, float] = {}
         for t, tf in Counter(tokens).items():
             df = self.df[t]
             idf = math.log(1.0 + (self.docs - df + 0.5) / (df + 0.5))
-            out[term_id(t)] = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * len(tokens) / avgdl))
+            out[term_id(t)] = idf * tf / (tf + K1 * (1 - B + B * len(tokens) / avgdl))
         return out
 
     def to_json(self) -> str:
@@ -234,6 +235,20 @@ class MilvusBackend:
             except Exception as exc:
                 raise store.IndexMissing(f"无法连接 Milvus / cannot open Milvus at {self.uri}: {exc}") from exc
         return self._client
+
+    def scan(self, name: str, flt: str, fields: list[str]) -> list[dict]:
+        """Every entity matching `flt`: one query on milvus-lite, an iterator on a server (whose
+        queries return at most 16 384 entities)."""
+        if "://" not in self.uri:
+            return [dict(r) for r in self.client.query(name, filter=flt or 'pk != ""', output_fields=fields)]
+        it = self.client.query_iterator(name, batch_size=BATCH, filter=flt, output_fields=fields)
+        out: list[dict] = []
+        try:
+            while batch := it.next():
+                out += [dict(r) for r in batch]
+        finally:
+            it.close()
+        return out
 
     @property
     def alias(self) -> str:
@@ -427,17 +442,7 @@ class MilvusReader:
     def _query(self, kind: str, flt: str = "", hidden: tuple = ()) -> list[dict]:
         fields = [f["name"] for f in self.client.describe_collection(self.names[kind])["fields"]
                   if f["name"] not in HIDDEN or f["name"] in hidden]
-        it = self.client.query_iterator(self.names[kind], batch_size=BATCH, filter=flt, output_fields=fields)
-        out: list[dict] = []
-        try:
-            while True:
-                batch = it.next()
-                if not batch:
-                    break
-                out += [dict(r) for r in batch]
-        finally:
-            it.close()
-        return out
+        return self.backend.scan(self.names[kind], flt, fields)
 
     def _live(self, rows: list[dict]) -> list[dict]:
         out = []
@@ -451,6 +456,7 @@ class MilvusReader:
         return "".join(p["text"] for p in sorted(parts, key=lambda p: p["part"]))
 
     def parsed(self, report_id: str) -> str:
+        """A report's parse tree (JSON), fetched on use."""
         return self.blob(f"parsed:{report_id}:{self.gens[report_id]}")
 
     def report_rows(self) -> list[dict]:
@@ -480,20 +486,11 @@ class MilvusReader:
         return list(self._words)
 
     def vectors(self, mmap: bool = False) -> np.ndarray:
-        dim = int(self.manifest.get("dim", 0))
-        out = np.zeros((len(self._chunks), dim), np.float32)
-        it = self.client.query_iterator(self.names["chunks"], batch_size=BATCH, filter="", output_fields=["pk", "vec"])
-        try:
-            while True:
-                batch = it.next()
-                if not batch:
-                    break
-                for r in batch:
-                    row = self._pk_row.get(r["pk"])
-                    if row is not None:
-                        out[row] = r["vec"]
-        finally:
-            it.close()
+        out = np.zeros((len(self._chunks), int(self.manifest.get("dim", 0))), np.float32)
+        for r in self.backend.scan(self.names["chunks"], "", ["pk", "vec"]):
+            row = self._pk_row.get(r["pk"])
+            if row is not None:
+                out[row] = r["vec"]
         return out
 
     # ---------------------------------------------------------- search
