@@ -154,6 +154,7 @@ class OVEmbedder:
         self._tok.no_padding()
         self._pad_id = self._tok.token_to_id(tok_cfg.get("pad_token", "<pad>"))
         self._compiled = ov.Core().compile_model(str(model_dir / XML), "CPU")
+        self.precision = self._compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()  # bf16 / f32
         self.model_id = model_id
         self.dim = int(pooling["word_embedding_dimension"])
 
