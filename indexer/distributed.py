@@ -161,25 +161,32 @@ class RayBuild:
         return max(1, cpus // per_actor), {"num_cpus": per_actor}, False
 
     def embed_texts(self, texts: list[str], progress: Progress) -> np.ndarray:
-        """Vectors of `texts` in their order, computed by the actor pool."""
+        """Vectors of `texts` in their order, computed by the actor pool.
+
+        The texts are cut into exactly the serial build's slices (sorted by length once, then
+        `batch_size` at a time), one slice per Ray Data row, so every slice is encoded as one
+        `encode_passages` call as in `indexer.build._embed`: the same padding, hence the same vectors
+        on paths whose numerics depend on the batch (OpenVINO in bf16)."""
         if not texts:
             return np.zeros((0, 0), np.float32)
         actors, resources, gpu = self._pool()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        blocks = max(1, min(actors * 4, -(-len(texts) // self.batch_size)))
-        ds = ray.data.from_items([{"i": i, "text": texts[i]} for i in order], override_num_blocks=blocks)
+        slices = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        ds = ray.data.from_items([{"k": k, "texts": [texts[i] for i in ids]} for k, ids in enumerate(slices)],
+                                 override_num_blocks=min(len(slices), actors * 4))
         embedded = ds.map_batches(
             _EmbedActor, fn_constructor_args=(self.factory, self.expected_model_id, gpu),
-            batch_size=self.batch_size, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=actors), **resources)
+            batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors), **resources)
         vectors: Optional[np.ndarray] = None
         done = 0
         progress("embed", 0, len(texts))
-        for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
+        for row in embedded.iter_rows():
+            ids = slices[int(row["k"])]
+            got = np.frombuffer(row["vectors"], np.float32).reshape(len(ids), -1)
             if vectors is None:
-                vectors = np.zeros((len(texts), batch["vector"].shape[1]), np.float32)
-            vectors[batch["i"]] = batch["vector"]
-            done += len(batch["i"])
+                vectors = np.zeros((len(texts), got.shape[1]), np.float32)
+            vectors[ids] = got
+            done += len(ids)
             progress("embed", done, len(texts))
         if vectors is None or done != len(texts):
             raise RuntimeError(f"Ray embedding returned {done} of {len(texts)} vectors")
@@ -216,7 +223,7 @@ def _parse_task(data: bytes, name: str):
 
 
 class _EmbedActor:
-    """One embedder per actor, loaded once; batches of {i, text} → {i, vector}."""
+    """One embedder per actor, loaded once; each row {k, texts} (one slice) → {k, vectors} (float32 bytes)."""
 
     def __init__(self, factory: Callable, expected_model_id: Optional[str], gpu: bool):
         self.embedder = factory()
@@ -229,5 +236,6 @@ class _EmbedActor:
             model.to("cuda")
 
     def __call__(self, batch: dict) -> dict:
-        texts = [str(t) for t in batch["text"]]
-        return {"i": batch["i"], "vector": np.asarray(self.embedder.encode_passages(texts), np.float32)}
+        out = [np.ascontiguousarray(self.embedder.encode_passages([str(t) for t in texts]), np.float32).tobytes()
+               for texts in batch["texts"]]
+        return {"k": batch["k"], "vectors": np.array(out, dtype=object)}

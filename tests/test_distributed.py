@@ -56,12 +56,13 @@ def test_cli_ray_builds_with_the_default_embedder(tmp_path):
     assert summary["chunks_total"] == summary["chunks_embedded"] == 25
     assert summary["facts_total"] == 20
 
+    from indexer.build import _embed
     from indexer.embedder import load_embedder
 
     chunks = _rows(idx, "chunks")
     vectors = _vectors(idx)
     assert vectors.shape == (25, 384)
-    expected = load_embedder().encode_passages([c["embed_text"] for c in chunks])
+    expected = _embed(load_embedder(), [c["embed_text"] for c in chunks], lambda *a: None)  # the serial step
     assert np.allclose(vectors[[c["vec_row"] for c in chunks]], expected, atol=1e-5)
 
 
