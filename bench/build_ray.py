@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.build_ray [--corpus DIR] [--actors 1,2] [--json] [--markdown]
 
 The same corpus is built from scratch (`build_index(..., full=True)`, the default embedding model)
-in fresh directories: first serially in this process, then with `indexer.distributed.RayBuild` on
-a local Ray instance (all CPUs of the machine) once per actor-pool size. Reported per build: wall
+in fresh directories: serially in this process, then with `indexer.distributed.RayBuild` on a local
+Ray instance (all CPUs of the machine) once per actor-pool size, then serially again. Reported per build: wall
 seconds, chunks/s, seconds per stage (parse, embed, write: first to last progress call of the stage),
 and for Ray the instance's start-up seconds (not included in the build seconds). The Ray indexes are
 checked against the serial one: same chunks, vectors within 1e-5.
@@ -89,6 +89,8 @@ def run(corpus: Path, actor_counts: list[int]) -> dict:
                          same_chunks=[r[:2] for r in ray_rows] == [r[:2] for r in rows],
                          max_vector_diff=float(np.abs(ray_vectors[order[1]] - vectors[order[0]]).max()))
             result["builds"].append(built)
+        log("serial build again (the spread of the two serial runs is the noise of the machine)")
+        result["builds"].append({"mode": "serial", **_build(corpus, work / "serial-again")})
     result["loadavg_end"] = loadavg()
     return result
 

@@ -68,19 +68,19 @@ class RayBuild:
     """Starts or joins Ray for one build; `parse_files` and `embed_texts` are build_index's steps.
 
     `embedder_factory` (picklable, no arguments) makes each actor's embedder; by default
-    `indexer.embedder.load_embedder`, and the actor then checks that its model id is the one the
-    driver hashes chunk texts with. `actors` fixes the pool size (default: one per GPU, else one per
+    `indexer.embedder.load_embedder`, and the actor then checks that its model id and embedding path
+    are the ones the driver hashes chunk texts with and records in the manifest. `actors` fixes the pool size (default: one per GPU, else one per
     CPUS_PER_EMBED_ACTOR cluster CPUs)."""
 
     def __init__(self, address: Optional[str] = None, *, embedder_factory: Optional[Callable] = None,
                  actors: Optional[int] = None, batch_size: int = BATCH):
         self.address = address or LOCAL
         self.factory = embedder_factory
-        self.expected_model_id = None
+        self.expected: Optional[tuple[str, str]] = None  # (model id, embedding path) every actor must have
         if embedder_factory is None:
-            from .embedder import configured_model_id, load_embedder
+            from .embedder import configured_model_id, configured_path, load_embedder
 
-            self.factory, self.expected_model_id = load_embedder, configured_model_id()
+            self.factory, self.expected = load_embedder, (configured_model_id(), configured_path())
         self.actors = actors
         self.batch_size = batch_size
         self._owned = False
@@ -175,7 +175,7 @@ class RayBuild:
         ds = ray.data.from_items([{"k": k, "texts": [texts[i] for i in ids]} for k, ids in enumerate(slices)],
                                  override_num_blocks=min(len(slices), actors * 4))
         embedded = ds.map_batches(
-            _EmbedActor, fn_constructor_args=(self.factory, self.expected_model_id, gpu),
+            _EmbedActor, fn_constructor_args=(self.factory, self.expected, gpu),
             batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors), **resources)
         vectors: Optional[np.ndarray] = None
         done = 0
@@ -225,12 +225,12 @@ def _parse_task(data: bytes, name: str):
 class _EmbedActor:
     """One embedder per actor, loaded once; each row {k, texts} (one slice) → {k, vectors} (float32 bytes)."""
 
-    def __init__(self, factory: Callable, expected_model_id: Optional[str], gpu: bool):
+    def __init__(self, factory: Callable, expected: Optional[tuple[str, str]], gpu: bool):
         self.embedder = factory()
-        model_id = getattr(self.embedder, "model_id", None)
-        if expected_model_id is not None and model_id != expected_model_id:
-            raise RuntimeError(f"worker embeds with {model_id!r} but the build hashes texts for "
-                               f"{expected_model_id!r}: install the same model and settings on every node")
+        got = (getattr(self.embedder, "model_id", None), getattr(self.embedder, "path", "torch"))
+        if expected is not None and got != expected:
+            raise RuntimeError(f"worker embeds with {got} (model, path) but the build expects {expected}: "
+                               f"install the same model, packages and settings on every node")
         model = getattr(self.embedder, "_model", None)  # the torch model of indexer.embedder.Embedder
         if gpu and hasattr(model, "to"):
             model.to("cuda")

