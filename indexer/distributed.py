@@ -108,8 +108,11 @@ class RayBuild:
         except RayUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - any start or connect failure is one line
+            hint = "" if self.address == LOCAL else (
+                " (a cluster with token authentication needs RAY_AUTH_MODE=token and its token here too: "
+                "RAY_AUTH_TOKEN or ~/.ray/auth_token)")
             raise RayUnavailable(f"无法启动或连接 Ray / cannot start or join Ray at {self.address}: "
-                                 f"{_one_line(exc)}") from None
+                                 f"{_one_line(exc)}{hint}") from None
         self._owned = True
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
