@@ -100,8 +100,10 @@ def markdown(result: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for b in result["builds"]:
         st = b["stages"]
-        same = "—" if b["mode"] == "serial" else \
-            f"{'yes' if b['same_chunks'] and b['max_vector_diff'] <= 1e-5 else 'NO'} (max diff {b['max_vector_diff']:.1e})"
+        same = "—"
+        if b["mode"] == "ray":
+            ok = b["same_chunks"] and b["max_vector_diff"] <= 1e-5
+            same = f"{'yes' if ok else 'NO'} (max diff {b['max_vector_diff']:.1e})"
         lines.append(f"| {b['mode']} | {b.get('actors', '—')} | {b['seconds']} | {b['chunks_per_s']} | "
                      f"{st.get('parse', 0)} | {st.get('embed', 0)} | {st.get('write', 0)} | "
                      f"{b.get('ray_start_seconds', '—')} | {same} |")

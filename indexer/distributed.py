@@ -69,8 +69,8 @@ class RayBuild:
 
     `embedder_factory` (picklable, no arguments) makes each actor's embedder; by default
     `indexer.embedder.load_embedder`, and the actor then checks that its model id and embedding path
-    are the ones the driver hashes chunk texts with and records in the manifest. `actors` fixes the pool size (default: one per GPU, else one per
-    CPUS_PER_EMBED_ACTOR cluster CPUs)."""
+    are the ones the driver hashes chunk texts with and records in the manifest. `actors` fixes the
+    pool size (default: one per GPU, else one per CPUS_PER_EMBED_ACTOR cluster CPUs)."""
 
     def __init__(self, address: Optional[str] = None, *, embedder_factory: Optional[Callable] = None,
                  actors: Optional[int] = None, batch_size: int = BATCH):
@@ -93,6 +93,8 @@ class RayBuild:
         self.stop()
 
     def start(self) -> None:
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         if ray.is_initialized():  # the caller's Ray session (e.g. a test or a notebook): use it as it is
             return
         env = {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
@@ -113,10 +115,7 @@ class RayBuild:
                 "RAY_AUTH_TOKEN or ~/.ray/auth_token)")
             raise RayUnavailable(f"无法启动或连接 Ray / cannot start or join Ray at {self.address}: "
                                  f"{_one_line(exc)}{hint}") from None
-        self._owned = True
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        self._owned = True  # stop() shuts a local instance down, or disconnects from a cluster
 
     def stop(self) -> None:
         if self._owned:
