@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from bench.backends import MemoEmbedder  # the real model's vectors computed once for both builds
 from conftest import CORPUS, REPORTS, ROOT
 from indexer import store
 from indexer.backends import ReportData, get_backend
@@ -65,24 +65,6 @@ def test_index_of_old_schema_asks_for_rebuild(corpus_copy, tmp_path, hash_embedd
 
 # ---------------------------------------------------------------- faiss and milvus side by side
 GOLD = ROOT.parent / "shared" / "eval" / "gold_dev.jsonl"
-
-
-class MemoEmbedder:
-    """The real embedder, each text embedded once: the second backend's build reuses the vectors."""
-
-    def __init__(self, inner):
-        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
-        self.path = getattr(inner, "path", None)
-        self.cache: dict[str, np.ndarray] = {}
-
-    def encode_passages(self, texts, *a, **k):
-        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if todo:
-            self.cache.update(zip(todo, self.inner.encode_passages(todo)))
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    def encode_query(self, text):
-        return self.inner.encode_query(text)
 
 
 def _backends(root: Path):
@@ -146,7 +128,8 @@ def test_bm25_weights_equal_bm25s(corpus_copy):
     from indexer.backends.milvus import BM25Stats, doc_tokens, query_vector, term_id
     from indexer.tokenize import Tokenizer
 
-    texts = ["一般公共预算财政拨款支出决算表 合计 2,399.30", "三公经费支出 公务接待费 0.52", "项目支出 项目支出 合计", "…"]
+    texts = ["一般公共预算财政拨款支出决算表 合计 2,399.30", "三公经费支出 公务接待费 0.52",
+             "项目支出 项目支出 合计", "…"]
     tok = Tokenizer()
     docs = doc_tokens(tok, texts)
     ref = bm25s.BM25()

@@ -83,9 +83,19 @@ class IndexBackend(Protocol):
     def cleanup(self) -> None: ...  # abandoned partial builds and old versions
 
 
+SLACK = 32  # hits fetched beyond k, so the order at the k-th place is decided the same way everywhere
+
+
+def _sig(score: float) -> float:
+    """The score to 6 significant digits: engines sum float32 products in different orders, and
+    those last bits must not reorder near-equal hits differently on each backend."""
+    return float(f"{score:.6g}")
+
+
 def ordered(hits: Iterable[tuple[int, float]], k: int) -> Ranking:
-    """A ranking in one order for every backend: score descending, ties by vec_row."""
-    return sorted(hits, key=lambda h: (-h[1], h[0]))[:k]
+    """A ranking in one order for every backend: score (6 significant digits) descending, ties by
+    vec_row. Callers pass the best k + SLACK hits or more."""
+    return sorted(hits, key=lambda h: (-_sig(h[1]), h[0]))[:k]
 
 
 def rrf(rankings: Sequence[Ranking], k: int) -> Ranking:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import store
 from ..tokenize import Tokenizer
-from .base import CHUNK_COLUMNS, REPORT_COLUMNS, BuildData, Ranking, ReportData, ordered
+from .base import CHUNK_COLUMNS, REPORT_COLUMNS, SLACK, BuildData, Ranking, ReportData, ordered
 from .rows import insert_sql
 
 def write_db(path: Path, reports: list[dict], chunks: list[dict], facts: list[dict], checks: list[dict]) -> None:
@@ -103,6 +103,8 @@ class FaissDirReader:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         hit = np.nonzero(scores > 0)[0]
+        if len(hit) > k + SLACK:
+            hit = hit[np.argpartition(-scores[hit], k + SLACK)[:k + SLACK]]
         return ordered(((int(i), float(scores[i])) for i in hit), k)
 
     def dense_rank(self, qvec: np.ndarray, report_ids: Optional[set[str]], k: int) -> Ranking:
@@ -121,7 +123,7 @@ class FaissDirReader:
             params = faiss.SearchParametersIVF(sel=sel) if ivf else faiss.SearchParameters(sel=sel)
             if ivf:
                 params.nprobe = self.faiss.nprobe
-        scores, idx = self.faiss.search(qvec.reshape(1, -1).astype(np.float32), k, params=params)
+        scores, idx = self.faiss.search(qvec.reshape(1, -1).astype(np.float32), k + SLACK, params=params)
         return ordered(((int(i), float(s)) for i, s in zip(idx[0], scores[0]) if i >= 0), k)
 
     def close(self) -> None:

@@ -42,7 +42,7 @@ import numpy as np
 from .. import store
 from ..models import Check, Fact
 from ..tokenize import Tokenizer
-from .base import CHUNK_COLUMNS, REPORT_COLUMNS, BuildData, Ranking, ReportData, ordered
+from .base import CHUNK_COLUMNS, REPORT_COLUMNS, SLACK, BuildData, Ranking, ReportData, ordered
 from .rows import field_kinds
 
 PREFIX = "reportqa"
@@ -51,7 +51,6 @@ K1, B = 1.5, 0.75  # bm25s defaults (method "lucene"), so weights equal the fais
 PART_CHARS = 16_000  # characters per VARCHAR part: at most 64 000 bytes of UTF-8
 MAX_TEXT = 65_535
 BATCH = 1_000
-SLACK = 32  # extra hits fetched so rows of another generation can be dropped without shortening a ranking
 KINDS = ("chunks", "facts", "checks", "reports", "blobs")
 ORDERED = ("facts", "checks", "reports")  # kinds whose row order the reader restores (chunks: by vec_row)
 EMPTY_DOC = "∅"  # bm25s cannot index empty documents; the faiss backend uses the same placeholder
@@ -278,7 +277,8 @@ class MilvusBackend:
     def open(self, verify: bool = True) -> "MilvusReader":
         version = self.current()
         if version is None:
-            raise store.IndexMissing(f"索引不存在 / no index in Milvus at {self.uri}; build it with: reportqa index")
+            raise store.IndexMissing(f"索引不存在 / no index in Milvus at {self.uri}; "
+                                     f"build it with: reportqa index")
         return MilvusReader(self, version, verify=verify)
 
     def cleanup(self) -> None:
@@ -361,11 +361,12 @@ class MilvusBackend:
         vecs = data.vectors[[c["vec_row"] for c in data.chunks]] if chunks else data.vectors[:0]
         self._insert(self.collection(v, "chunks"),
                      _entities("chunks", chunks, gen, self._chunk_extra(vecs, stats, tokens)))
-        self._insert(self.collection(v, "facts"), _entities("facts", _fact_entity_rows(data.facts, "facts"), gen, seq=gen))
-        self._insert(self.collection(v, "checks"), _entities("checks", _fact_entity_rows(data.checks, "checks"), gen, seq=gen))
+        for kind, rows in (("facts", data.facts), ("checks", data.checks)):
+            self._insert(self.collection(v, kind), _entities(kind, _fact_entity_rows(rows, kind), gen, seq=gen))
         self._insert(self.collection(v, "blobs"),
                      _entities("blobs", _blob_rows(f"parsed:{rid}:{gen}", data.report.get("parsed") or ""), gen))
-        self.client.upsert(self.collection(v, "reports"), _entities("reports", [data.report], gen, seq=gen))  # the switch
+        # the switch: the report entity names the new generation
+        self.client.upsert(self.collection(v, "reports"), _entities("reports", [data.report], gen, seq=gen))
         self._write_stats(v, stats)
         self._drop_rows(v, rid, keep_gen=gen)
         return v
@@ -422,7 +423,8 @@ class MilvusReader:
         try:
             self.manifest = json.loads(self.blob("manifest"))
         except ValueError as exc:
-            raise store.IndexCorrupt(f"索引清单损坏 / index manifest unreadable in Milvus version {version}: {exc}. "
+            raise store.IndexCorrupt(f"索引清单损坏 / index manifest unreadable in Milvus version {version}: "
+                                     f"{exc}. "
                                      f"请重建 / rebuild with: reportqa index --full") from exc
         if verify and self.manifest.get("schema") != store.SCHEMA_VERSION:
             raise store.IndexCorrupt(f"索引版本不符 / index schema {self.manifest.get('schema')} != "
@@ -498,8 +500,9 @@ class MilvusReader:
         flt = f"report_id in {_lit(report_ids)}" if report_ids else ""
         params: dict = {"metric_type": "IP"}
         if field == "vec" and self.manifest.get("milvus", {}).get("dense_index") == "HNSW":
-            params["params"] = {"ef": max(64, k + SLACK)}
-        hits = self.client.search(self.names["chunks"], data=[data], anns_field=field, limit=k + SLACK,
+            params["params"] = {"ef": max(64, k + 2 * SLACK)}
+        # 2 × SLACK: rows of another generation are dropped, and the best k + SLACK must remain
+        hits = self.client.search(self.names["chunks"], data=[data], anns_field=field, limit=k + 2 * SLACK,
                                   filter=flt, output_fields=[], search_params=params)[0]
         rows = ((self._pk_row.get(h.get("pk", h.get("id"))), float(h["distance"])) for h in hits)
         return ordered(((r, s) for r, s in rows if r is not None and (s > 0 or field == "vec")), k)
