@@ -35,6 +35,7 @@ LOCAL = "local"
 LOCAL_OBJECT_STORE_BYTES = 200 * 1024 * 1024  # the local instance's object store: texts, vectors, reports
 CPUS_PER_EMBED_ACTOR = 2  # torch / OpenVINO threads per CPU embedder (indexer.embedder uses up to 2)
 BATCH = 64  # texts per embedding call, as in the serial build
+PARSE_TASKS_PER_CPU = 4  # parse tasks in flight per cluster CPU: bounds the file bytes held at once
 _ENV_PREFIXES = ("REPORTQA_", "HF_", "TRANSFORMERS_")  # settings the workers must see as the driver does
 
 
@@ -124,27 +125,32 @@ class RayBuild:
 
     # ------------------------------------------------------------------ parse
     def parse_files(self, paths: list[Path], progress: Progress) -> list[Optional[tuple[ParsedReport, list[int]]]]:
-        """One Ray task per file; results in path order, None for a file removed meanwhile. A file
-        that fails raises the serial path's exception (the first failing file in path order)."""
-        pending: dict = {}
+        """One Ray task per file, at most PARSE_TASKS_PER_CPU per cluster CPU in flight (a file's bytes
+        are read when its task is submitted); results in path order, None for a file removed
+        meanwhile. A file that fails raises the serial path's exception (the first in path order)."""
         results: list = [None] * len(paths)
-        for i, path in enumerate(paths):
-            try:
-                if os.path.getsize(path) > MAX_BYTES:
-                    results[i] = _parse(path)  # raises the reader's "file too large" here, as serially
-                    continue
-                data = Path(path).read_bytes()
-            except FileNotFoundError:
-                continue
-            pending[_parse_task.remote(data, str(path))] = i
-        total, done = len(paths), len(paths) - len(pending)
-        progress("parse", done, total)
-        refs = list(pending)
-        while refs:
-            ready, refs = ray.wait(refs, num_returns=1)
-            results[pending[ready[0]]] = ray.get(ready[0])
-            done += 1
-            progress("parse", done, total)
+        window = max(1, PARSE_TASKS_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
+        waiting = iter(range(len(paths)))
+        pending: dict = {}
+        done = 0
+        progress("parse", 0, len(paths))
+        while True:
+            while len(pending) < window and (i := next(waiting, None)) is not None:
+                task = _submit_parse(paths[i])
+                if task is None:
+                    done += 1  # removed meanwhile: stays None
+                else:
+                    pending[task] = i
+            if not pending:
+                break
+            ready, rest = ray.wait(list(pending), num_returns=1)
+            if rest:  # and whatever else has finished by now
+                ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
+            for task in ready:
+                results[pending.pop(task)] = ray.get(task)
+            done += len(ready)
+            progress("parse", done, len(paths))
+        progress("parse", len(paths), len(paths))
         for r in results:
             if isinstance(r, _Failure):
                 raise r.rebuild()
@@ -209,6 +215,17 @@ class _Failure:
             return exc
         except Exception:  # noqa: BLE001 - not an ordinary exception class
             return RuntimeError(self.text)
+
+
+def _submit_parse(path: Path):
+    """The task parsing `path`, or None when the file was removed meanwhile. A file too large to ship
+    is parsed here, serially, which raises the reader's "file too large" exactly as a serial build."""
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            _parse(path)
+        return _parse_task.remote(Path(path).read_bytes(), str(path))
+    except FileNotFoundError:
+        return None
 
 
 @ray.remote(num_cpus=1)

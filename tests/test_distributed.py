@@ -116,13 +116,14 @@ def two_reports(tmp_path):
     return corpus
 
 
-def test_ray_build_writes_what_the_serial_build_writes(local_ray, two_reports, tmp_path):
-    from indexer.distributed import RayBuild
+def test_ray_build_writes_what_the_serial_build_writes(local_ray, two_reports, tmp_path, monkeypatch):
+    from indexer import distributed
 
     e = HashEmbedder()
     serial = build_index(two_reports, tmp_path / "serial", embedder=e, model_id=e.model_id)
+    monkeypatch.setattr(distributed, "PARSE_TASKS_PER_CPU", 0)  # one parse task in flight: the second file waits
     # two actors and small batches: vectors come back out of order and must be put back
-    with RayBuild(embedder_factory=HashEmbedder, actors=2, batch_size=16) as rb:
+    with distributed.RayBuild(embedder_factory=HashEmbedder, actors=2, batch_size=16) as rb:
         on_ray = build_index(two_reports, tmp_path / "ray", model_id=e.model_id,
                              parse_files=rb.parse_files, embed_texts=rb.embed_texts)
         again = build_index(two_reports, tmp_path / "ray", model_id=e.model_id,
