@@ -54,10 +54,11 @@ def questions(n: int) -> list[str]:
     return out[:n]
 
 
-def timed(fn) -> tuple[np.ndarray, float]:
-    t = time.perf_counter()
+def timed(fn) -> tuple[np.ndarray, float, float]:
+    """(result, wall seconds, CPU seconds of this process: load-independent up to spin-waiting)."""
+    t, c = time.perf_counter(), time.process_time()
     out = fn()
-    return out, time.perf_counter() - t
+    return out, time.perf_counter() - t, time.process_time() - c
 
 
 def query_ms(emb, qs: list[str]) -> tuple[np.ndarray, float]:
@@ -98,11 +99,21 @@ def run(index_dir: Path | None, n_passages: int, n_queries: int) -> dict:
     rows, vecs = [], {}
     for name, fn in runs.items():
         log(f"embedding: {name}")
-        vecs[name], sec = timed(fn)
-        rows.append({"path": name, "seconds": round(sec, 2), "passages_per_s": round(len(texts) / sec, 1)})
+        vecs[name], sec, cpu = timed(fn)
+        rows.append({"path": name, "seconds": round(sec, 2), "cpu_seconds": round(cpu, 2),
+                     "passages_per_s": round(len(texts) / sec, 1)})
     log("query encoding")
     q_t, ms_t = query_ms(torch_emb, qs)
     q_o, ms_o = query_ms(ov_emb, qs)
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                           # under load, 2 spin-waiting threads inflate torch most
+    ms_t1 = query_ms(torch_emb, qs)[1]
+    torch.set_num_threads(threads)
+    from indexer.ov_embed import OVEmbedder, ensure_ov_model
+
+    ms_o1 = query_ms(OVEmbedder(ensure_ov_model(), ov_emb.model_id, {"INFERENCE_NUM_THREADS": 1}), qs)[1]
     ref_name = next(iter(runs))
     ref = vecs[ref_name]
     for row in rows:
@@ -120,21 +131,25 @@ def run(index_dir: Path | None, n_passages: int, n_queries: int) -> dict:
         "targets": {k: {"measured": measured[k], "limit": lim, "met": measured[k] >= lim}
                     for k, lim in TARGETS.items()},
         "meta": {"date": time.strftime("%Y-%m-%d %H:%M"), **machine(), "loadavg_start": load_start,
-                 "loadavg_end": loadavg(), "ov_precision": ov_emb.precision},
+                 "loadavg_end": loadavg(), "ov_precision": ov_emb.precision,
+                 "query_ms_p50_1_thread": {"torch": round(ms_t1, 1), "openvino": round(ms_o1, 1)}},
     }
 
 
 def markdown(res: dict) -> str:
-    lines = ["| path | s | passages/s | × 64-slice torch | query ms (p50) | min cosine | top-10 overlap |",
+    lines = ["| path | s (CPU s) | passages/s | × 64-slice torch | query ms (p50) | min cosine | top-10 overlap |",
              "|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
-        lines.append(f"| {r['path']} | {r['seconds']} | {r['passages_per_s']} | {r['build_speedup']} | "
+        lines.append(f"| {r['path']} | {r['seconds']} ({r['cpu_seconds']}) | {r['passages_per_s']} | {r['build_speedup']} | "
                      f"{r['query_ms_p50']} | {r['min_cosine']} | {r['top10_overlap']} |")
     t = res["targets"]
     lines.append("")
     lines.append("Targets: " + "; ".join(f"{k} {v['measured']} (≥ {v['limit']}: {'met' if v['met'] else 'NOT met'})"
                                          for k, v in t.items()))
     m = res["meta"]
+    one = m["query_ms_p50_1_thread"]
+    lines.append(f"Query encoding with 1 thread instead of 2 (less hurt by load): torch {one['torch']} ms, "
+                 f"OpenVINO {one['openvino']} ms (p50), {round(one['torch'] / one['openvino'], 2)}×.")
     lines.append(f"{res['passages']} passages, {res['queries']} questions; {m['date']}, commit {m['commit']}, {m['cpu']} ({m['cores']} cores), "
                  f"load average {m['loadavg_start']} → {m['loadavg_end']}.")
     return "\n".join(lines)

@@ -6,8 +6,9 @@ multilingual-e5-small converted by ``indexer.e5_convert.ensure_default_model()``
 Nothing is fetched from the hub (``HF_HUB_OFFLINE`` / ``local_files_only``).
 
 The path (``embedder.path``): ``openvino`` runs the default model converted to an OpenVINO IR
-(``indexer.ov_embed``; about 3x faster on CPU, bf16 where the CPU has it, top-10 neighbours as
-fp32), ``torch`` runs sentence-transformers in fp32 and serves every other model.
+(``indexer.ov_embed``; bf16 where the CPU has it: about a quarter of torch's CPU time per passage,
+top-10 neighbours 0.98 the same, bench/RESULTS.md), ``torch`` runs sentence-transformers in fp32
+and serves every other model.
 ``$REPORTQA_EMBED_PATH``: ``auto`` (default) takes OpenVINO for the default model where openvino
 imports and the converted model exists or can be made, else torch with one log line saying why;
 ``openvino`` insists (an error where it cannot load); ``torch`` forces torch. An index records the

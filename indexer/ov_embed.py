@@ -131,7 +131,7 @@ class OVEmbedder:
 
     path = "openvino"
 
-    def __init__(self, model_dir: Path, model_id: str):
+    def __init__(self, model_dir: Path, model_id: str, config: dict | None = None):
         import openvino as ov
         from tokenizers import Tokenizer
 
@@ -153,7 +153,7 @@ class OVEmbedder:
         self._tok.enable_truncation(max_length=max_len)
         self._tok.no_padding()
         self._pad_id = self._tok.token_to_id(tok_cfg.get("pad_token", "<pad>"))
-        self._compiled = ov.Core().compile_model(str(model_dir / XML), "CPU")
+        self._compiled = ov.Core().compile_model(str(model_dir / XML), "CPU", config or {})
         self.precision = self._compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()  # bf16 / f32
         self.model_id = model_id
         self.dim = int(pooling["word_embedding_dimension"])
