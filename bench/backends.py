@@ -70,8 +70,9 @@ def answer_key(resp) -> tuple:
 
 def compare(engines: dict, items: list[dict], rounds: int) -> dict:
     """Ask every question of both engines (alternating which goes first); answers, hits, latency."""
-    from retriever.evaluate import score_item, summarize
+    from retriever.evaluate import ask_item, engine_catalog, score_item, summarize
 
+    catalog = {n: engine_catalog(e) for n, e in engines.items()}
     lat = {n: {"ask": [], "search": []} for n in NAMES}
     keys = {n: [] for n in NAMES}
     hits = {n: [] for n in NAMES}
@@ -80,16 +81,15 @@ def compare(engines: dict, items: list[dict], rounds: int) -> dict:
         for k, it in enumerate(items):
             for name in (NAMES if (k + r) % 2 == 0 else NAMES[::-1]):
                 e = engines[name]
-                t = time.perf_counter()
-                resp = e.ask(it["question"])
-                lat[name]["ask"].append(1000 * (time.perf_counter() - t))
+                resp, ms = ask_item(e, it)  # with the item's conversation history, if any
+                lat[name]["ask"].append(ms)
                 t = time.perf_counter()
                 found = e.search(it["question"], k=10)
                 lat[name]["search"].append(1000 * (time.perf_counter() - t))
                 if r == 0:
                     keys[name].append(answer_key(resp))
                     hits[name].append([c.chunk_id for c in found])
-                    scored[name].append(score_item(it, resp))
+                    scored[name].append(score_item(it, resp, catalog[name]))
     same = sum(a == b for a, b in zip(keys["faiss"], keys["milvus"]))
     same_hits = sum(a == b for a, b in zip(hits["faiss"], hits["milvus"]))
     row = {"questions": len(items), "answers_identical": same, "search_top10_identical": same_hits,
@@ -118,11 +118,13 @@ def corpus_for(factor: int, work: Path, base_chunks: int, seed: int = 0) -> tupl
     return corpus, len(base) + need
 
 
-def run(factors: list[int], rounds: int, gold: Path, work: Path) -> list[dict]:
+def run(factors: list[int], rounds: int, gold: list[Path], work: Path,
+        extra_corpus: Optional[Path] = None) -> list[dict]:
+    from indexer.build import corpus_files
     from retriever.engine import Engine
     from retriever.index import LoadedIndex
 
-    items = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [json.loads(line) for g in gold for line in g.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows, base_chunks = [], None
     for f in factors:
         root = work / f"{f}x"
@@ -130,6 +132,12 @@ def run(factors: list[int], rounds: int, gold: Path, work: Path) -> list[dict]:
             from indexer.embedder import load_embedder
 
             emb, corpus, reports = MemoEmbedder(load_embedder()), DEFAULT_CORPUS, None
+            if extra_corpus is not None:  # the bundled corpus and another folder of reports together
+                corpus = work / "corpus-1x"
+                corpus.mkdir(parents=True, exist_ok=True)
+                for p in corpus_files(DEFAULT_CORPUS) + corpus_files(extra_corpus):
+                    if p.name.lower() != "readme.md":  # the folder's description, not a report
+                        (corpus / p.name).symlink_to(p.resolve())
         else:
             emb = HashEmbedder()
             corpus, reports = corpus_for(f, work, base_chunks or 1400)
@@ -176,21 +184,26 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--factors", default="1,10")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
+    ap.add_argument("--gold", type=Path, action="append", help="gold question file(s); default gold_dev")
+    ap.add_argument("--extra-corpus", type=Path, default=None,
+                    help="reports indexed with the bundled corpus at 1× (e.g. ../shared/eval/other_units)")
     ap.add_argument("--out", type=Path, default=None, help="also write the rows as JSON here")
     ap.add_argument("--append-results", action="store_true", help="append the table to bench/RESULTS.md")
     a = ap.parse_args(argv)
     factors = [int(x) for x in a.factors.split(",") if x.strip()]
     with tempfile.TemporaryDirectory(prefix="bench-backends-") as d:
-        rows = run(factors, a.rounds, a.gold, Path(d))
+        rows = run(factors, a.rounds, a.gold or [DEFAULT_GOLD], Path(d), a.extra_corpus)
     if a.out is not None:
         a.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     table = markdown(rows, a.rounds)
+    gold_names = ", ".join(g.name for g in (a.gold or [DEFAULT_GOLD]))
     print(table)
     if a.append_results:
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write("\n## Index backends: faiss and milvus (milvus-lite) side by side (`bench/backends.py`)\n\n"
-                     f"Run {time.strftime('%Y-%m-%d')}, gold_dev questions, this machine (2 cores, shared).\n\n"
+                     f"Run {time.strftime('%Y-%m-%d')}, questions of {gold_names}"
+                     + (f", 1× with {a.extra_corpus.name}/ indexed too" if a.extra_corpus else "")
+                     + ", this machine (2 cores, shared).\n\n"
                      + table)
 
 

@@ -80,14 +80,18 @@ def _build_both(corpus: Path, root: Path, emb) -> dict:
 
 
 @pytest.fixture(scope="session")
-def engines(tmp_path_factory):
-    """The 5-report corpus on both backends, the real model's vectors computed once."""
+def engines(tmp_path_factory, real_index_dir):
+    """The 5-report corpus on both backends with the real model's vectors, taken from the session's
+    real index (`conftest.real_index_dir`), so neither build embeds anything again."""
     from indexer.embedder import load_embedder
     from retriever.engine import Engine
     from retriever.index import LoadedIndex
 
+    real = LoadedIndex(real_index_dir)
+    emb = MemoEmbedder(load_embedder(path=real.manifest.get("embed_path") or "torch"))
+    vectors = real.reader.vectors()
+    emb.cache.update((c.embed_text, vectors[c.row]) for c in real.chunks)
     root = tmp_path_factory.mktemp("backends")
-    emb = MemoEmbedder(load_embedder())
     backends = _build_both(CORPUS, root, emb)
     return {name: Engine(LoadedIndex(root / name, backend=b), emb) for name, b in backends.items()}
 

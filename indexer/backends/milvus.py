@@ -307,16 +307,16 @@ class MilvusBackend:
                 for v, t in zip(vectors, tokens)]
 
     def publish(self, data: BuildData) -> str:
-        version = f"v{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+        version = f"v{time.time_ns()}"  # names sort by time: cleanup tells older from newer
         tokens = doc_tokens(Tokenizer(data.words), [c["embed_text"] for c in data.chunks])
         stats = BM25Stats()
         stats.add(tokens)
         if len({term_id(t) for t in stats.df}) != len(stats.df):
             raise RuntimeError("BM25 term ids collide; change milvus.term_id")
-        manifest = dict(data.manifest, milvus={"version": version, "uri_kind": "lite" if "://" not in self.uri
-                                                else "server",
-                                                "dense_index": "FLAT" if len(data.chunks) < store.APPROX_THRESHOLD
-                                                else "HNSW"})
+        dense = "FLAT" if len(data.chunks) < store.APPROX_THRESHOLD else "HNSW"
+        lite = "://" not in self.uri
+        manifest = dict(data.manifest, milvus={"version": version, "server": "lite" if lite else "milvus",
+                                                "dense_index": dense})
         blobs = (_blob_rows("manifest", json.dumps(manifest, ensure_ascii=False))
                  + _blob_rows("words", json.dumps(data.words, ensure_ascii=False))
                  + _blob_rows("bm25", stats.to_json()))
