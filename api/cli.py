@@ -56,7 +56,7 @@ def _corpus_dir(corpus: Optional[Path]) -> Path:
     return Path(corpus or current_settings().corpus_dir)
 
 
-def run_index(corpus: Path, index_dir: Path, full: bool, as_json: bool, quiet: bool = False) -> dict:
+def run_index(corpus: Path, index_dir: Path, full: bool, as_json: bool, quiet: bool = False, **steps) -> dict:
     from indexer.build import BuildBusy, build_index
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -73,21 +73,53 @@ def run_index(corpus: Path, index_dir: Path, full: bool, as_json: bool, quiet: b
                         tasks[stage] = bar.add_task(names.get(stage, stage), total=total)
                     bar.update(tasks[stage], completed=done, total=total)
 
-                return build_index(corpus, index_dir, full=full, progress=progress)
-        return build_index(corpus, index_dir, full=full)
+                return build_index(corpus, index_dir, full=full, progress=progress, **steps)
+        return build_index(corpus, index_dir, full=full, **steps)
     except BuildBusy as exc:
         fail(str(exc))
     except FileNotFoundError as exc:
         fail(str(exc))
 
 
+def run_index_on_ray(address: str, corpus: Path, index_dir: Path, full: bool, as_json: bool) -> dict:
+    """run_index with parsing and embedding on Ray (`indexer.distributed`, the only module importing ray)."""
+    from indexer.distributed import RayBuild, RayUnavailable
+
+    ray_build = RayBuild(address)
+    try:
+        ray_build.start()
+    except RayUnavailable as exc:
+        fail(str(exc))
+    try:
+        return run_index(corpus, index_dir, full, as_json, parse_files=ray_build.parse_files,
+                         embed_texts=ray_build.embed_texts)
+    finally:
+        ray_build.stop()
+
+
+RAY_LOCAL = "local"  # `--ray` without an address: a local Ray instance for this build
+
+
+def _bare_ray_flag(args: list[str]) -> list[str]:
+    """`--ray` may stand without a value (typer options cannot): it then means a local instance."""
+    return [f"--ray={RAY_LOCAL}" if a == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")) else a
+            for i, a in enumerate(args)]
+
+
 @app.command()
 def index(corpus: Optional[Path] = typer.Option(None, "--corpus", help="Report folder (default corpus/)"),
           index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Index folder (default index/)"),
           full: bool = typer.Option(False, "--full", help="Rebuild everything"),
-          as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON")) -> None:
+          as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
+          ray: Optional[str] = typer.Option(
+              None, "--ray", metavar="[ADDRESS]",
+              help="Parse and embed on Ray: alone (or 'local') a local instance; auto, HOST:PORT or "
+                   "ray://HOST:10001 a running cluster")) -> None:
     """Build or update the index from every report in the corpus (incremental)."""
-    s = run_index(_corpus_dir(corpus), _index_dir(index_dir), full, as_json)
+    if ray is not None:
+        s = run_index_on_ray(ray, _corpus_dir(corpus), _index_dir(index_dir), full, as_json)
+    else:
+        s = run_index(_corpus_dir(corpus), _index_dir(index_dir), full, as_json)
     if as_json:
         print_json(s)
     else:
@@ -200,7 +232,7 @@ def parse_summary(report) -> dict:
 
 def main() -> None:
     try:
-        app()
+        app(args=_bare_ray_flag(sys.argv[1:]))
     except SystemExit:
         raise
     except KeyboardInterrupt:

@@ -204,7 +204,7 @@ def run(host: str, port: int, clients: int, seconds: float, questions: list[str]
             "error_examples": errors[:10], "rss_samples": rss_samples}
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     ap.add_argument("--index-dir", type=Path, help="an index of --corpus (default: build one in a temp dir)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
@@ -217,8 +217,74 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--url", help="load-test a running server (http://127.0.0.1:8000) instead of starting one")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
+
+def _start_server(a: argparse.Namespace, work: Path, result: dict) -> "Server":
+    """The product started on loopback over --index-dir, or over a fresh index of --corpus."""
+    index_dir = a.index_dir
+    if index_dir is None:
+        from indexer.build import build_index
+
+        index_dir = work / "index"
+        print("[load] indexing the corpus with the default model …", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        build_index(a.corpus, index_dir)
+        result["index_build_s"] = round(time.monotonic() - t0, 1)
+    server = Server(index_dir, a.corpus, work / "server.log")
+    result["startup_s"] = round(server.wait_ready(), 1)
+    return server
+
+
+def _warm_up(host: str, port: int, questions: list[str], n: int, timeout: float) -> None:
+    """Every code path once before the 'before' memory figure: /ask and /search alternately."""
+    c = http.client.HTTPConnection(host, port, timeout=timeout)
+    for i in range(n):
+        if i % 2:
+            c.request("POST", "/ask", json.dumps({"question": questions[i % len(questions)]}).encode(),
+                      {"Content-Type": "application/json"})
+        else:
+            c.request("GET", f"/search?q={quote(SEARCHES[i % len(SEARCHES)])}")
+        c.getresponse().read()
+    c.close()
+
+
+def _round(host: str, port: int, a: argparse.Namespace, questions: list[str], pid: Optional[int]) -> dict:
+    """One round of `a.clients` clients for `a.seconds`, with the server's RSS after it and its trend."""
+    one = run(host, port, a.clients, a.seconds, questions, a.timeout, pid)
+    time.sleep(1.0)
+    one["rss_after_mb"] = rss_mb(pid) if pid else None
+    rss = [r for _, r in one["rss_samples"] if r is not None]
+    one["rss_peak_mb"] = max(rss) if rss else None
+    if len(rss) >= 10:  # first vs last tenth of the round: a leak shows as a steady climb
+        n = max(1, len(rss) // 10)
+        one["rss_first_tenth_mb"] = round(sum(rss[:n]) / n, 1)
+        one["rss_last_tenth_mb"] = round(sum(rss[-n:]) / n, 1)
+    return one
+
+
+def _print_summary(a: argparse.Namespace, result: dict) -> None:
+    e = result["endpoints"]
+    print(f"{a.clients} clients, {result['elapsed_s']} s, {result['questions']} questions; "
+          f"load average {result['loadavg_start']} → {result['loadavg_end']} on {result['cores']} cores")
+    for name in ("/ask", "/search", "all"):
+        s = e[name]
+        print(f"  {name:8} {s['requests']:6d} requests  {s['rps']:6.1f} req/s  p50 {s['p50_ms']} ms  "
+              f"p90 {s['p90_ms']} ms  p99 {s['p99_ms']} ms  max {s['max_ms']} ms")
+    print(f"  errors: {result['errors']}" + (f"  e.g. {result['error_examples'][:3]}" if result["errors"] else ""))
+    print(f"  server RSS: before {result['rss_before_mb']} MB, after {result['rss_after_mb']} MB, "
+          f"peak {result['rss_peak_mb']} MB (first/last tenth {result.get('rss_first_tenth_mb')}/"
+          f"{result.get('rss_last_tenth_mb')} MB)")
+    if len(result["rss_after_each_round_mb"]) > 1:
+        print(f"  RSS after each round: {result['rss_after_each_round_mb']} MB")
+        for k, r in enumerate(result["rounds"], start=2):
+            s = r["endpoints"]["all"]
+            print(f"  round {k}: {s['rps']} req/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, "
+                  f"errors {r['errors']}")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    a = parse_args(argv)
     questions = load_questions()
     work = Path(tempfile.mkdtemp(prefix="reportqa-load-"))
     server = None
@@ -229,43 +295,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             u = urlsplit(a.url)
             host, port, pid = u.hostname or "127.0.0.1", u.port or 80, None
         else:
-            index_dir = a.index_dir
-            if index_dir is None:
-                from indexer.build import build_index
-
-                index_dir = work / "index"
-                print("[load] indexing the corpus with the default model …", file=sys.stderr, flush=True)
-                t0 = time.monotonic()
-                build_index(a.corpus, index_dir)
-                result["index_build_s"] = round(time.monotonic() - t0, 1)
-            server = Server(index_dir, a.corpus, work / "server.log")
-            result["startup_s"] = round(server.wait_ready(), 1)
+            server = _start_server(a, work, result)
             host, port, pid = "127.0.0.1", server.port, server.proc.pid
-        # warm-up: every code path once, then the 'before' memory figure
-        c = http.client.HTTPConnection(host, port, timeout=a.timeout)
-        for i in range(a.warmup):
-            if i % 2:
-                c.request("POST", "/ask", json.dumps({"question": questions[i % len(questions)]}).encode(),
-                          {"Content-Type": "application/json"})
-            else:
-                c.request("GET", f"/search?q={quote(SEARCHES[i % len(SEARCHES)])}")
-            c.getresponse().read()
-        c.close()
+        _warm_up(host, port, questions, a.warmup, a.timeout)
         result["rss_before_mb"] = rss_mb(pid) if pid else None
         rounds = []
         for k in range(a.rounds):
             print(f"[load] round {k + 1}/{a.rounds}: {a.clients} clients × {a.seconds:.0f} s against "
                   f"http://{host}:{port} …", file=sys.stderr, flush=True)
-            one = run(host, port, a.clients, a.seconds, questions, a.timeout, pid)
-            time.sleep(1.0)
-            one["rss_after_mb"] = rss_mb(pid) if pid else None
-            rss = [r for _, r in one["rss_samples"] if r is not None]
-            one["rss_peak_mb"] = max(rss) if rss else None
-            if len(rss) >= 10:  # first vs last tenth of the round: a leak shows as a steady climb
-                n = max(1, len(rss) // 10)
-                one["rss_first_tenth_mb"] = round(sum(rss[:n]) / n, 1)
-                one["rss_last_tenth_mb"] = round(sum(rss[-n:]) / n, 1)
-            rounds.append(one)
+            rounds.append(_round(host, port, a, questions, pid))
         result.update(rounds[0])  # the issue's figure: the first 60 s at full concurrency
         result["errors"] = sum(r["errors"] for r in rounds)
         result["rounds"] = [{k: v for k, v in r.items() if k != "rss_samples"} for r in rounds[1:]]
@@ -283,23 +321,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if a.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        e = result["endpoints"]
-        print(f"{a.clients} clients, {result['elapsed_s']} s, {result['questions']} questions; "
-              f"load average {result['loadavg_start']} → {result['loadavg_end']} on {result['cores']} cores")
-        for name in ("/ask", "/search", "all"):
-            s = e[name]
-            print(f"  {name:8} {s['requests']:6d} requests  {s['rps']:6.1f} req/s  p50 {s['p50_ms']} ms  "
-                  f"p90 {s['p90_ms']} ms  p99 {s['p99_ms']} ms  max {s['max_ms']} ms")
-        print(f"  errors: {result['errors']}" + (f"  e.g. {result['error_examples'][:3]}" if result["errors"] else ""))
-        print(f"  server RSS: before {result['rss_before_mb']} MB, after {result['rss_after_mb']} MB, "
-              f"peak {result['rss_peak_mb']} MB (first/last tenth {result.get('rss_first_tenth_mb')}/"
-              f"{result.get('rss_last_tenth_mb')} MB)")
-        if len(result["rss_after_each_round_mb"]) > 1:
-            print(f"  RSS after each round: {result['rss_after_each_round_mb']} MB")
-            for k, r in enumerate(result["rounds"], start=2):
-                s = r["endpoints"]["all"]
-                print(f"  round {k}: {s['rps']} req/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, "
-                      f"errors {r['errors']}")
+        _print_summary(a, result)
     return 0 if result["errors"] == 0 else 1
 
 

@@ -50,19 +50,33 @@ def text_summary(res: dict) -> str:
 
 
 def markdown(res: dict) -> str:
-    meta = res.get("meta", {})
-    mach = meta.get("machine", {})
+    """The generated part of RESULTS.md for one run: run facts, targets, accuracy, latency, scale, FAISS."""
     det = res.get("details", {})
-    out = [f"## Latest {meta.get('mode', '')} run", "",
-           f"- date: {meta.get('date')}  ",
-           f"- command: `{meta.get('command')}` ({meta.get('mode')}, {meta.get('seconds')} s)  ",
-           f"- machine: {mach.get('cpu')}, {mach.get('cores')} cores, {mach.get('mem_gb')} GiB, Python "
-           f"{mach.get('python')}, commit {mach.get('commit')}  ",
-           f"- load average (1/5/15 min) at start {meta.get('loadavg', {}).get('start')}, at end "
-           f"{meta.get('loadavg', {}).get('end')} — the machine is shared; absolute times drift, ratios "
-           f"measured in the same run much less", ""]
-    out += ["### Targets (issue 6)", "", "| target | measured | limit | met |", "|---|---|---|---|"]
-    for k, t in res.get("targets", {}).items():
+    out = _md_run(res.get("meta", {}))
+    out += _md_targets(res.get("targets", {}))
+    out += _md_accuracy(res, det)
+    out += _md_latency(res, det)
+    if res.get("scale"):
+        out += _md_scale(res["scale"])
+    out += _md_faiss(res.get("faiss"), det.get("faiss_rows"))
+    return "\n".join(out)
+
+
+def _md_run(meta: dict) -> list[str]:
+    mach = meta.get("machine", {})
+    return [f"## Latest {meta.get('mode', '')} run", "",
+            f"- date: {meta.get('date')}  ",
+            f"- command: `{meta.get('command')}` ({meta.get('mode')}, {meta.get('seconds')} s)  ",
+            f"- machine: {mach.get('cpu')}, {mach.get('cores')} cores, {mach.get('mem_gb')} GiB, Python "
+            f"{mach.get('python')}, commit {mach.get('commit')}  ",
+            f"- load average (1/5/15 min) at start {meta.get('loadavg', {}).get('start')}, at end "
+            f"{meta.get('loadavg', {}).get('end')} — the machine is shared; absolute times drift, ratios "
+            f"measured in the same run much less", ""]
+
+
+def _md_targets(targets: dict) -> list[str]:
+    out = ["### Targets (issue 6)", "", "| target | measured | limit | met |", "|---|---|---|---|"]
+    for k, t in targets.items():
         if k == "wrong_number_rate_lower":
             measured = f"{t['value']} vs " + ", ".join(f"{n} {v}" for n, v in t["baselines"].items())
             out.append(f"| reportqa wrong-number rate lower than every baseline | {measured} | lower | "
@@ -73,9 +87,13 @@ def markdown(res: dict) -> str:
                  "scale_p50_ratio_10x": "ask p50 at 10× / at 1×"}.get(k, k)
         out.append(f"| {label} | {t['value']} | {t['limit']} | {'yes' if t['met'] else '**no**'} "
                    f"(margin {t['by']:+}) |")
-    out += ["", "### Accuracy on the gold questions (same rules as `reportqa eval`)", "",
-            "| system | accuracy | wrong-number rate | citation rate | abstention (unanswerable) |",
-            "|---|---|---|---|---|"]
+    return out
+
+
+def _md_accuracy(res: dict, det: dict) -> list[str]:
+    out = ["", "### Accuracy on the gold questions (same rules as `reportqa eval`)", "",
+           "| system | accuracy | wrong-number rate | citation rate | abstention (unanswerable) |",
+           "|---|---|---|---|---|"]
     for n in NAMES:
         if n in res.get("accuracy", {}):
             out.append(f"| {n} | {_pct(res['accuracy'][n])} | {_pct(res['wrong_number_rate'][n])} | "
@@ -94,8 +112,12 @@ def markdown(res: dict) -> str:
         for n in NAMES:
             if n in ho["accuracy"]:
                 out.append(f"| {n} | {_pct(ho['accuracy'][n])} | {_pct(ho['wrong_number_rate'][n])} |")
+    return out
+
+
+def _md_latency(res: dict, det: dict) -> list[str]:
     lat = det.get("latency", {})
-    out += ["", "### Latency and build", "",
+    return ["", "### Latency and build", "",
             f"- `/ask` over HTTP on loopback: p50 **{_f(res.get('ask_p50_ms'))} ms**, p95 {_f(res.get('ask_p95_ms'))} ms, "
             f"max {_f(res.get('ask_max_ms'), 1)} ms "
             f"({lat.get('samples')} requests = {lat.get('rounds')} passes over the gold questions after warm-up; "
@@ -109,43 +131,46 @@ def markdown(res: dict) -> str:
             f"(real model {res.get('embed_ms_per_chunk_real')} ms per chunk)",
             f"- peak RSS: index build {res.get('peak_rss_mb', {}).get('index')} MB, service "
             f"{res.get('peak_rss_mb', {}).get('serve')} MB", ""]
-    if res.get("scale"):
-        out += ["### Scale (synthetic reports, hash embedder — see README)", "",
-                "| × | reports | chunks | build s | build ms/chunk | est. build s with the real model | ask p50 ms | "
-                "ask p95 ms | ask max ms (question) | index MB | RSS build MB | RSS serve MB | FAISS | accuracy |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in res["scale"]:
-            out.append(f"| {r['factor']} | {r['reports']} | {r['chunks']} | {r['index_seconds']} | "
-                       f"{r['build_ms_per_chunk']} | {r.get('est_real_index_seconds', '–')} | {r['ask_p50_ms']} | "
-                       f"{r['ask_p95_ms']} | {r.get('ask_max_ms', '–')} ({(r.get('slowest') or [['–']])[0][0]}) | "
-                       f"{r['index_mb']} | {r['peak_rss_mb']['index']} | "
-                       f"{r['peak_rss_mb']['serve']} | {r['faiss']} | {_pct(r['accuracy'])} |")
-        out.append("")
-    fz = res.get("faiss")
-    rows = det.get("faiss_rows")
+
+
+def _md_scale(rows: list[dict]) -> list[str]:
+    out = ["### Scale (synthetic reports, hash embedder — see README)", "",
+           "| × | reports | chunks | build s | build ms/chunk | est. build s with the real model | ask p50 ms | "
+           "ask p95 ms | ask max ms (question) | index MB | RSS build MB | RSS serve MB | FAISS | accuracy |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['factor']} | {r['reports']} | {r['chunks']} | {r['index_seconds']} | "
+                   f"{r['build_ms_per_chunk']} | {r.get('est_real_index_seconds', '–')} | {r['ask_p50_ms']} | "
+                   f"{r['ask_p95_ms']} | {r.get('ask_max_ms', '–')} ({(r.get('slowest') or [['–']])[0][0]}) | "
+                   f"{r['index_mb']} | {r['peak_rss_mb']['index']} | "
+                   f"{r['peak_rss_mb']['serve']} | {r['faiss']} | {_pct(r['accuracy'])} |")
+    return out + [""]
+
+
+def _md_faiss(fz: dict | None, rows: list[dict] | None) -> list[str]:
     if fz and fz.get("skipped"):
-        out += ["### FAISS", "", f"Skipped in this run: {fz['skipped']}.", ""]
-    elif fz and rows:
-        th = fz.get("default_omp_threads")
-        d = f"omp{th}"
-        out += ["### FAISS: exact (IndexFlatIP) vs IVF (`store.build_faiss`), real e5 vectors grown by perturbation", "",
-                f"Noise σ = {fz['sigma']} (copies as close as a real chunk to its nearest neighbour, median cosine "
-                f"{fz['real_nn_cosine_median']}); 'hard' = {fz['hard_factor']}× σ. {fz['queries']} single-vector "
-                f"queries, k = 10, p50 ms. 'One report' = the search restricted by an IDSelectorBatch to one block "
-                f"of 275 vectors, as `dense_rank` does for a question naming a report ({th} threads).", "",
-                f"| N | exact ({th} threads) | exact (1 thread) | IVF ({th} threads) | IVF (1 thread) | "
-                "IVF recall@10 | recall@10 hard | one report: exact / IVF ms | one report: IVF recall | IVF build s | "
-                "nlist/nprobe |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in rows:
-            out.append(f"| {r['n']:,} | {r.get(f'flat_ms_{d}')} | {r['flat_ms_omp1']} | {r.get(f'ivf_ms_{d}')} | "
-                       f"{r['ivf_ms_omp1']} | {r['ivf_recall_at_10']} | {r.get('ivf_recall_at_10_hard', '–')} | "
-                       f"{r.get('flat_filtered_ms')} / {r.get('ivf_filtered_ms')} | {r.get('ivf_filtered_recall_at_10')} | "
-                       f"{r['ivf_build_s']} | {r['nlist']}/{r['nprobe']} |")
-        out += ["", f"Crossover (IVF faster with recall@10 ≥ {fz['min_recall']} from this size on): "
-                    f"{fz['crossover_n']}. Recommended `APPROX_THRESHOLD` (exact search single-threaded "
-                    f"≥ {fz['negligible_ms']} ms while IVF recall@10 ≥ 0.99): **{fz['recommended_threshold']}**.", ""]
-    return "\n".join(out)
+        return ["### FAISS", "", f"Skipped in this run: {fz['skipped']}.", ""]
+    if not (fz and rows):
+        return []
+    th = fz.get("default_omp_threads")
+    d = f"omp{th}"
+    out = ["### FAISS: exact (IndexFlatIP) vs IVF (`store.build_faiss`), real e5 vectors grown by perturbation", "",
+           f"Noise σ = {fz['sigma']} (copies as close as a real chunk to its nearest neighbour, median cosine "
+           f"{fz['real_nn_cosine_median']}); 'hard' = {fz['hard_factor']}× σ. {fz['queries']} single-vector "
+           f"queries, k = 10, p50 ms. 'One report' = the search restricted by an IDSelectorBatch to one block "
+           f"of 275 vectors, as `dense_rank` does for a question naming a report ({th} threads).", "",
+           f"| N | exact ({th} threads) | exact (1 thread) | IVF ({th} threads) | IVF (1 thread) | "
+           "IVF recall@10 | recall@10 hard | one report: exact / IVF ms | one report: IVF recall | IVF build s | "
+           "nlist/nprobe |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['n']:,} | {r.get(f'flat_ms_{d}')} | {r['flat_ms_omp1']} | {r.get(f'ivf_ms_{d}')} | "
+                   f"{r['ivf_ms_omp1']} | {r['ivf_recall_at_10']} | {r.get('ivf_recall_at_10_hard', '–')} | "
+                   f"{r.get('flat_filtered_ms')} / {r.get('ivf_filtered_ms')} | {r.get('ivf_filtered_recall_at_10')} | "
+                   f"{r['ivf_build_s']} | {r['nlist']}/{r['nprobe']} |")
+    return out + ["", f"Crossover (IVF faster with recall@10 ≥ {fz['min_recall']} from this size on): "
+                      f"{fz['crossover_n']}. Recommended `APPROX_THRESHOLD` (exact search single-threaded "
+                      f"≥ {fz['negligible_ms']} ms while IVF recall@10 ≥ 0.99): **{fz['recommended_threshold']}**.", ""]
 
 
 HEADER = """# Benchmark results

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
 from .lexicon import load, squash
@@ -67,7 +66,8 @@ def split_name(unit: str) -> NameParts:
     """Split a unit name into its higher levels, its place and its body."""
     lex = load("units.json")
     rest, higher = clean_name(unit), ""
-    for suffixes in (["省", "自治区"], [s for s in lex["higher_level_suffixes"] if s not in ("省", "自治区")]):
+    levels_above = lex["higher_level_suffixes"]
+    for suffixes in (levels_above["province"], levels_above["city"]):
         level = _level(rest, suffixes, 6)
         if level and len(rest) - len(level) >= 2:
             higher, rest = higher + level, rest[len(level):]
@@ -76,7 +76,7 @@ def split_name(unit: str) -> NameParts:
         rest = rest[len(place):]
     else:
         place = ""
-        levels = re.findall(rf"[{_CJK}]{{2,6}}?(?:市|州|盟|地区)$", higher)
+        levels = re.findall(rf"[{_CJK}]{{2,6}}?(?:{'|'.join(levels_above['city'])})$", higher)
         if levels:  # no district: the city is the place
             place, higher = levels[-1], higher[: -len(levels[-1])]
     return NameParts(higher, place, rest)
@@ -103,13 +103,14 @@ def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> lis
         return sorted(set(extra), key=len, reverse=True)
     full = squash(unit_name)
     parts = split_name(full)
+    district_bodies = tuple(load("units.json")["district_bodies"])
     out = {full, clean_name(full)}
     places = [p for p in {parts.place, parts.place_short} if p]
     for body in short_bodies(parts.body):
         if parts.higher:
             out.add(parts.higher + parts.place + body)
         for p in places:
-            if body.startswith(("委", "政府")):  # 汉阳区委组织部 → 区委组织部
+            if body.startswith(district_bodies):  # 汉阳区委组织部 → 区委组织部
                 out |= {parts.place + body, parts.place[-1] + body}
             else:
                 out.add(p + body)

@@ -18,6 +18,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from . import registry, store
+from .backends.base import BuildData, IndexBackend, get_backend
 from .chunker import chunk_report
 from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
@@ -28,7 +29,8 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     h = hashlib.sha1()
     for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
-        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py") and p.is_file():
+        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py", "ov_embed.py",
+                          "distributed.py") and p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:12]
@@ -37,6 +39,10 @@ def _parser_version() -> str:
 PARSER_VERSION = _parser_version()
 REPORT_SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# The two steps `indexer.distributed` can run elsewhere: parse files (results in path order, None for
+# a file removed meanwhile) and embed texts (vectors in text order).
+ParseFiles = Callable[[list[Path], Progress], list[Optional[tuple[ParsedReport, list[int]]]]]
+EmbedTexts = Callable[[list[str], Progress], np.ndarray]
 
 
 class BuildBusy(RuntimeError):
@@ -79,38 +85,41 @@ def text_hash(model_id: str, text: str) -> str:
 
 
 class _Previous:
-    """What the live version already has: reports by id, vectors by text hash."""
+    """What the live version already has: reports by id, vectors by text hash (read through the backend)."""
 
-    def __init__(self, index_dir: Path, model_id: str, full: bool):
-        self.version = None if full else store.current_version(index_dir)
+    def __init__(self, backend: IndexBackend, model_id: str, full: bool, embed_path: Optional[str] = None):
+        self.reader = None
+        self.version: Optional[str] = None
         self.manifest: dict = {}
         self.reports: dict[str, dict] = {}  # report_id -> report row (same parser version only)
         self.vec_by_hash: dict[str, int] = {}
+        self.embed_path = embed_path  # vectors of another path (openvino / torch) are never reused
         self.vectors: Optional[np.ndarray] = None
-        self.con = None
-        if self.version is None:
+        if full or backend.current() is None:
             return
         try:
-            self.manifest = store.read_manifest(self.version)
-            store.verify(self.version, self.manifest)
+            self.reader = backend.open(verify=True)
         except store.IndexError_:
-            self.version = None  # a damaged version is rebuilt from scratch, never reused
-            return
-        self.con = store.open_db(self.version / "meta.sqlite", readonly=True)
+            return  # a damaged version is rebuilt from scratch, never reused
+        self.version, self.manifest = self.reader.version, self.reader.manifest
         if self.manifest.get("parser_version") == PARSER_VERSION:
-            for row in self.con.execute("SELECT * FROM reports"):
-                if "text_meta" in row.keys() and row["text_meta"]:
-                    self.reports[row["report_id"]] = dict(row)
-        if self.manifest.get("model") == model_id:
-            self.vectors = np.load(self.version / "vectors.npy", mmap_mode="r")
-            for h, r in self.con.execute("SELECT text_hash, vec_row FROM chunks"):
-                self.vec_by_hash[h] = r
+            for row in self.reader.report_rows():
+                if row.get("text_meta"):
+                    self.reports[row["report_id"]] = row
+        if self.manifest.get("model") == model_id and self.manifest.get("embed_path", "torch") == embed_path:
+            self.vectors = self.reader.vectors(mmap=True)
+            for c in self.reader.chunk_rows():
+                self.vec_by_hash[c["text_hash"]] = c["vec_row"]
 
     def ids(self) -> set[str]:
         return set(self.manifest.get("reports", {})) if self.version else set()
 
     def report_rows(self, report_id: str, table: str) -> list[dict]:
-        return [dict(r) for r in self.con.execute(f"SELECT * FROM {table} WHERE report_id=?", (report_id,))]
+        return self.reader.report_table(table, report_id)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
 
 def _parse(path: Path) -> tuple[ParsedReport, list[int]]:
@@ -128,27 +137,44 @@ def _set_id(parsed: ParsedReport, rid: str, rel: str) -> None:
         f.report_id = rid
 
 
-def _scan(corpus_dir: Path, prev: _Previous, progress: Progress) -> list[dict]:
+def _parse_serial(paths: list[Path], progress: Progress) -> list[Optional[tuple[ParsedReport, list[int]]]]:
+    """The default parse step: one file after another in this process."""
+    out: list[Optional[tuple[ParsedReport, list[int]]]] = []
+    for i, path in enumerate(paths):
+        progress("parse", i, len(paths))
+        try:
+            out.append(_parse(path))
+        except FileNotFoundError:
+            out.append(None)
+    progress("parse", len(paths), len(paths))
+    return out
+
+
+def _scan(corpus_dir: Path, prev: _Previous, progress: Progress,
+          parse_files: ParseFiles = _parse_serial) -> list[dict]:
     """One entry per corpus file: its registered id, and either its previous rows (unchanged
     content, same parser) or a fresh parse. New files get their id from the registry."""
     files = corpus_files(corpus_dir)
     known = {rel: rid for rid, rel in registry.known_ids(corpus_dir).items()}
     entries: list[dict] = []
-    for i, path in enumerate(files):
-        progress("parse", i, len(files))
+    for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
         try:
             digest = store.sha256_file(path)
-            old = prev.reports.get(known.get(rel, ""))
-            if old is not None and old["content_hash"] == digest:
-                entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
-            else:
-                parsed, pages = _parse(path)
-                entries.append({"status": "new", "rel": rel, "content_hash": digest, "parsed": parsed,
-                                "pages": pages})
         except FileNotFoundError:
             continue  # removed (e.g. DELETE /reports) while this build ran: it leaves the index
-    progress("parse", len(files), len(files))
+        old = prev.reports.get(known.get(rel, ""))
+        if old is not None and old["content_hash"] == digest:
+            entries.append({"status": "unchanged", "rel": rel, "content_hash": digest, "old": old})
+        else:
+            entries.append({"status": "new", "rel": rel, "content_hash": digest, "path": path})
+    fresh = [e for e in entries if e["status"] == "new"]
+    for e, result in zip(fresh, parse_files([e["path"] for e in fresh], progress), strict=True):
+        if result is None:
+            e["status"] = "removed"
+        else:
+            e["parsed"], e["pages"] = result
+    entries = [e for e in entries if e["status"] != "removed"]
     rels = [e["rel"] for e in entries]
     proposals = {e["rel"]: e["parsed"].report.report_id for e in entries if e["status"] == "new"}
     ids, overrides = registry.assign_ids(corpus_dir, rels, lambda rel: proposals.get(rel) or f"na-{rel}")
@@ -170,19 +196,13 @@ def _fresh_rows(e: dict, model_id: str, now: str, out: dict) -> dict:
         d["ord"] = d.pop("order")
         d["text_hash"] = text_hash(model_id, c.embed_text)
         out["chunks"].append(d)
-    for f in facts:
-        out["facts"].append({
-            "report_id": rid, "chunk_id": f.chunk_id,
-            "tbl": f.table, "table_title": f.table_title, "row_code": f.row_code, "row_name": f.row_name,
-            "col": f.column, "value": f.value, "raw": f.raw, "unit": f.unit, "line": f.line,
-            "line_end": f.line_end, "uncertain": int(f.uncertain)})
-    for ck in parsed.checks:
-        out["checks"].append({"report_id": rid, "tbl": ck.table, "rule": ck.rule, "holds": int(ck.holds),
-                              "detail": ck.detail, "diff": ck.diff})
+    out["facts"] += [store.fact_row(f) for f in facts]
+    out["checks"] += [store.check_row(rid, ck) for ck in parsed.checks]
     return {
         "report_id": rid, "content_hash": e["content_hash"], "indexed_at": now,
         "sections": len(parsed.sections), "tables": len(parsed.tables),
-        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks), "facts": len(facts),
+        "rows": sum(len(t.rows) for t in parsed.tables), "chunks": len(chunks),
+        "facts": sum(f.kind == "table" for f in facts),  # table cells, as /reports has always counted
         "text_meta": parsed.report.model_dump_json(), "parsed": parsed.model_dump_json()}
 
 
@@ -191,7 +211,10 @@ def _reused_rows(e: dict, prev: _Previous, out: dict) -> dict:
     out["chunks"] += prev.report_rows(rid, "chunks")
     out["facts"] += prev.report_rows(rid, "facts")
     out["checks"] += prev.report_rows(rid, "checks")
-    return dict(e["old"])
+    row = dict(e["old"])
+    if "parsed" not in row:  # backends that keep the parse tree apart (milvus)
+        row["parsed"] = prev.reader.parsed(rid)
+    return row
 
 
 def _with_meta(row: dict, e: dict) -> dict:
@@ -215,22 +238,32 @@ def _meta_changed(row: dict, prev: _Previous) -> bool:
     return old is not None and any(old.get(k) != row[k] for k in keys)
 
 
-def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progress) -> tuple[np.ndarray, int, object]:
-    """Cached vectors copied, missing ones embedded; returns (matrix, chunks embedded, embedder)."""
+def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progress,
+             embed_texts: Optional[EmbedTexts] = None) -> tuple[np.ndarray, int, object]:
+    """Cached vectors copied, missing ones embedded (by `embed_texts` when given, else by `embedder`,
+    loaded here when None); returns (matrix, chunks embedded, embedder)."""
     need = [i for i, c in enumerate(all_chunks) if c["text_hash"] not in prev.vec_by_hash]
     unique_need: dict[str, int] = {}
     for i in need:
         unique_need.setdefault(all_chunks[i]["text_hash"], i)
     new_vecs: dict[str, np.ndarray] = {}
+    dim = embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0))
     if unique_need:
-        if embedder is None:
-            from .embedder import load_embedder
-
-            embedder = load_embedder()
         order = list(unique_need.items())
-        vecs = _embed(embedder, [all_chunks[i]["embed_text"] for _, i in order], progress)
+        texts = [all_chunks[i]["embed_text"] for _, i in order]
+        if embed_texts is not None:
+            vecs = embed_texts(texts, progress)
+        else:
+            if embedder is None:
+                from .embedder import load_embedder
+
+                embedder = load_embedder()
+                if embedder.path != prev.embed_path:  # auto fell back at load: embed everything on one path
+                    prev.vec_by_hash.clear()
+                    return _vectors(all_chunks, prev, embedder, progress, embed_texts)
+            vecs = _embed(embedder, texts, progress)
+        dim = vecs.shape[1]
         new_vecs = {h: vecs[k] for k, (h, _) in enumerate(order)}
-    dim = (embedder.dim if embedder is not None else int(prev.manifest.get("dim", 0)))
     vectors = np.zeros((len(all_chunks), dim), dtype=np.float32)
     for i, c in enumerate(all_chunks):
         h = c["text_hash"]
@@ -241,8 +274,11 @@ def _vectors(all_chunks: list[dict], prev: _Previous, embedder, progress: Progre
 
 def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedder=None,
                 model_id: Optional[str] = None, progress: Optional[Progress] = None,
-                wait: float = 0.0) -> dict:
-    """Build or update the index; returns the contract's summary object."""
+                wait: float = 0.0, parse_files: ParseFiles = _parse_serial,
+                embed_texts: Optional[EmbedTexts] = None, backend: Optional[IndexBackend] = None) -> dict:
+    """Build or update the index; returns the contract's summary object. `parse_files` and
+    `embed_texts` replace the in-process parse and embed steps (`indexer.distributed` runs them on Ray).
+    `backend` stores the index (default: the configured one, `indexer.backends.get_backend`)."""
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     progress = progress or (lambda stage, done, total: None)
@@ -250,10 +286,14 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
         from .embedder import configured_model_id
 
         model_id = embedder.model_id if embedder is not None else configured_model_id()
+    from .embedder import configured_path
+
+    embed_path = getattr(embedder, "path", None) if embedder is not None else configured_path()
+    backend = backend or get_backend(index_dir)
     with build_lock(index_dir, wait=wait):
-        store.cleanup(index_dir)
-        prev = _Previous(index_dir, model_id, full)
-        entries = _scan(corpus_dir, prev, progress)
+        backend.cleanup()
+        prev = _Previous(backend, model_id, full, embed_path)
+        entries = _scan(corpus_dir, prev, progress, parse_files)
         now = dt.datetime.now().isoformat(timespec="seconds")
         out: dict[str, list[dict]] = {"chunks": [], "facts": [], "checks": []}
         report_rows = [_with_meta(_fresh_rows(e, model_id, now, out) if e["status"] == "new"
@@ -268,36 +308,29 @@ def build_index(corpus_dir: Path, index_dir: Path, *, full: bool = False, embedd
             "chunks_total": len(out["chunks"]), "chunks_embedded": 0, "facts_total": len(out["facts"]),
             "seconds": 0.0, "model": model_id,
         }
-        vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress)
-        if prev.con is not None:
-            prev.con.close()
-        _publish(index_dir, report_rows, out, vectors, summary, now, progress)
+        vectors, summary["chunks_embedded"], embedder = _vectors(out["chunks"], prev, embedder, progress, embed_texts)
+        prev.close()
+        embed_path = getattr(embedder, "path", None) if embedder is not None else embed_path
+        _publish(backend, report_rows, out, vectors, summary, now, progress, embed_path)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         return summary
 
 
-def _publish(index_dir: Path, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
-             now: str, progress: Progress) -> None:
-    """Write the new version and swap it in."""
-    import faiss
-
+def _publish(backend: IndexBackend, report_rows: list[dict], out: dict, vectors: np.ndarray, summary: dict,
+             now: str, progress: Progress, embed_path: Optional[str] = None) -> None:
+    """Hand the complete new version to the backend, which swaps it in atomically."""
     progress("write", 0, 1)
     dim = vectors.shape[1]
-    tmp = store.new_tmp_dir(index_dir)
-    tokenizer = Tokenizer(_extra_words(out["facts"]))
-    _write_db(tmp / "meta.sqlite", report_rows, out["chunks"], out["facts"], out["checks"])
-    np.save(tmp / "vectors.npy", vectors)
-    faiss.write_index(store.build_faiss(vectors, dim), str(tmp / "faiss.index"))
-    _write_bm25(tmp / "bm25", tokenizer, [c["embed_text"] for c in out["chunks"]])
-    (tmp / "words.json").write_text(json.dumps(tokenizer.words, ensure_ascii=False), encoding="utf-8")
     manifest = {
+        "embed_path": embed_path,  # the path that made the vectors; queries take the same
         "schema": store.SCHEMA_VERSION, "parser_version": PARSER_VERSION, "model": summary["model"], "dim": dim,
-        "created_at": now, "faiss": "flat" if len(out["chunks"]) < store.APPROX_THRESHOLD else "ivf",
+        "created_at": now, "backend": backend.name,
         "reports": {r["report_id"]: {k: r[k] for k in ("source_file", "content_hash", "unit_name", "region",
                                                           "year", "chunks", "facts")} for r in report_rows},
         "summary": summary,
     }
-    store.publish(index_dir, tmp, manifest)
+    words = Tokenizer(_extra_words(out["facts"])).words
+    backend.publish(BuildData(report_rows, out["chunks"], out["facts"], out["checks"], vectors, words, manifest))
     progress("write", 1, 1)
 
 
@@ -321,36 +354,7 @@ def _embed(embedder, texts: list[str], progress: Progress, batch: int = 64) -> n
 def _extra_words(facts: list[dict]) -> list[str]:
     words = set()
     for f in facts:
-        for w in (f["row_name"], f["col"], f["tbl"]):
+        for w in (f["row_name"], f["column"], f["table"]):
             if w:
                 words.update(p for p in w.split("/") if p)
     return sorted(words)
-
-
-def _write_db(path: Path, reports: list[dict], chunks: list[dict], facts: list[dict], checks: list[dict]) -> None:
-    con = store.open_db(path)
-    con.executescript(store.SCHEMA)
-    cols = ["report_id", "unit_name", "region", "year", "title", "source_file", "content_hash", "indexed_at",
-            "sections", "tables", "rows", "chunks", "facts", "parsed", "text_meta", "aliases", "metadata_source"]
-    con.executemany(f"INSERT INTO reports VALUES ({','.join('?' * len(cols))})", [[r[c] for c in cols] for r in reports])
-    ccols = ["chunk_id", "report_id", "kind", "text", "embed_text", "section", "line_start", "line_end", "ord",
-             "vec_row", "text_hash", "page"]
-    con.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(ccols))})",
-                    [[c.get(k) for k in ccols] for c in chunks])
-    fcols = ["report_id", "chunk_id", "tbl", "table_title", "row_code", "row_name", "col", "value", "raw", "unit",
-             "line", "line_end", "uncertain"]
-    con.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(fcols))})", [[f[k] for k in fcols] for f in facts])
-    kcols = ["report_id", "tbl", "rule", "holds", "detail", "diff"]
-    con.executemany(f"INSERT INTO checks VALUES ({','.join('?' * len(kcols))})", [[k[c] for c in kcols] for k in checks])
-    con.commit()
-    con.close()
-
-
-def _write_bm25(path: Path, tokenizer: Tokenizer, texts: list[str]) -> None:
-    import bm25s
-
-    tokens = tokenizer.batch(texts)
-    retriever = bm25s.BM25()
-    # bm25s cannot index an empty corpus or empty documents
-    retriever.index([t or ["∅"] for t in tokens] or [["∅"]], show_progress=False)
-    retriever.save(str(path))

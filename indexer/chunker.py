@@ -1,8 +1,10 @@
-"""parse → chunk: one chunk per table row and one per narrative paragraph.
+"""parse → chunk: one chunk per table row and one per narrative paragraph, and the report's facts.
 
 Every chunk's `text` is what a user sees as a citation (figures exactly as written); its
 `embed_text` carries the report name and the section or table title in front, which is what
 makes rows of different tables and reports distinguishable for both BM25 and the dense model.
+Each fact carries the id of the chunk citing it: a table cell its row's chunk, a figure stated in
+prose (indexer/prose_facts.py) its paragraph's chunk.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import hashlib
 from typing import Optional
 
 from .facts import table_facts
+from .prose_facts import prose_facts
 from .models import Chunk, Fact, ParsedReport, Row, Table
 
 SEP = "｜"
@@ -42,8 +45,9 @@ def page_of(pages: Optional[list[int]], line: int) -> Optional[int]:
 
 
 def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None) -> tuple[list[Chunk], list[Fact]]:
-    """Chunks in document order, and the report's table facts, each with the id of the row chunk that
-    cites it. `pages` (the Document's page of each line, PDFs only) gives each chunk its page."""
+    """Chunks in document order, and the report's facts: its table facts (each with the id of the row
+    chunk that cites it), then the figures stated in its paragraphs (kind="prose", in chunk order).
+    `pages` (the Document's page of each line, PDFs only) gives each chunk its page."""
     meta = report.report
     prefix = meta.title or f"{meta.unit_name or ''}{meta.year or ''}"
     items: list[tuple[int, Chunk, tuple[int, int] | None]] = []
@@ -79,4 +83,5 @@ def chunk_report(report: ParsedReport, pages: Optional[list[int]] = None) -> tup
         chunks.append(chunk)
         if key is not None:
             row_chunk[key] = chunk.chunk_id
-    return chunks, table_facts(meta.report_id, report.tables, row_chunk)
+    prose = [f for c in chunks if c.kind == "paragraph" for f in prose_facts(c)]
+    return chunks, table_facts(meta.report_id, report.tables, row_chunk) + prose

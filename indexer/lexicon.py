@@ -9,7 +9,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 _WS = re.compile(r"\s+")
@@ -26,6 +26,13 @@ def squash(text: str) -> str:
     return _WS.sub("", text or "")
 
 
+def alternation(words: Iterable[str], longest_first: bool = False) -> str:
+    """A regex alternation matching any of `words` literally, in the given order or longest first
+    (so that a word wins over its own prefix)."""
+    words = sorted(words, key=len, reverse=True) if longest_first else list(words)
+    return "|".join(re.escape(w) for w in words)
+
+
 def fix_typos(text: str) -> str:
     for wrong, right in load("regions.json")["typos"].items():
         text = text.replace(wrong, right)
@@ -36,7 +43,7 @@ def table_specs() -> list[dict]:
     return load("tables.json")["tables"]
 
 
-_TITLE_NOISE = re.compile(r"（表\s*\d+）|\(表\s*\d+\)|公开\s*\d+\s*表|^附件[:：]?|^\d{4}\s*年度?|^[一二三四五六七八九十]+、|[（(]续[）)]")
+_TITLE_NOISE = re.compile(load("tables.json")["title_noise_pattern"])
 
 
 def match_table_name(line: str) -> Optional[str]:

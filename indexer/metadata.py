@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import Optional
 
 from .aliases import derive_aliases, short_place
-from .lexicon import fix_typos, load, squash
+from .lexicon import alternation, fix_typos, load, squash
 from .models import Document, ReportMeta
 
 _CJK = "\u4e00-\u9fff"
@@ -35,7 +35,7 @@ def _words() -> dict:
 
 
 def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return alternation(words, longest_first=True)
 
 
 @lru_cache(maxsize=None)

@@ -90,22 +90,29 @@ class Table(BaseModel):
 
 
 class Fact(BaseModel):
-    """One numeric table cell (or one figure stated in prose, kind='prose')."""
+    """One numeric table cell (kind='table', indexer/facts.py) or one figure stated in a narrative
+    paragraph (kind='prose', indexer/prose_facts.py). A prose fact has no table, row or column
+    ("" each); what it measures stands in its context fields, which table facts leave empty."""
 
     report_id: str
     table: str  # canonical table name ("" for prose facts)
     table_title: str = ""
     row_code: Optional[str] = None
-    row_name: str
-    column: str
+    row_name: str  # "" for prose facts
+    column: str  # "" for prose facts
     value: float
     raw: str  # the figure as written
     unit: str = "万元"
-    line: int  # 1-based source line holding the figure
+    line: int  # 1-based source line holding the figure (prose: the paragraph's first line)
     line_end: Optional[int] = None
     uncertain: bool = False
     kind: Literal["table", "prose"] = "table"
     chunk_id: Optional[str] = None  # the chunk citing this figure, set by the chunker
+    # prose facts only: the words that say what the figure is
+    clause: str = ""  # words of the figure's clause before the number ("政府采购支出总额")
+    local: str = ""  # that clause and the one before it (the subject often sits there)
+    before: str = ""  # the sentence up to the number, after a short heading sentence if one precedes
+    sentence: str = ""  # the whole sentence stating the figure
 
 
 class Check(BaseModel):

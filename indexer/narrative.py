@@ -4,11 +4,12 @@ from __future__ import annotations
 import bisect
 import re
 
+from .lexicon import load
 from .models import Paragraph, Section
 from .sections import ITEM_RE, section_at
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_FIGURE_CAPTION = re.compile(r"^\s*图\s*[\d一二三四五六七八九十]+\s*[：:.、]")
+_FIGURE_CAPTION = re.compile(load("document.json")["figure_caption_pattern"])
 _RESIDUE = re.compile(r"^[\d\s.,%％+\-−—()（）]+$")  # axis ticks, "13% 87%", page numbers
 _SENTENCE_END = ("。", "！", "？")
 # "收入总计：10328.56 万元": a label, a colon and a figure on a short line is a record of its own

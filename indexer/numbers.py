@@ -5,6 +5,8 @@ import math
 import re
 from typing import Optional
 
+from .lexicon import alternation, load
+
 # A figure: optional sign, digits with optional thousands separators, optional decimals.
 NUMBER_RE = re.compile(r"(?<![\d.])[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\d.,])[-−]?\d+(?:\.\d+)?(?![\d])")
 # A whole cell that is only a number (with optional % and surrounding spaces).
@@ -46,10 +48,11 @@ def format_amount(value: float, nd: int = 2) -> str:
 
 
 
-# A quantity cell: optional comparator, a number, optional unit ("15人", "≥370 条", "96.8%").
+# A quantity cell: optional comparator, a number, optional unit ("15人", "≥370 条", "96.8%"); the
+# units are lexicon/table_headers.json's quantity_cell_units.
 QUANTITY_RE = re.compile(
     r"^\s*(?P<cmp>[≥≤<>＞＜=]{1,2})?\s*(?P<num>[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
-    r"(?P<unit>%|％|万元|元|人次|人|个|辆|路|条|份|套|台\(套\)|台（套）|台|次|件|分|天|小时|分钟|户|项|家|万次|GB|TB|M|G)?\s*$"
+    r"(?P<unit>" + alternation(load("table_headers.json")["quantity_cell_units"]) + r")?\s*$"
 )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .checks import check_tables
 from .facts import table_facts
-from .lexicon import squash
+from .lexicon import load, squash
 from .metadata import build_meta
 from .models import Check, Document, ParsedReport, Table
 from .narrative import build_paragraphs
@@ -22,7 +22,7 @@ def _toc_lines(lines: list[str]) -> set[int]:
     skip = {no for no, raw in enumerate(lines, start=1) if is_toc_line(raw)}
     squashed = [squash(l).lstrip("-*•") for l in lines]
     for i, t in enumerate(squashed[:80]):
-        if t not in ("目录", "目次"):
+        if t not in load("document.json")["toc_titles"]:
             continue
         first = next((k for k in range(i + 1, len(lines)) if squashed[k]), None)
         if first is None:

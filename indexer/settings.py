@@ -13,6 +13,9 @@ the next command without a restart of anything.
 | `REPORTQA_EMBED_MODEL` | `embed_model` | unset: the bundled offline default model |
 | `REPORTQA_ADMIN_TOKEN` | `admin_token` | unset: admin requests are refused |
 | `REPORTQA_MODEL_CACHE` | `model_cache` | `~/.cache/reportqa/models` |
+| `REPORTQA_EMBED_PATH` | `embed_path` | `auto`: OpenVINO for the default model where it loads, else torch; `openvino`; `torch` |
+| `REPORTQA_BACKEND` | `backend` | `faiss` (version directories in `index_dir`); `milvus` (docs/backends.md) |
+| `REPORTQA_MILVUS_URI` | `milvus_uri` | unset: milvus-lite file `<index_dir>/milvus.db`; or `http://host:19530` |
 
 The limits (`Limits`, `LIMITS`) are constants of the HTTP contract, not environment settings:
 request models state them in their schema, so they must be known when the modules load.
@@ -29,6 +32,9 @@ ENV_CORPUS_DIR = "REPORTQA_CORPUS_DIR"
 ENV_EMBED_MODEL = "REPORTQA_EMBED_MODEL"
 ENV_ADMIN_TOKEN = "REPORTQA_ADMIN_TOKEN"
 ENV_MODEL_CACHE = "REPORTQA_MODEL_CACHE"
+ENV_EMBED_PATH = "REPORTQA_EMBED_PATH"
+ENV_BACKEND = "REPORTQA_BACKEND"
+ENV_MILVUS_URI = "REPORTQA_MILVUS_URI"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ class Settings:
     admin_token: Optional[str] = None  # None: admin requests are refused
     model_cache: Path = field(default_factory=lambda: Path.home() / ".cache" / "reportqa" / "models")
     limits: Limits = LIMITS
+    embed_path: str = "auto"  # auto | openvino | torch (indexer.embedder.load_embedder)
+    backend: str = "faiss"  # index storage: faiss | milvus (indexer.backends)
+    milvus_uri: Optional[str] = None  # milvus-lite file path or server URL; None: <index_dir>/milvus.db
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -77,6 +86,9 @@ class Settings:
                    corpus_dir=Path(text(ENV_CORPUS_DIR) or "corpus"),
                    embed_model=text(ENV_EMBED_MODEL),
                    admin_token=text(ENV_ADMIN_TOKEN),
+                   embed_path=(text(ENV_EMBED_PATH) or "auto").lower(),
+                   backend=(text(ENV_BACKEND) or "faiss").lower(),
+                   milvus_uri=text(ENV_MILVUS_URI),
                    **({"model_cache": Path(cache).expanduser()} if cache else {}))
 
 

@@ -27,8 +27,10 @@ from typing import Iterator, Optional
 import numpy as np
 
 from .fsutil import fsync_dir, sha256_file  # noqa: F401  (sha256_file is part of this module's API)
+from .models import Check, Fact
+from .backends.rows import model_columns, model_from_row, model_to_row, table_sql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: facts and checks stored under their model field names (was tbl/col)
 APPROX_THRESHOLD = 20_000  # vectors; measured in bench/faiss_scale.py: exact search passes ~1% of the
 # query floor here, IVF recall@10 >= 0.985 (bench/RESULTS.md)
 KEEP_VERSIONS = 2
@@ -137,7 +139,10 @@ def verify(version: Path, manifest: dict) -> None:
 
 
 # ------------------------------------------------------------------ sqlite
-SCHEMA = """
+# facts and checks are stored under their model field names: a new field of Fact or Check needs no edit here
+FACT_COLUMNS = model_columns(Fact)
+CHECK_COLUMNS = ["report_id"] + [c for c in model_columns(Check) if c != "report_id"]
+SCHEMA = f"""
 CREATE TABLE reports (report_id TEXT PRIMARY KEY, unit_name TEXT, region TEXT, year INTEGER,
     title TEXT, source_file TEXT, content_hash TEXT, indexed_at TEXT,
     sections INTEGER, tables INTEGER, rows INTEGER, chunks INTEGER, facts INTEGER, parsed TEXT,
@@ -146,11 +151,24 @@ CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, text 
     section TEXT, line_start INTEGER, line_end INTEGER, ord INTEGER, vec_row INTEGER, text_hash TEXT,
     page INTEGER);
 CREATE INDEX chunks_report ON chunks(report_id, ord);
-CREATE TABLE facts (report_id TEXT, chunk_id TEXT, tbl TEXT, table_title TEXT, row_code TEXT, row_name TEXT,
-    col TEXT, value REAL, raw TEXT, unit TEXT, line INTEGER, line_end INTEGER, uncertain INTEGER);
+{table_sql("facts", Fact)};
 CREATE INDEX facts_report ON facts(report_id);
-CREATE TABLE checks (report_id TEXT, tbl TEXT, rule TEXT, holds INTEGER, detail TEXT, diff REAL);
+{table_sql("checks", Check, extra={"report_id": "TEXT"})};
 """
+
+
+def fact_row(fact: Fact) -> dict:
+    """A Fact as stored: every field under its own name."""
+    return model_to_row(fact)
+
+
+def check_row(report_id: str, check: Check) -> dict:
+    return {"report_id": report_id, **model_to_row(check)}
+
+
+def load_fact(row) -> Fact:
+    """A stored fact row back as the Fact the parser made (validated when written)."""
+    return model_from_row(Fact, row)
 
 
 def open_db(path: Path, readonly: bool = False) -> sqlite3.Connection:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from indexer.lexicon import load
+from indexer.lexicon import alternation, load
 from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
@@ -16,6 +16,7 @@ from .query import Question, subquestion
 from . import thresholds as th
 
 Finder = Callable[[Question], list[Candidate]]
+_WORDS = load("questions.json")["derivations"]
 
 
 def _fmt(c: Candidate) -> str:
@@ -126,13 +127,13 @@ def _direction(c: Candidate) -> int:
 # ------------------------------------------------------------------ share
 def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
-    if r is None or "占" not in q.core:
+    if r is None or _WORDS["share_word"] not in q.core:
         return None
-    a_text, b_text = q.core.split("占", 1)
+    a_text, b_text = q.core.split(_WORDS["share_word"], 1)
     scoped = re.match(load("questions.json")["scope_infix"], a_text)
     if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope
         a_text = scoped.group(2)
-    b_text = re.sub(r"(的)?(比例|比重|占比|百分比|百分之|是|为)+$", "", b_text)
+    b_text = re.sub(_WORDS["share_tail_pattern"], "", b_text)
     if not a_text or not b_text:
         return None
     # A ratio the report states itself, when its sentence is about A.
@@ -164,12 +165,8 @@ def _covers(part: str, text: str) -> float:
 
 
 # ------------------------------------------------------------------ difference
-_DIFF_PATTERNS = [
-    re.compile(r"[（(]?(?P<a>[^（()）]+?)与(?P<b>[^（()）]+?)之差[）)]?"),
-    re.compile(r"(?P<a>.+?)和(?P<b>.+?)相差"),
-    re.compile(r"(?P<a>.+?)比(?P<b>.+?)(?:多出|多了|多|少了|少|高出|高|低)"),
-]
-_FILLER = re.compile(r"有没有|没有|有多少|多少|有|还|是|的|（.*?）|\(.*?\)")
+_DIFF_PATTERNS = [re.compile(p) for p in _WORDS["difference_patterns"]]
+_FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides in brackets
 _SIDE_WORDS = tuple(load("questions.json")["side_words"])
 
 
@@ -205,7 +202,7 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
         a, b = pair
     value = a.value - b.value
-    if "之差" in q.core or "相差" in q.core:
+    if any(w in q.core for w in _WORDS["absolute_difference_words"]):
         value = abs(value)
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
@@ -222,7 +219,8 @@ def _labelled(c: Candidate, side: str) -> bool:
     if not side:
         return True
     own = c.prose.clause if c.prose is not None else c.column
-    return side in own or (side == "实际执行" and "执行" in own)
+    short = _WORDS["side_short_forms"].get(side)
+    return side in own or bool(short) and short in own
 
 
 def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str):
@@ -247,7 +245,7 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return None
     items = _QUOTED.findall(q.norm)
     if len(items) < 2:
-        items = [p for p in re.split(r"[和与、及]", re.sub(r"(两项|合计|加起来|之和|共计).*$", "", q.core)) if p]
+        items = [p for p in re.split(f"[{_WORDS['sum_separators']}]", re.sub(_WORDS["sum_tail_pattern"], "", q.core)) if p]
     if len(items) < 2:
         return None
     found = []

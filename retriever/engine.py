@@ -19,7 +19,7 @@ from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
-from .prose import ProseFigure, extract
+from .prose import ProseFigure, by_report
 from .query import Question, understand
 from . import thresholds as th
 
@@ -45,10 +45,8 @@ class Engine:
         self.embedder = embedder
         self.model_id = index.model_id
         self.version = index.version
-        self.prose: dict[str, list[ProseFigure]] = {}
-        for c in index.chunks:
-            if c.kind == "paragraph":
-                self.prose.setdefault(c.report_id, []).extend(extract(c))
+        # figures stated in prose were found at index time (kind="prose" facts); grouped here once
+        self.prose: dict[str, list[ProseFigure]] = by_report(index.facts)
         self._lock = threading.Lock()
 
     @classmethod
@@ -56,12 +54,11 @@ class Engine:
         index = LoadedIndex(Path(index_dir))
         embedder = None
         if with_embedder:
-            from indexer.embedder import load_embedder
+            from indexer.embedder import is_default, load_embedder
 
-            from indexer.embedder import is_default
-
-            # Query vectors must come from the model the index was built with.
-            embedder = load_embedder(None if is_default(index.model_id) else index.model_id)
+            # Query vectors must come from the model and the path (openvino / torch) that built the index.
+            embedder = load_embedder(None if is_default(index.model_id) else index.model_id,
+                                     path=index.manifest.get("embed_path") or "torch")
         return cls(index, embedder)
 
     # ---------------------------------------------------------------- search
@@ -102,11 +99,11 @@ class Engine:
     def stats(self) -> IndexStats:
         return IndexStats(model=self.model_id, version=self.version,
                           counts={"reports": len(self.index.reports), "chunks": len(self.index.chunks),
-                                  "facts": len(self.index.facts)})
+                                  "facts": sum(f.kind == "table" for f in self.index.facts)})
 
     # ---------------------------------------------------------------- answer
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
-        facts = [f for f in self.index.facts if f.report_id in report_ids]
+        facts = [f for f in self.index.facts if f.report_id in report_ids and f.kind == "table"]
         figures = [p for rid in report_ids for p in self.prose.get(rid, [])]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)

@@ -1,21 +1,22 @@
-"""The live index in memory: verified files, chunks, facts, FAISS, BM25, and hybrid search.
+"""The live index in memory: reports, chunks, facts, and hybrid search through the index backend.
 
-Loaded once per process (or per swapped-in version); queries never touch the disk.
+Loaded once per process (or per swapped-in version); with the faiss backend queries never touch the disk.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from functools import partial
+from typing import Callable, Optional
 
 import numpy as np
 
 from indexer import store
+from indexer.backends.base import RRF_K, rrf  # noqa: F401  (RRF_K: the fusion constant, re-exported)
 from indexer.models import Fact, ParsedReport
 from indexer.tokenize import Tokenizer
 
-RRF_K = 60
 
 
 @dataclass
@@ -47,10 +48,13 @@ class ReportRec:
     aliases: list[str] = field(default_factory=list)  # short names the report answers to
     metadata_source: dict[str, str] = field(default_factory=dict)  # text | file name | override, per field
     _parsed: Optional[ParsedReport] = field(default=None, repr=False)
+    load_parsed: Optional[Callable[[], str]] = field(default=None, repr=False)  # backends that fetch it on use
 
     @property
     def parsed(self) -> ParsedReport:
         if self._parsed is None:
+            if not self.parsed_json and self.load_parsed is not None:
+                self.parsed_json = self.load_parsed()
             self._parsed = ParsedReport.model_validate_json(self.parsed_json)
         return self._parsed
 
@@ -68,45 +72,41 @@ def _json_columns(row, **kinds) -> dict:
 
 
 class LoadedIndex:
-    def __init__(self, index_dir: Path, verify: bool = True):
-        import bm25s
-        import faiss
+    """One snapshot of the live index, read through its backend (`indexer.backends`).
 
-        index_dir = Path(index_dir)
-        version = store.current_version(index_dir)
-        if version is None:
-            raise store.IndexMissing(f"索引不存在 / no index in {index_dir}; build it with: reportqa index")
-        self.version_dir = version
-        self.version = version.name
-        self.manifest = store.read_manifest(version)
-        if verify:
-            store.verify(version, self.manifest)
+    Reports, chunks, facts and checks are held in memory (fine for a city or a province: tens of
+    thousands of chunks); searches go to the backend: FAISS and bm25s in this process for `faiss`,
+    the Milvus collections for `milvus`. A national deployment on Milvus would keep only the
+    report rows here and fetch chunk and fact rows by id or by report when a question needs them
+    (`IndexReader.report_table`), as the search hits already come from the engine.
+    """
+
+    def __init__(self, index_dir: Path, verify: bool = True, backend=None):
+        from indexer.backends import get_backend
+
+        self.backend = backend or get_backend(Path(index_dir))
+        reader = self.backend.open(verify=verify)
+        self.reader = reader
+        self.version = reader.version
+        self.version_dir = getattr(reader, "version_dir", None)  # faiss only: the version directory
+        self.manifest = reader.manifest
         self.model_id: str = self.manifest["model"]
         self.dim: int = int(self.manifest["dim"])
-        con = store.open_db(version / "meta.sqlite", readonly=True)
-        try:
-            self.reports: dict[str, ReportRec] = {}
-            for r in con.execute("SELECT * FROM reports"):
-                self.reports[r["report_id"]] = ReportRec(
-                    report_id=r["report_id"], unit_name=r["unit_name"], region=r["region"], year=r["year"],
-                    title=r["title"], source_file=r["source_file"], indexed_at=r["indexed_at"],
-                    counts={k: r[k] for k in ("sections", "tables", "rows", "chunks", "facts")},
-                    parsed_json=r["parsed"], **_json_columns(r, aliases=list, metadata_source=dict))
-            self.chunks: list[ChunkRec] = [
-                ChunkRec(c["chunk_id"], c["report_id"], c["kind"], c["text"], c["embed_text"], c["section"],
-                         c["line_start"], c["line_end"], c["ord"], c["vec_row"],
-                         c["page"] if "page" in c.keys() else None)
-                for c in con.execute("SELECT * FROM chunks ORDER BY vec_row")]
-            # facts load back as the Fact the parser made (validated when written)
-            self.facts: list[Fact] = [
-                Fact.model_construct(report_id=f["report_id"], chunk_id=f["chunk_id"], table=f["tbl"],
-                                     table_title=f["table_title"], row_code=f["row_code"], row_name=f["row_name"],
-                                     column=f["col"], value=f["value"], raw=f["raw"], unit=f["unit"], line=f["line"],
-                                     line_end=f["line_end"] or f["line"], uncertain=bool(f["uncertain"]), kind="table")
-                for f in con.execute("SELECT * FROM facts")]
-            self.checks = [dict(c) for c in con.execute("SELECT * FROM checks")]
-        finally:
-            con.close()
+        self.reports: dict[str, ReportRec] = {}
+        for r in reader.report_rows():
+            self.reports[r["report_id"]] = ReportRec(
+                report_id=r["report_id"], unit_name=r["unit_name"], region=r["region"], year=r["year"],
+                title=r["title"], source_file=r["source_file"], indexed_at=r["indexed_at"],
+                counts={k: r[k] for k in ("sections", "tables", "rows", "chunks", "facts")},
+                parsed_json=r.get("parsed") or "", load_parsed=partial(reader.parsed, r["report_id"])
+                if "parsed" not in r else None, **_json_columns(r, aliases=list, metadata_source=dict))
+        self.chunks: list[ChunkRec] = [
+            ChunkRec(c["chunk_id"], c["report_id"], c["kind"], c["text"], c["embed_text"], c["section"],
+                     c["line_start"], c["line_end"], c["ord"], c["vec_row"], c.get("page"))
+            for c in reader.chunk_rows()]
+        # facts load back as the Fact the parser made, every stored field under its own name
+        self.facts: list[Fact] = [store.load_fact(f) for f in reader.fact_rows()]
+        self.checks = reader.check_rows()
         self.by_id = {c.chunk_id: c for c in self.chunks}
         self.by_report: dict[str, list[ChunkRec]] = {}
         for c in self.chunks:
@@ -114,18 +114,17 @@ class LoadedIndex:
         for lst in self.by_report.values():
             lst.sort(key=lambda c: c.order)
         self.chunk_report = np.array([c.report_id for c in self.chunks], dtype=object)
-        faiss.omp_set_num_threads(1)  # one query at a time: OpenMP threads only add overhead (bench/)
-        try:
-            self.faiss = faiss.read_index(str(version / "faiss.index"))
-            if hasattr(self.faiss, "nprobe"):
-                self.faiss.nprobe = max(8, getattr(self.faiss, "nlist", 64) // 16)
-            self.bm25 = bm25s.BM25.load(str(version / "bm25"))
-            words = json.loads((version / "words.json").read_text(encoding="utf-8"))
-        except Exception as exc:
-            raise store.IndexCorrupt(f"索引文件无法读取 / index files unreadable in {version}: {exc}; "
-                                     f"rebuild with: reportqa index --full") from exc
-        self.tokenizer = Tokenizer(words)
+        self.tokenizer = Tokenizer(reader.words())
         self.vocab = self._vocabulary()
+
+    @property
+    def faiss(self):
+        """The FAISS index (faiss backend only; benchmarks read it)."""
+        return self.reader.faiss
+
+    @property
+    def bm25(self):
+        return self.reader.bm25
 
     @property
     def names(self):
@@ -152,51 +151,29 @@ class LoadedIndex:
         return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True))
 
     # ---------------------------------------------------------------- search
-    def mask(self, report_ids: Optional[set[str]]) -> Optional[np.ndarray]:
-        if not report_ids:
-            return None
-        return np.isin(self.chunk_report, list(report_ids))
+    def mask(self, report_ids: Optional[set[str]]) -> Optional[set[str]]:
+        """The restriction `bm25_rank` and `dense_rank` take: the report ids, None for all reports."""
+        return set(report_ids) if report_ids else None
 
-    def bm25_rank(self, query: str, mask: Optional[np.ndarray], k: int) -> list[tuple[int, float]]:
+    def bm25_rank(self, query: str, mask: Optional[set[str]], k: int) -> list[tuple[int, float]]:
         tokens = self.tokenizer.tokens(query)
         if not tokens or not self.chunks:
             return []
-        scores = self.bm25.get_scores(tokens)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[:k]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return self.reader.bm25_rank(tokens, mask, k)
 
-    def dense_rank(self, qvec: np.ndarray, mask: Optional[np.ndarray], k: int) -> list[tuple[int, float]]:
-        import faiss
-
+    def dense_rank(self, qvec: np.ndarray, mask: Optional[set[str]], k: int) -> list[tuple[int, float]]:
         if not self.chunks:
             return []
-        params = None
-        if mask is not None:
-            ids = np.nonzero(mask)[0].astype(np.int64)
-            if not len(ids):
-                return []
-            sel = faiss.IDSelectorBatch(ids)
-            params = faiss.SearchParametersIVF(sel=sel) if hasattr(self.faiss, "nprobe") else faiss.SearchParameters(sel=sel)
-            if hasattr(self.faiss, "nprobe"):
-                params.nprobe = self.faiss.nprobe
-        scores, idx = self.faiss.search(qvec.reshape(1, -1).astype(np.float32), k, params=params)
-        return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if i >= 0]
+        return self.reader.dense_rank(qvec, mask, k)
 
     def hybrid(self, query: str, qvec: Optional[np.ndarray], report_ids: Optional[set[str]] = None,
                k: int = 10, depth: int = 50) -> list[tuple[ChunkRec, float]]:
         """Reciprocal-rank fusion of BM25 and dense rankings, filtered to `report_ids`."""
         mask = self.mask(report_ids)
-        fused: dict[int, float] = {}
-        for rank, (i, _) in enumerate(self.bm25_rank(query, mask, depth)):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        rankings = [self.bm25_rank(query, mask, depth)]
         if qvec is not None:
-            for rank, (i, _) in enumerate(self.dense_rank(qvec, mask, depth)):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused.items(), key=lambda x: -x[1])[:k]
-        top = 2.0 / (RRF_K + 1)
-        return [(self.chunks[i], s / top) for i, s in best]
+            rankings.append(self.dense_rank(qvec, mask, depth))
+        return [(self.chunks[i], s) for i, s in rrf(rankings, k)]
 
     def neighbours(self, chunk_id: str) -> tuple[Optional[str], Optional[str]]:
         c = self.by_id.get(chunk_id)

@@ -5,18 +5,26 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from indexer.lexicon import load
+from indexer.lexicon import alternation as _any, load
 from indexer.models import AskResponse
 
 from .compose import citation, who
 from .query import Question
 
-_TARGET = re.compile(r"(?:哪些|哪几个|哪几|有什么|是什么)([\u4e00-\u9fff]{1,4})|([\u4e00-\u9fff]{1,4})(?:有哪些|是哪些|都有哪些|包括哪些|分别是)")
+_W = load("questions.json")["list_questions"]
 _MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
 _LEVELS = load("questions.json")["code_levels"]
-_ENUM = re.compile(r"(?:包括|包含|分别是|分别为|主要有|设有|有|为(?=[：:]))[：:]?([^。；;]+)")
-_ORDINAL_ITEMS = re.compile(r"[一二三四五六七八九十]是([\u4e00-\u9fff（）()“”]{2,16}?)(?=[\s\d，,。；;：:]|该|主要|共|为|的)")
-_STRIP = re.compile(r"^[和及与等]|等$|[“”\"]")
+
+
+_TARGET = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})"
+                     rf"|([\u4e00-\u9fff]{{1,4}})(?:{_any(_W['ask_after_noun'])})")
+_CLASSIFIER = re.compile(rf"^({_any(_W['noun_classifiers'])})(?=.)")
+_ENUM = re.compile(rf"(?:{_any(_W['intro_words'])}|" + "|".join(f"{re.escape(w)}(?=[：:])" for w in _W["intro_before_colon"])
+                   + r")[：:]?([^。；;]+)")
+_ORDINAL_START = f"[{_W['ordinal_numerals']}]{_W['ordinal_marker']}"
+_ORDINAL_ITEMS = re.compile(rf"{_ORDINAL_START}([\u4e00-\u9fff（）()“”]{{2,16}}?)"
+                            rf"(?=[\s\d，,。；;：:]|{_any(_W['ordinal_item_stops'])})")
+_STRIP = re.compile(rf"^[{_W['item_leading']}]|{re.escape(_W['item_trailing'])}$|[“”\"]")
 
 
 def target_noun(q: Question) -> str:
@@ -24,8 +32,8 @@ def target_noun(q: Question) -> str:
     if not m:
         return ""
     if m.group(1):  # "哪几个科室" → 科室
-        return re.sub(r"^(个|些|种|项|块|类)(?=.)", "", m.group(1))
-    return m.group(2).split("的")[-1]  # "自评的项目有哪些" → 项目
+        return _CLASSIFIER.sub("", m.group(1))
+    return m.group(2).split(_W["possessive"])[-1]  # "自评的项目有哪些" → 项目
 
 
 def answer_list(q: Question, engine) -> Optional[AskResponse]:
@@ -40,7 +48,9 @@ def answer_list(q: Question, engine) -> Optional[AskResponse]:
 
 def _table_level(q: Question, engine) -> Optional[AskResponse]:
     """"哪几个类级科目": the rows of one code level of the all-funds table."""
-    level = next((n for k, n in _LEVELS.items() if f"“{k}”" in q.norm or f"{k}级" in q.norm or f"（{k}）" in q.norm), None)
+    suffix = _W["level_suffix"]
+    level = next((n for k, n in _LEVELS.items()
+                  if f"“{k}”" in q.norm or f"{k}{suffix}" in q.norm or f"（{k}）" in q.norm), None)
     if level is None:
         return None
     lex = load("questions.json")
@@ -48,14 +58,15 @@ def _table_level(q: Question, engine) -> Optional[AskResponse]:
     rid = q.single.report_id
     rows: dict[str, object] = {}
     for f in engine.index.facts:
-        if f.report_id == rid and f.table == table and f.row_code and len(f.row_code) == level:
+        if f.kind == "table" and f.report_id == rid and f.table == table and f.row_code and len(f.row_code) == level:
             rows.setdefault(f.row_code, f)
     if len(rows) < 1:
         return None
     facts = [rows[k] for k in sorted(rows)]
     names = [f.row_name for f in facts]
     cites = [citation(engine.index, f.chunk_id, f"c{i}", 1.0) for i, f in enumerate(facts, start=1) if f.chunk_id]
-    answer = f"{who(engine.index, rid)}{table}中的{len(names)}个{'类款项'[[3, 5, 7].index(level)]}级科目：" + "、".join(names) + "。"
+    name = next(k for k, n in _LEVELS.items() if n == level)
+    answer = f"{who(engine.index, rid)}{table}中的{len(names)}个{name}{suffix}科目：" + "、".join(names) + "。"
     return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.9)
 
 
@@ -85,7 +96,7 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
         if len(items) >= 2:
             used = [chunk.chunk_id]
             nxt = engine.index.neighbours(chunk.chunk_id)[1]
-            while nxt and re.match(r"^[一二三四五六七八九十]是", engine.index.by_id[nxt].text):
+            while nxt and re.match(_ORDINAL_START, engine.index.by_id[nxt].text):
                 items += [i for i in ordinal_items(engine.index.by_id[nxt].text) if i not in items]
                 used.append(nxt)
                 nxt = engine.index.neighbours(nxt)[1]

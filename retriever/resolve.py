@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from indexer.aliases import NameParts, derive_aliases, in_order, split_name
-from indexer.lexicon import fix_typos, load, squash
+from indexer.lexicon import alternation as _any, fix_typos, load, squash
 
 from .index import ReportRec
 
@@ -22,8 +22,12 @@ LITERAL = 0.1  # an unplaced mention in the unit's own words, over one that only
 
 _YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
-_REGION_MENTION = re.compile(r"(?<![一二三四五六七八九十几两个\d])([\u4e00-\u9fff]{2,4}?(?:区|县))")
-_NOT_PLACE = re.compile(r"^[一二三四五六七八九十几两\d]|个|各|全|本|该|辖|城区|市区|社区|园区|景区|片区")
+_PLACES = load("regions.json")["question_places"]
+
+
+_REGION_MENTION = re.compile(rf"(?<![{_PLACES['numerals']}{_PLACES['counters']}\d])"
+                             rf"([\u4e00-\u9fff]{{2,4}}?(?:{_any(_PLACES['mention_endings'])}))")
+_NOT_PLACE = re.compile(rf"^[{_PLACES['numerals']}\d]|{_any(_PLACES['not_place_words'])}")
 
 
 def years_in(text: str) -> list[int]:
@@ -98,7 +102,7 @@ class NameIndex:
         return None
 
 
-_PLACE_BEFORE = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:自治县|自治州|市|县|区|旗|州))$")
+_PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_unit_endings'])}))$")
 
 
 def _placed_elsewhere(text: str, mention: str, own: list[str]) -> bool:
@@ -184,7 +188,7 @@ def _ambiguous(named: list[Named]) -> bool:
 def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
     known = {p for r in names.reports for p in names.places(r)}
     for m in _REGION_MENTION.findall(text):
-        m = m.lstrip("省市")
+        m = m.lstrip(_PLACES["higher_levels"])
         if len(m) < 2 or _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
             continue
         return m
@@ -194,7 +198,8 @@ def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
 def _unknown_place(text: str) -> Optional[str]:
     """A place and unit the corpus lacks ("藤县文化广播电视和旅游局"): the place before a unit ending."""
     endings = "|".join(load("units.json")["unit_endings"])
-    for m in re.finditer(rf"([\u4e00-\u9fff]{{1,4}}?(?:自治县|市|县|区|旗))[\u4e00-\u9fff]{{1,14}}?(?:{endings})", text):
+    places = _any(_PLACES["unknown_unit_endings"])
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{1,4}}?(?:{places}))[\u4e00-\u9fff]{{1,14}}?(?:{endings})", text):
         if not _NOT_PLACE.search(m.group(1)):
             return m.group(0)
     return None

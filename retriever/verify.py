@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 
 from indexer.numbers import is_code_at, to_float
+from indexer.prose_facts import FIGURE_RE, normalize_unit
 
 from .compose import citation
 from .match import Candidate
-from .prose import _FIG
 from .query import understand
 from . import thresholds as th
-
 
 
 def verify_claim(engine, claim: str) -> dict:
@@ -25,7 +24,7 @@ def verify_claim(engine, claim: str) -> dict:
         return out
     ids = {r.report_id for r in q.reports}
     years = {str(y) for y in q.years}
-    for m in _FIG.finditer(claim):
+    for m in FIGURE_RE.finditer(claim):
         raw, unit = m.group("num"), m.group("unit") or ""
         if raw in years or (not unit and re.fullmatch(r"20\d\d", raw)):
             continue
@@ -34,7 +33,7 @@ def verify_claim(engine, claim: str) -> dict:
             continue  # "一般公共服务支出 201万元": 201 is the class code
         # The concept is the claim text before this number; score candidates against it alone.
         sub = understand(claim[:m.start()] or claim, engine.index)
-        sub.reports, sub.unit = q.reports, (unit.replace("％", "%") or sub.unit)
+        sub.reports, sub.unit = q.reports, (normalize_unit(unit) or sub.unit)
         cands = engine.candidates(sub, ids)
         same = [c for c in cands[:40] if abs(c.value - value) <= th.SAME_VALUE and c.score >= th.SUPPORT]
         best = cands[0] if cands else None

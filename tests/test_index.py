@@ -158,15 +158,16 @@ def test_embedding_sorted_by_length_returns_vectors_in_text_order():
     assert rec.batches == [["a", "dd"], ["ccc", "bbbbb"], ["eeeeeee"]]
 
 
-def test_every_fact_is_cited_by_its_own_row_chunk(corpus_copy, tmp_path, hash_embedder):
-    """The chunker ties each table fact to the row chunk that shows it: the chunk holds the figure."""
+def test_every_fact_is_cited_by_its_own_chunk(corpus_copy, tmp_path, hash_embedder):
+    """The chunker ties each table fact to the row chunk that shows it, and each prose fact to its
+    paragraph's chunk: the chunk holds the figure."""
     from indexer.build import build_index
     from retriever.index import LoadedIndex
 
     build_index(corpus_copy, tmp_path / "idx", embedder=hash_embedder, model_id=hash_embedder.model_id)
     idx = LoadedIndex(tmp_path / "idx")
-    assert idx.facts
+    assert {f.kind for f in idx.facts} == {"table", "prose"}
     for f in idx.facts:
         chunk = idx.by_id[f.chunk_id]
-        assert chunk.kind == "table_row" and chunk.report_id == f.report_id
+        assert chunk.kind == {"table": "table_row", "prose": "paragraph"}[f.kind] and chunk.report_id == f.report_id
         assert f.raw.replace(" ", "") in chunk.text.replace(" ", ""), (f, chunk.text)

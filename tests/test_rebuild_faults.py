@@ -65,6 +65,7 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
     from conftest import HashEmbedder
     from indexer import build
+    from indexer.backends import faiss_dir
     corpus, index, stop = sys.argv[1], sys.argv[2], sys.argv[3]
 
     def pause(point):
@@ -84,8 +85,8 @@ CHILD = textwrap.dedent("""
             return out
         return wrapped
 
-    build._write_db = after(build._write_db, "database")      # meta.sqlite written, nothing else
-    build._write_bm25 = after(build._write_bm25, "files")     # every file written, no manifest yet
+    faiss_dir.write_db = after(faiss_dir.write_db, "database")      # meta.sqlite written, nothing else
+    faiss_dir.write_bm25 = after(faiss_dir.write_bm25, "files")     # every file written, no manifest yet
     real_rename, real_replace = os.rename, os.replace
 
     def rename(src, dst, *a, **k):                            # manifest written, folder still tmp-*

@@ -25,13 +25,14 @@ __all__ = ["generate_suite", "run_suite", "score_suite_item", "summarize_suite",
 
 def generate_suite(index, seed: int = SEED, per_fact: int = 3, unanswerable_per_kind: int = 8,
                    lexicon: Optional[Lexicon] = None) -> list[dict]:
-    """Every fact of every named report asked `per_fact` ways (0 = every template), plus unanswerable
-    variants; deterministic for a given index, seed and lexicon."""
+    """Every table fact of every named report asked `per_fact` ways (0 = every template), plus
+    unanswerable variants; deterministic for a given index, seed and lexicon."""
     lex = lexicon or load_lexicon()
     names = report_names(index)
     facts_by: dict[str, list] = {}
     for f in index.facts:
-        facts_by.setdefault(f.report_id, []).append(f)
+        if f.kind == "table":  # prose figures have no row and column to ask by
+            facts_by.setdefault(f.report_id, []).append(f)
     items: list[dict] = []
     for rid in sorted(names):
         rng = random.Random(f"{seed}:{rid}")
@@ -53,7 +54,7 @@ def suite_meta(index, items: list[dict]) -> dict:
         "reports": len(names),
         "reports_without_unit_name": sorted(r.source_file for r in index.reports.values()
                                             if r.report_id not in names),
-        "facts": len(index.facts),
+        "facts": sum(f.kind == "table" for f in index.facts),
         "facts_asked": len({(it["expected_report_id"], it["expected"]["line"], it["expected"]["column"])
                             for it in items if it.get("expected")}),
     }

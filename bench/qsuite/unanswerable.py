@@ -95,7 +95,7 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
     """`per_kind` questions of each unanswerable kind per report (fewer when a kind cannot be made)."""
     facts_by: dict[str, list] = {}
     for f in index.facts:
-        if not f.uncertain:
+        if f.kind == "table" and not f.uncertain:
             facts_by.setdefault(f.report_id, []).append(f)
     years = {r.report_id: r.year for r in index.reports.values()}
     words_by = {rid: fact_words(fs, lex.generic_columns, years.get(rid)) for rid, fs in facts_by.items()}

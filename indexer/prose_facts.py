@@ -1,0 +1,86 @@
+"""Figures stated in prose → facts (kind="prose"): every number in a narrative paragraph chunk, with its
+unit and the words before it ("政府采购支出总额 3,087.07 万元", "在职实有人数 11 人", "完成年初预算的
+102.47%"). Run by the chunker at index time; the retriever only reads the facts back.
+
+A prose fact has no table, row or column: what the figure is stands in its context fields — `clause`
+(the words of its clause before the number), `local` (that clause and the one before it), `before`
+(the sentence up to the number) and `sentence`. Years, dates, levels (第3类) and classification
+codes are not figures. Vocabulary: `prose_figures` in lexicon/questions.json.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .lexicon import alternation, load
+from .models import Chunk, Fact
+from .numbers import is_code_at, to_float
+
+_LEX = load("questions.json")["prose_figures"]
+# a number as written (thousands separators, decimals) and the unit right after it
+FIGURE_RE = re.compile(
+    r"(?<![\d.,])(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
+    r"(?P<unit>" + alternation(_LEX["units"], longest_first=True) + ")?"
+)
+_COUNTED = set(_LEX["counted_units"])
+_NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])
+_YEAR_WORD = _LEX["year_word"]
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
+_SENTENCE = re.compile(r"[^。！？]+[。！？]?")
+_YEARISH = re.compile(r"^(19|20)\d\d$")
+_BARE_CODE = re.compile(r"\d{3,7}$")
+LEAD_MAX = 40  # a sentence this short before ("1.一般公共服务支出(类)。") is a heading naming the subject
+
+
+def normalize_unit(unit: str | None) -> str:
+    """One spelling per unit ("％" → "%", "台(套)" → "台（套）"); "" for none."""
+    return _LEX["unit_spellings"].get(unit, unit) if unit else ""
+
+
+def _not_a_figure(sentence: str, m: re.Match, unit: str) -> bool:
+    """A year, a date or level (3月, 第1类), or a classification code written in prose."""
+    raw, after = m.group("num"), sentence[m.end():m.end() + 1]
+    if unit:
+        return is_code_at(sentence, m.start())
+    if _YEARISH.match(raw) and after in (_YEAR_WORD, ""):
+        return True
+    if after in _NOT_FIGURE_AFTER:
+        return True
+    if _BARE_CODE.match(raw) and len(raw) in (3, 5, 7) and _YEAR_WORD not in sentence[m.end():m.end() + 2]:
+        return True  # bare codes like 2010350 in prose are labels, not figures
+    return is_code_at(sentence, m.start())  # "一般公共服务支出 201万元": 201 is the class code
+
+
+def _figures(text: str) -> Iterator[tuple[re.Match, str, str, str]]:
+    """(number match, unit, sentence, lead) for every figure of `text`; lead is a short heading-like
+    sentence right before, which names the subject."""
+    previous = ""
+    for sent_m in _SENTENCE.finditer(text):
+        sentence = sent_m.group(0)
+        lead = previous if len(previous) <= LEAD_MAX else ""
+        previous = sentence
+        for m in FIGURE_RE.finditer(sentence):
+            unit = normalize_unit(m.group("unit"))
+            if not _not_a_figure(sentence, m, unit):
+                yield m, unit, sentence, lead
+
+
+def prose_facts(chunk: Chunk) -> list[Fact]:
+    """The figures of one paragraph chunk as facts citing that chunk (its lines)."""
+    out: list[Fact] = []
+    for m, unit, sentence, lead in _figures(chunk.text):
+        value = to_float(m.group("num"))
+        if value is None:
+            continue
+        before = lead + sentence[:m.start()]
+        parts = _CLAUSE_BREAK.split(before)
+        clause = parts[-1] if parts else before
+        if not clause.strip() and len(parts) >= 2:
+            clause = parts[-2]
+        # a counted noun follows its number ("设有4个科室"): the words up to the clause break
+        after = _CLAUSE_BREAK.split(sentence[m.end():], 1)[0][:8] if unit in _COUNTED else ""
+        out.append(Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="", row_name="",
+                        column="", value=value, raw=m.group("num"), unit=unit, line=chunk.line_start,
+                        line_end=chunk.line_end, clause=clause.strip(), local="，".join(parts[-2:]) + after,
+                        before=before, sentence=sentence))
+    return out
