@@ -47,6 +47,10 @@ class Engine:
         self.version = index.version
         # figures stated in prose were found at index time (kind="prose" facts); grouped here once
         self.prose: dict[str, list[ProseFigure]] = by_report(index.facts)
+        self._table_facts: dict[str, list] = {}
+        for f in index.facts:
+            if f.kind == "table":
+                self._table_facts.setdefault(f.report_id, []).append(f)
         self._lock = threading.Lock()
 
     @classmethod
@@ -102,9 +106,23 @@ class Engine:
                                   "facts": sum(f.kind == "table" for f in self.index.facts)})
 
     # ---------------------------------------------------------------- answer
+    def retrieve(self, q: Question, report_ids: set[str]) -> Optional[set[str]]:
+        """The chunks of each resolved report that the BM25 index ranks highest for the question
+        (`th.CANDIDATE_CHUNKS` per report, so a comparison sees every report; None = every chunk, when
+        the setting is 0). The question is sent as its figure words, synonyms, codes, the table it
+        names and its scope."""
+        if th.CANDIDATE_CHUNKS <= 0:
+            return None
+        text = " ".join([q.core, *q.terms, *q.codes, q.table or "", q.scope])
+        return {self.index.chunks[i].chunk_id for rid in report_ids
+                for i, _ in self.index.bm25_rank(text, self.index.mask({rid}), th.CANDIDATE_CHUNKS)}
+
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
-        facts = [f for f in self.index.facts if f.report_id in report_ids and f.kind == "table"]
-        figures = [p for rid in report_ids for p in self.prose.get(rid, [])]
+        """Facts and prose figures of the retrieved chunks, scored and ranked (match.py, rank.py)."""
+        near = self.retrieve(q, report_ids)
+        facts = [f for rid in report_ids for f in self._table_facts.get(rid, ())
+                 if near is None or f.chunk_id in near]
+        figures = [p for rid in report_ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)
         cands += prose_candidates(q, figures)

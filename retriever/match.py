@@ -150,6 +150,8 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     y["label_unasked"] = unasked_count(q, row + about)
     y["scope_itself"] = scope_itself(q, row)
     y.update(_budget_signals(q, f.column))
+    if not q.asks_change and any(w in f.column for w in lex["change_words"]):
+        y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
         y["uncertain_cell"] = 1.0
     return {k: v for k, v in y.items() if v}

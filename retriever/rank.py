@@ -30,6 +30,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "question_unexplained": -2.0, "concept_missing": -2.0, "concept_in_sentence_only": -0.5,
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
     "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
+    "change_unasked": -2.0,
 }
 
 PROSE_WEIGHTS: dict[str, float] = {
