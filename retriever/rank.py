@@ -46,10 +46,12 @@ WEIGHTS = {"table": {**FACT_WEIGHTS, **fitted("table_weights")},
 
 
 def rival(cands: list, best, margin: float, same_value: float):
-    """A candidate of another value scoring within `margin` of `best`: the question does not decide
-    between them (four project tables each with a 年度财政资金总额 row), so neither is the answer."""
+    """A candidate of the same kind and another value scoring within `margin` of `best`: the question
+    does not decide between them (four project tables each with a 年度财政资金总额 row), so neither
+    is the answer. Table cells and sentences are scored on scales of their own, so only the same kind
+    competes."""
     for c in cands:
-        if c is best or abs(c.value - best.value) <= same_value:
+        if c is best or c.kind != best.kind or abs(c.value - best.value) <= same_value:
             continue
         return c if best.score - c.score < margin else None
     return None
@@ -57,7 +59,8 @@ def rival(cands: list, best, margin: float, same_value: float):
 
 def gap(cands: list, best, same_value: float) -> float:
     """How far `best` scores above the first candidate of another value (large when there is none)."""
-    other = next((c for c in cands if c is not best and abs(c.value - best.value) > same_value), None)
+    other = next((c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value),
+                 None)
     return 99.0 if other is None else best.score - other.score
 
 

@@ -1,0 +1,92 @@
+"""Ranking: signals read off a candidate, their weights, the decisive margin, and candidates that come
+from the BM25 index (units on records, then the real engine)."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.models import Fact
+from retriever import rank
+from retriever import thresholds as th
+from retriever.match import Candidate, fact_features, score_fact, unexplained_chars
+from retriever.query import Question, Vocabulary
+
+
+def question(core: str, **kw) -> Question:
+    return Question(text=core, norm=core, core=core, vocab=Vocabulary(), **kw)
+
+
+def fact(row: str, column: str, value: float, table: str = "项目支出绩效自评表", line: int = 10) -> Fact:
+    return Fact(report_id="r1", table=table, table_title=table, row_name=row, column=column, value=value,
+                raw=str(value), unit="", line=line, line_end=line, chunk_id=f"c{line}")
+
+
+def cand(value: float, score: float, line: int) -> Candidate:
+    return Candidate("table", "r1", value, str(value), "万元", "x", f"c{line}", line, line, score)
+
+
+def test_unexplained_characters_are_the_question_words_no_label_bigram_covers():
+    q = question("年度财政资金总额评分")
+    assert unexplained_chars(q, "年度财政资金总额得分") == 2.0  # 评分 left over
+    assert unexplained_chars(q, "年度财政资金总额评分") == 0.0
+    assert unexplained_chars(question("项目支出"), "支出决算表合计项目支出") == 0.0
+
+
+def test_a_change_column_is_no_answer_to_a_question_without_change():
+    q = question("公务接待费")
+    evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
+    assert checks.get("change_unasked") == 1.0
+    _, plain_checks = fact_features(q, fact("公务接待费", "决算数", 1.5))
+    assert "change_unasked" not in plain_checks
+    asked = question("公务接待费比上年增减", asks_change=True)
+    assert "change_unasked" not in fact_features(asked, fact("公务接待费", "比上年增减", 0.5))[1]
+
+
+def test_score_is_the_weighted_sum_of_its_signals():
+    q = question("公务接待费")
+    s, signals = score_fact(q, fact("公务接待费", "决算数", 1.5))
+    assert "row_in_question" in signals
+    assert s == pytest.approx(rank.weighed("table", signals))
+
+
+def test_without_evidence_checks_cannot_lift_a_fact():
+    s, signals = rank.score("table", {"row_overlap": 0.1}, {"table_named": 1.0, "unit_same": 1.0})
+    assert signals == {"row_overlap": 0.1, "no_evidence": 1.0}
+    w = rank.WEIGHTS["table"]
+    assert s == pytest.approx(0.1 * w["row_overlap"] + w["no_evidence"])
+
+
+def test_rival_is_another_value_within_the_margin():
+    best, close, same, far = cand(20.0, 6.0, 1), cand(16.0, 5.95, 2), cand(20.0, 5.99, 3), cand(9.0, 4.0, 4)
+    assert rank.rival([best, same, close, far], best, 0.1, th.SAME_VALUE) is close
+    assert rank.rival([best, same, far], best, 0.1, th.SAME_VALUE) is None  # same value is a twin, no rival
+    assert rank.rival([best, close], best, 0.0, th.SAME_VALUE) is None  # margin 0: the higher score decides
+    assert rank.gap([best, same, close], best, th.SAME_VALUE) == pytest.approx(0.05)
+    sentence = Candidate("prose", "r1", 3.19, "3.19", "万元", "x", "c9", 9, 9, 5.99)
+    assert rank.rival([best, sentence], best, 0.1, th.SAME_VALUE) is None  # scored on another scale
+
+
+def test_undecided_question_names_both_figures_and_answers_neither(real_engine, monkeypatch):
+    """Several project tables of one report hold the same row; a question that does not say which
+    project gets neither figure."""
+    monkeypatch.setattr(th, "MARGIN", 0.5)
+    r = real_engine.ask("汉阳区大数据中心2021年年度财政资金总额的执行数是多少")
+    assert not r.found and r.values == [] and r.answer.startswith("未能确定")
+    assert len(r.citations) == 2 and all("年度财政资金总额" in c.text for c in r.citations)
+    assert r.citations[0].chunk_id != r.citations[1].chunk_id
+
+
+def test_candidates_come_from_the_chunks_bm25_retrieves(real_engine, monkeypatch):
+    q_text = "汉阳区大数据中心2021年项目支出多少"
+    assert real_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
+    from retriever.query import understand
+
+    q = understand(q_text, real_engine.index)
+    ids = {r.report_id for r in q.reports}
+    near = real_engine.retrieve(q, ids)
+    assert 0 < len(near) <= th.CANDIDATE_CHUNKS
+    assert all(c.chunk_id in near for c in real_engine.candidates(q, ids))
+    # nothing retrieved: nothing to rank, so no figure (never a guess from outside the index's answer)
+    monkeypatch.setattr(real_engine.index, "bm25_rank", lambda *a, **k: [])
+    assert not real_engine.ask(q_text).found
+    monkeypatch.setattr(th, "CANDIDATE_CHUNKS", 0)  # 0 = every fact of the resolved reports
+    assert real_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
