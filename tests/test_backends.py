@@ -225,6 +225,12 @@ def test_reader_of_old_version_keeps_working_while_a_build_publishes(corpus_copy
     hits = old.hybrid(q, emb.encode_query(q), {gone})  # the old snapshot still searches its own rows
     assert hits and {c.report_id for c, _ in hits} == {gone}
     assert new.hybrid(q, emb.encode_query(q), {gone}) == []
+    if name == "milvus":  # a new process finds the collections released (milvus-lite): the reader loads them
+        for c in backend.client.list_collections():
+            backend.client.release_collection(c)
+        again = LoadedIndex(tmp_path / name, backend=backend)
+        assert [c.chunk_id for c, _ in again.hybrid(q, emb.encode_query(q))] == \
+            [c.chunk_id for c, _ in new.hybrid(q, emb.encode_query(q))]
 
 
 def test_backend_from_settings(monkeypatch, tmp_path):

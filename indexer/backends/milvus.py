@@ -420,6 +420,8 @@ class MilvusReader:
         if missing:
             raise store.IndexCorrupt(f"索引不完整 / Milvus collections missing: {missing}; "
                                      f"rebuild with: reportqa index --full")
+        for name in self.names.values():
+            self.client.load_collection(name)  # released after a restart (milvus-lite); a no-op when loaded
         try:
             self.manifest = json.loads(self.blob("manifest"))
         except ValueError as exc:
