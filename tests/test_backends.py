@@ -204,6 +204,8 @@ def test_replace_and_delete_one_report(corpus_copy, tmp_path):
         assert not [x for x in idx.facts if x.report_id == rid] and len(idx.reports) == 4
         assert all(c.report_id != rid for c, _ in idx.hybrid("7,777.77 合计", emb.encode_query("合计"), k=50))
     assert backends["milvus"].open().report_table("facts", rid) == []
+    listed = {name: set(b.open().manifest["reports"]) for name, b in backends.items()}
+    assert listed["faiss"] == listed["milvus"] and len(listed["milvus"]) == 4 and rid not in listed["milvus"]
 
 
 @pytest.mark.parametrize("name", ["faiss", "milvus"])
