@@ -252,3 +252,15 @@ def test_embedded_default_does_not_import_milvus():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pymilvus', 'milvus_lite')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_fact_rows_round_trip_and_new_columns_take_defaults():
+    from indexer.backends.rows import model_from_row, model_to_row, table_sql
+
+    f = Fact(report_id="r", table="", row_name="", column="", value=2399.3, raw="2,399.30", line=7,
+             uncertain=True, kind="prose", clause="项目支出")
+    row = model_to_row(f)
+    assert row["uncertain"] == 1 and row["kind"] == "prose" and model_from_row(Fact, row) == f
+    older = {k: v for k, v in row.items() if k != "clause"} | {"sentence": None}  # written before those fields
+    assert model_from_row(Fact, older).clause == "" and model_from_row(Fact, older).sentence == ""
+    assert table_sql("facts", Fact).startswith('CREATE TABLE facts ("report_id" TEXT, "table" TEXT, ')
