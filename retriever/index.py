@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
@@ -16,7 +16,6 @@ from indexer import store
 from indexer.backends.base import RRF_K, rrf  # noqa: F401  (RRF_K: the fusion constant, re-exported)
 from indexer.models import Fact, ParsedReport
 from indexer.tokenize import Tokenizer
-
 
 
 @dataclass

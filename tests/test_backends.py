@@ -204,6 +204,8 @@ def test_replace_and_delete_one_report(corpus_copy, tmp_path):
         assert not [x for x in idx.facts if x.report_id == rid] and len(idx.reports) == 4
         assert all(c.report_id != rid for c, _ in idx.hybrid("7,777.77 合计", emb.encode_query("合计"), k=50))
     assert backends["milvus"].open().report_table("facts", rid) == []
+    listed = {name: set(b.open().manifest["reports"]) for name, b in backends.items()}
+    assert listed["faiss"] == listed["milvus"] and len(listed["milvus"]) == 4 and rid not in listed["milvus"]
 
 
 @pytest.mark.parametrize("name", ["faiss", "milvus"])
@@ -225,6 +227,12 @@ def test_reader_of_old_version_keeps_working_while_a_build_publishes(corpus_copy
     hits = old.hybrid(q, emb.encode_query(q), {gone})  # the old snapshot still searches its own rows
     assert hits and {c.report_id for c, _ in hits} == {gone}
     assert new.hybrid(q, emb.encode_query(q), {gone}) == []
+    if name == "milvus":  # a new process finds the collections released (milvus-lite): the reader loads them
+        for c in backend.client.list_collections():
+            backend.client.release_collection(c)
+        again = LoadedIndex(tmp_path / name, backend=backend)
+        assert [c.chunk_id for c, _ in again.hybrid(q, emb.encode_query(q))] == \
+            [c.chunk_id for c, _ in new.hybrid(q, emb.encode_query(q))]
 
 
 def test_backend_from_settings(monkeypatch, tmp_path):
@@ -244,3 +252,15 @@ def test_embedded_default_does_not_import_milvus():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pymilvus', 'milvus_lite')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_fact_rows_round_trip_and_new_columns_take_defaults():
+    from indexer.backends.rows import model_from_row, model_to_row, table_sql
+
+    f = Fact(report_id="r", table="", row_name="", column="", value=2399.3, raw="2,399.30", line=7,
+             uncertain=True, kind="prose", clause="项目支出")
+    row = model_to_row(f)
+    assert row["uncertain"] == 1 and row["kind"] == "prose" and model_from_row(Fact, row) == f
+    older = {k: v for k, v in row.items() if k != "clause"} | {"sentence": None}  # written before those fields
+    assert model_from_row(Fact, older).clause == "" and model_from_row(Fact, older).sentence == ""
+    assert table_sql("facts", Fact).startswith('CREATE TABLE facts ("report_id" TEXT, "table" TEXT, ')

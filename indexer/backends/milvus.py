@@ -367,7 +367,7 @@ class MilvusBackend:
                      _entities("blobs", _blob_rows(f"parsed:{rid}:{gen}", data.report.get("parsed") or ""), gen))
         # the switch: the report entity names the new generation
         self.client.upsert(self.collection(v, "reports"), _entities("reports", [data.report], gen, seq=gen))
-        self._write_stats(v, stats)
+        self._write_meta(reader, stats, data.report, rid)
         self._drop_rows(v, rid, keep_gen=gen)
         return v
 
@@ -380,14 +380,24 @@ class MilvusBackend:
         old = reader.report_table("chunks", report_id)
         stats.add(doc_tokens(Tokenizer(reader.words()), [c["embed_text"] for c in old]), -1)
         self.client.delete(self.collection(v, "reports"), ids=[report_id])  # the switch
-        self._write_stats(v, stats)
+        self._write_meta(reader, stats, None, report_id)
         self._drop_rows(v, report_id, keep_gen=None)
         return v
 
-    def _write_stats(self, version: str, stats: BM25Stats) -> None:
-        name = self.collection(version, "blobs")
-        self.client.delete(name, filter='key == "bm25"')
-        self._insert(name, _entities("blobs", _blob_rows("bm25", stats.to_json()), 1))
+    def _write_meta(self, reader: "MilvusReader", stats: BM25Stats, report: Optional[dict], drop: str) -> None:
+        """BM25 statistics and the manifest's report list after a per-report write."""
+        manifest = dict(reader.manifest)
+        reports = dict(manifest.get("reports") or {})
+        reports.pop(drop, None)
+        if report is not None:
+            reports[report["report_id"]] = {k: report.get(k) for k in ("source_file", "content_hash", "unit_name",
+                                                                         "region", "year", "chunks", "facts")}
+        manifest["reports"] = reports
+        for key, text in (("bm25", stats.to_json()), ("manifest", json.dumps(manifest, ensure_ascii=False))):
+            name = self.collection(reader.version, "blobs")
+            parts = _blob_rows(key, text)
+            self.client.upsert(name, _entities("blobs", parts, 1))  # same keys: replaced part by part
+            self.client.delete(name, filter=f"key == {json.dumps(key)} and part >= {len(parts)}")
 
     def _drop_rows(self, version: str, report_id: str, keep_gen: Optional[int]) -> None:
         """Delete a report's rows (all, or all but generation `keep_gen`)."""
@@ -420,6 +430,8 @@ class MilvusReader:
         if missing:
             raise store.IndexCorrupt(f"索引不完整 / Milvus collections missing: {missing}; "
                                      f"rebuild with: reportqa index --full")
+        for name in self.names.values():
+            self.client.load_collection(name)  # released after a restart (milvus-lite); a no-op when loaded
         try:
             self.manifest = json.loads(self.blob("manifest"))
         except ValueError as exc:

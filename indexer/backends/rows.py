@@ -69,13 +69,16 @@ def model_to_row(model: BaseModel) -> dict:
 
 def model_from_row(cls: type[BaseModel], row) -> BaseModel:
     """The model from a stored row (a dict or sqlite3.Row). Rows were validated when written, so the
-    model is constructed without validation; columns the row lacks take the field's default."""
+    model is constructed without validation; columns the row lacks, or holds NULL in, take the
+    field's default."""
     keys = row.keys()
     values = {}
     for name, k in field_kinds(cls).items():
         if name not in keys:
             continue
         v = row[name]
+        if v is None and not cls.model_fields[name].is_required():
+            continue  # NULL in a column added after the row was written: the field's default
         if v is not None:
             if k == "bool":
                 v = bool(v)
