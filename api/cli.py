@@ -201,11 +201,11 @@ def serve(index_dir: Optional[Path] = typer.Option(None, "--index-dir"),
           host: str = typer.Option("127.0.0.1", "--host"),
           port: int = typer.Option(8000, "--port")) -> None:
     """Start the HTTP API and the web chat page (builds the index first if there is none)."""
-    from indexer.store import current_version
+    from indexer.backends.base import get_backend
 
     settings = current_settings()  # read once for the whole service
     idx, corp = Path(index_dir or settings.index_dir), Path(corpus or settings.corpus_dir)
-    if current_version(idx) is None:
+    if get_backend(idx).current() is None:  # the configured backend (faiss directory or Milvus) has no index
         typer.echo("索引不存在，正在构建 / no index yet, building it first …", err=True)
         run_index(corp, idx, False, False)
     from .app import serve as run_server
