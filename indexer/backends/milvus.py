@@ -347,7 +347,7 @@ class MilvusBackend:
 
     def replace_report(self, data: ReportData) -> str:
         """New rows under a new generation, then the report entity switched to it, then old rows dropped."""
-        reader = self.open(verify=False)
+        reader = self.open()  # a write starts from a verified version
         v, rid = reader.version, data.report["report_id"]
         gen = time.time_ns() // 1000  # unique per write: rows of a write that died are never revived
         stats = BM25Stats.from_json(reader.blob("bm25"))
@@ -372,7 +372,7 @@ class MilvusBackend:
         return v
 
     def delete_report(self, report_id: str) -> str:
-        reader = self.open(verify=False)
+        reader = self.open()  # a write starts from a verified version
         v = reader.version
         if report_id not in reader.gens:
             return v
