@@ -81,3 +81,28 @@ def real_engine(real_index_dir):
     from retriever.engine import Engine
 
     return Engine.load(real_index_dir)
+
+
+@pytest.fixture(scope="session")
+def milvus_engine(real_engine, real_index_dir, tmp_path_factory):
+    """The bundled corpus on the milvus backend (milvus-lite in a temporary file), built from the
+    session's real index vectors, so nothing is embedded again."""
+    from bench.backends import MemoEmbedder
+    from indexer.backends import get_backend
+    from indexer.build import build_index
+    from retriever.engine import Engine
+    from retriever.index import LoadedIndex
+
+    emb = MemoEmbedder(real_engine.embedder)
+    vectors = real_engine.index.reader.vectors()
+    emb.cache.update((c.embed_text, vectors[c.row]) for c in real_engine.index.chunks)
+    root = tmp_path_factory.mktemp("milvus_index")
+    backend = get_backend(root, "milvus", str(root / "milvus.db"))
+    build_index(CORPUS, root, embedder=emb, model_id=emb.model_id, backend=backend)
+    return Engine(LoadedIndex(root, backend=backend), real_engine.embedder)
+
+
+@pytest.fixture(scope="session", params=["faiss", "milvus"])
+def backend_engine(request):
+    """The real engine on each index backend: retrieval and answering tests run on both."""
+    return request.getfixturevalue("real_engine" if request.param == "faiss" else "milvus_engine")

@@ -27,8 +27,8 @@ def cited_lines(resp, cid):
     return "".join(lines[c.line_start - 1:c.line_end]).replace(",", "").replace(" ", "")
 
 
-def test_lookup_table_cell_with_citation(real_engine):
-    r = ask(real_engine, "汉阳区大数据中心2021年项目支出多少")
+def test_lookup_table_cell_with_citation(backend_engine):
+    r = ask(backend_engine, "汉阳区大数据中心2021年项目支出多少")
     assert r.found and r.values[0].value == pytest.approx(2399.30) and r.values[0].unit == "万元"
     c1 = r.citations[0]
     assert c1.unit_name == "武汉市汉阳区大数据中心" and c1.year == 2021 and "2,399.30" in c1.text
@@ -37,52 +37,52 @@ def test_lookup_table_cell_with_citation(real_engine):
     assert any(v.value == pytest.approx(2398.09) for v in r.values[1:])
 
 
-def test_lookup_by_code_in_pdf_text_table(real_engine):
-    r = ask(real_engine, "武昌区大数据中心2019年支出决算表中，2010302一般行政管理事务的基本支出是多少？")
+def test_lookup_by_code_in_pdf_text_table(backend_engine):
+    r = ask(backend_engine, "武昌区大数据中心2019年支出决算表中，2010302一般行政管理事务的基本支出是多少？")
     assert r.found and r.values[0].value == pytest.approx(15.64)
 
 
-def test_lookup_prose_figure(real_engine):
-    r = ask(real_engine, "汉阳区大数据中心2021年授予中小企业的合同金额是多少？")
+def test_lookup_prose_figure(backend_engine):
+    r = ask(backend_engine, "汉阳区大数据中心2021年授予中小企业的合同金额是多少？")
     assert r.values[0].value == pytest.approx(545.35) and r.citations[0].kind == "paragraph"
     assert "545.35" in cited_lines(r, "c1")
 
 
-def test_colloquial_question(real_engine):
-    r = ask(real_engine, "汉阳大数据中心21年给职工交住房公积金交了多少？")
+def test_colloquial_question(backend_engine):
+    r = ask(backend_engine, "汉阳大数据中心21年给职工交住房公积金交了多少？")
     assert r.values[0].value == pytest.approx(27.96)
 
 
-def test_derived_share_shows_arithmetic(real_engine):
-    r = ask(real_engine, "汉阳区大数据中心2021年绩效工资占工资福利支出的比例是多少？")
+def test_derived_share_shows_arithmetic(backend_engine):
+    r = ask(backend_engine, "汉阳区大数据中心2021年绩效工资占工资福利支出的比例是多少？")
     v = r.values[0]
     assert v.derived and v.unit == "%" and v.value == pytest.approx(49.71, abs=0.01)
     assert "185.20" in v.formula and "372.53" in v.formula and len(v.inputs) == 2
     assert {c.id for c in r.citations} >= set(v.inputs)
 
 
-def test_derived_difference_sum_and_previous_year(real_engine):
-    d = ask(real_engine, "洪山区大数据中心2022年基本支出预算有多少没有执行（预算与实际执行之差）？").values[0]
+def test_derived_difference_sum_and_previous_year(backend_engine):
+    d = ask(backend_engine, "洪山区大数据中心2022年基本支出预算有多少没有执行（预算与实际执行之差）？").values[0]
     assert d.derived and d.value == pytest.approx(42.75)
-    s = ask(real_engine, "硚口区大数据中心2024年“城市视频经费”和“城市运行管理中心建设项目”两项合计花了多少？").values[0]
+    s = ask(backend_engine, "硚口区大数据中心2024年“城市视频经费”和“城市运行管理中心建设项目”两项合计花了多少？").values[0]
     assert s.derived and s.value == pytest.approx(1939.25)
-    p = ask(real_engine, "根据武昌区大数据中心2019年的决算说明，2018年度的收支总计是多少万元？").values[0]
+    p = ask(backend_engine, "根据武昌区大数据中心2019年的决算说明，2018年度的收支总计是多少万元？").values[0]
     assert p.derived and p.value == pytest.approx(3077.16) and "+" in p.formula
 
 
-def test_comparison_across_reports(real_engine):
-    r = ask(real_engine, "五个区大数据中心的决算里，哪一家的政府采购支出总额最大？")
+def test_comparison_across_reports(backend_engine):
+    r = ask(backend_engine, "五个区大数据中心的决算里，哪一家的政府采购支出总额最大？")
     assert r.found and "武昌区" in r.answer.split("。")[0] and r.values[0].value == pytest.approx(3087.07)
     assert len({v.report_id for v in r.values}) >= 4  # every report's figure, each cited
-    r = ask(real_engine, "汉阳区大数据中心2021年和硚口区大数据中心2024年相比，哪个的基本支出更多？多多少万元？")
+    r = ask(backend_engine, "汉阳区大数据中心2021年和硚口区大数据中心2024年相比，哪个的基本支出更多？多多少万元？")
     assert r.values[0].derived and r.values[0].value == pytest.approx(23.87)
 
 
-def test_list_answers(real_engine):
-    r = ask(real_engine, "硚口区大数据中心内设哪些科室？")
+def test_list_answers(backend_engine):
+    r = ask(backend_engine, "硚口区大数据中心内设哪些科室？")
     for name in ("党政办公室", "数据资源科", "电子政务科", "数字城市建设科", "技术保障科"):
         assert name in r.answer
-    r = ask(real_engine, "汉阳区大数据中心2021年的支出涉及哪几个功能分类“类”级科目？")
+    r = ask(backend_engine, "汉阳区大数据中心2021年的支出涉及哪几个功能分类“类”级科目？")
     for name in ("一般公共服务支出", "社会保障和就业支出", "卫生健康支出", "农林水支出"):
         assert name in r.answer
 
@@ -93,16 +93,16 @@ def test_list_answers(real_engine):
     ("洪山区大数据中心2022年基本工资支出是多少？", "未找到"),     # the report does not state it
     ("汉阳区大数据中心2021年在职实有人数是多少？", "未找到"),
 ])
-def test_not_found_kinds(real_engine, question, says):
-    r = ask(real_engine, question)
+def test_not_found_kinds(backend_engine, question, says):
+    r = ask(backend_engine, question)
     assert not r.found and r.values == [] and says in r.answer
 
 
-def test_heldout_questions(real_engine):
+def test_heldout_questions(backend_engine):
     from retriever.evaluate import load_gold, score_item, summarize
 
     items = load_gold(HELDOUT)
-    results = [score_item(it, real_engine.ask(it["question"])) for it in items]
+    results = [score_item(it, backend_engine.ask(it["question"])) for it in items]
     s = summarize(results, [1.0])
     assert s["accuracy"] >= 0.9, [r for r in results if r["correct"] < 1]
     assert s["wrong_number_rate"] <= 0.04 and s["abstention_unanswerable"] == 1.0
@@ -149,6 +149,6 @@ def test_ask_and_eval_cli(real_index_dir, tmp_path):
     "汉阳区2021年和2022年项目支出差额",        # comparing with a year the corpus lacks
     "2021", "99999999999999999999", "年" * 500, "武汉市",  # nothing to look up
 ])
-def test_no_figure_for_questions_without_a_subject_or_report(real_engine, question):
-    r = ask(real_engine, question)
+def test_no_figure_for_questions_without_a_subject_or_report(backend_engine, question):
+    r = ask(backend_engine, question)
     assert not r.found and r.values == []

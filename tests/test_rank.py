@@ -65,28 +65,28 @@ def test_rival_is_another_value_within_the_margin():
     assert rank.rival([best, sentence], best, 0.1, th.SAME_VALUE) is None  # scored on another scale
 
 
-def test_undecided_question_names_both_figures_and_answers_neither(real_engine, monkeypatch):
+def test_undecided_question_names_both_figures_and_answers_neither(backend_engine, monkeypatch):
     """Several project tables of one report hold the same row; a question that does not say which
     project gets neither figure."""
     monkeypatch.setattr(th, "MARGIN", 0.5)
-    r = real_engine.ask("汉阳区大数据中心2021年年度财政资金总额的执行数是多少")
+    r = backend_engine.ask("汉阳区大数据中心2021年年度财政资金总额的执行数是多少")
     assert not r.found and r.values == [] and r.answer.startswith("未能确定")
     assert len(r.citations) == 2 and all("年度财政资金总额" in c.text for c in r.citations)
     assert r.citations[0].chunk_id != r.citations[1].chunk_id
 
 
-def test_candidates_come_from_the_chunks_bm25_retrieves(real_engine, monkeypatch):
+def test_candidates_come_from_the_chunks_bm25_retrieves(backend_engine, monkeypatch):
     q_text = "汉阳区大数据中心2021年项目支出多少"
-    assert real_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
+    assert backend_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
     from retriever.query import understand
 
-    q = understand(q_text, real_engine.index)
+    q = understand(q_text, backend_engine.index)
     ids = {r.report_id for r in q.reports}
-    near = real_engine.retrieve(q, ids)
+    near = backend_engine.retrieve(q, ids)
     assert 0 < len(near) <= th.CANDIDATE_CHUNKS
-    assert all(c.chunk_id in near for c in real_engine.candidates(q, ids))
+    assert all(c.chunk_id in near for c in backend_engine.candidates(q, ids))
     # nothing retrieved: nothing to rank, so no figure (never a guess from outside the index's answer)
-    monkeypatch.setattr(real_engine.index, "bm25_rank", lambda *a, **k: [])
-    assert not real_engine.ask(q_text).found
+    monkeypatch.setattr(backend_engine.index, "bm25_rank", lambda *a, **k: [])
+    assert not backend_engine.ask(q_text).found
     monkeypatch.setattr(th, "CANDIDATE_CHUNKS", 0)  # 0 = every fact of the resolved reports
-    assert real_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
+    assert backend_engine.ask(q_text).values[0].value == pytest.approx(2399.30)

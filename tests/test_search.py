@@ -7,8 +7,8 @@ from conftest import CORPUS
 
 
 @pytest.fixture(scope="session")
-def real_index(real_engine):
-    return real_engine
+def real_index(backend_engine):
+    return backend_engine
 
 
 def test_hybrid_finds_the_row(real_index):
