@@ -106,6 +106,15 @@ def reliability(points: list[tuple[float, bool]], mid: float, slope: float, acce
     return rows
 
 
+def suite_engine(index_dir: Path):
+    """The engine on `index_dir` (no embedder: lookups encode nothing) and the suite generated from it."""
+    from bench.qsuite import generate_suite
+    from retriever.engine import Engine
+
+    engine = Engine.load(index_dir, with_embedder=False)
+    return engine, generate_suite(engine.index)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", required=True, type=Path)
@@ -114,11 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from bench.qsuite import generate_suite
-    from retriever.engine import Engine
-
-    engine = Engine.load(args.index_dir, with_embedder=False)
-    items = generate_suite(engine.index)
+    engine, items = suite_engine(args.index_dir)
     held_in = [it for it in items if not it["held_out"]]
     held_out = [it for it in items if it["held_out"]]
     result = fit(collect(engine, held_in), collect(engine, held_in, table_only=True), args.cost)

@@ -6,7 +6,10 @@ For every held-in answerable question the engine's candidates are collected with
 candidate is right when its value is the expected one (±0.01) in the expected report. Each question
 gives pairs (its best-scored right candidate, each of its `NEGATIVES` best-scored wrong ones), and the
 weights minimise the pairwise logistic loss plus `reg` × the squared distance to the hand-set
-weights: the hand values are the prior, so a signal the data says little about keeps its value and
+weights: besides, each right candidate is paired with the accept threshold (`thresholds.ACCEPT`), and
+so are the three best table cells of every held-in unanswerable question whose report resolves (a
+figure the report lacks, a column its row lacks), so the weights learn what must not pass, not only
+what ranks first. The hand values are the prior, so a signal the data says little about keeps its value and
 the score keeps its scale (the accept threshold and the confidence curve are fitted on that scale by
 `bench.fit` afterwards). Questions whose right value is among no candidate teach nothing and are
 counted. Held-out templates are never seen here; `bench.qgen --eval` scores them afterwards.
@@ -25,6 +28,7 @@ from retriever import rank
 from retriever import thresholds as th
 
 NEGATIVES = 8
+ACCEPT = "accept"  # the other side of a pair is the accept threshold itself
 EPS = 0.01 + 1e-9
 
 
@@ -33,13 +37,17 @@ def _pairs(engine, items: list[dict]) -> tuple[dict[str, list], dict]:
     from retriever.query import understand
 
     pairs: dict[str, list] = {"table": [], "prose": []}
-    counts = {"questions": 0, "right_absent": 0, "unresolved": 0}
+    counts = {"questions": 0, "right_absent": 0, "unresolved": 0, "unanswerable_resolved": 0}
     for it in items:
-        if it["kind"] == "unanswerable":
-            continue
-        counts["questions"] += 1
         q = understand(it["question"], engine.index, history=it.get("history"))
         ids = {r.report_id for r in q.reports}
+        if it["kind"] == "unanswerable":  # the report is right, the figure is not in it: nothing may pass
+            if ids and not (q.missing or q.choices):
+                counts["unanswerable_resolved"] += 1
+                for c in [c for c in engine.candidates(q, ids) if c.kind == "table"][:3]:
+                    pairs["table"].append((ACCEPT, None, "table", c.features))
+            continue
+        counts["questions"] += 1
         if q.missing or q.choices or it["expected_report_id"] not in ids:
             counts["unresolved"] += 1
             continue
@@ -53,6 +61,7 @@ def _pairs(engine, items: list[dict]) -> tuple[dict[str, list], dict]:
         wrong = [c for c in cands if abs(c.value - want) > EPS][:NEGATIVES]
         for c in wrong:
             pairs[best.kind].append((best.kind, best.features, c.kind, c.features))
+        pairs[best.kind].append((best.kind, best.features, ACCEPT, None))  # the right figure passes
     return pairs, counts
 
 
@@ -69,9 +78,13 @@ def fit_kind(pairs: list, kind: str, reg: float) -> dict[str, float]:
     neg = np.zeros((len(pairs), len(names)))
     offset = np.zeros(len(pairs))  # score of a wrong candidate of the other kind (not refitted here)
     for i, (pk, pf, nk, nf) in enumerate(pairs):
-        for n, v in pf.items():
+        if pk == ACCEPT:  # nothing of an unanswerable question passes: T − score > 0
+            offset[i] = -th.ACCEPT
+        for n, v in (pf or {}).items():
             pos[i, col[n]] = v
-        if nk == kind:
+        if nk == ACCEPT:  # the right candidate passes: score − T > 0
+            offset[i] = th.ACCEPT
+        elif nk == kind:
             for n, v in nf.items():
                 neg[i, col[n]] = v
         else:
@@ -97,11 +110,10 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from bench.qsuite import generate_suite
-    from retriever.engine import Engine
+    from bench.fit import suite_engine
 
-    engine = Engine.load(args.index_dir, with_embedder=False)
-    held_in = [it for it in generate_suite(engine.index) if not it["held_out"]]
+    engine, items = suite_engine(args.index_dir)
+    held_in = [it for it in items if not it["held_out"]]
     rank.WEIGHTS["table"], rank.WEIGHTS["prose"] = dict(rank.FACT_WEIGHTS), dict(rank.PROSE_WEIGHTS)
     pairs, counts = _pairs(engine, held_in)
     out = {"counts": counts, "pairs": {k: len(v) for k, v in pairs.items()}, "reg": args.reg}

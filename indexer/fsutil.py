@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
+from typing import Callable
 
 
 def sha256_file(path: Path) -> str:
@@ -24,3 +26,25 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
     except OSError:
         pass
+
+
+def build_dir(root: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """Build the folder `root/name` whole: `make(tmp)` writes a temporary folder beside it (leftovers
+    of a killed run are removed first), which then replaces the old folder by a rename. The caller
+    holds the lock that makes it the only builder."""
+    target = root / name
+    for stale in root.glob(f".{name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = root / f".{name}.tmp-{os.getpid()}"
+    try:
+        make(tmp)
+        if target.exists():  # incomplete or outdated: swap it out
+            old = root / f".{name}.tmp-old-{os.getpid()}"
+            os.rename(target, old)
+            shutil.rmtree(old, ignore_errors=True)
+        os.rename(tmp, target)
+        fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5_convert
-from .fsutil import fsync_dir
+from .fsutil import build_dir
 
 OV_DIR = e5_convert.MODEL_NAME + "-openvino"
 OV_CONVERTER_VERSION = 1
@@ -105,20 +105,7 @@ def ensure_ov_model(cache_dir: Path | None = None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)           # released when the file closes
         if _is_complete(target, torch_dir):        # another process finished meanwhile
             return target
-        for stale in root.glob(f".{OV_DIR}.tmp-*"):   # leftovers of a killed run
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = root / f".{OV_DIR}.tmp-{os.getpid()}"
-        try:
-            convert(torch_dir, tmp)
-            if target.exists():                    # incomplete or outdated: swap it out
-                old = root / f".{OV_DIR}.tmp-old-{os.getpid()}"
-                os.rename(target, old)
-                shutil.rmtree(old, ignore_errors=True)
-            os.rename(tmp, target)
-            fsync_dir(root)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        return build_dir(root, OV_DIR, lambda tmp: convert(torch_dir, tmp))
     return target
 
 

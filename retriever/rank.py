@@ -50,17 +50,21 @@ def rival(cands: list, best, margin: float, same_value: float):
     does not decide between them (four project tables each with a 年度财政资金总额 row), so neither
     is the answer. Table cells and sentences are scored on scales of their own, so only the same kind
     competes."""
-    for c in cands:
-        if c is best or c.kind != best.kind or abs(c.value - best.value) <= same_value:
-            continue
+    for c in _others(cands, best, same_value):
         return c if best.score - c.score < margin else None
     return None
 
 
+def _others(cands: list, best, same_value: float):
+    """Candidates that compete with `best`: same kind, another value, and not the appropriation-only
+    twin of an all-funds figure (the answer names that one as a second value by rule)."""
+    return (c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value
+            and not c.features.get("appropriation_twin"))
+
+
 def gap(cands: list, best, same_value: float) -> float:
     """How far `best` scores above the first candidate of another value (large when there is none)."""
-    other = next((c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value),
-                 None)
+    other = next(_others(cands, best, same_value), None)
     return 99.0 if other is None else best.score - other.score
 
 

@@ -162,6 +162,18 @@ def test_lacking_figure_names_a_row_absent_from_the_report(suite):
     assert lack and all("公务接待费" in it["question"] or "住房公积金" in it["question"] for it in lack)
 
 
+def test_lacking_column_asks_a_row_with_a_column_it_does_not_have(suite):
+    lack = [it for it in suite if it.get("unanswerable_kind") == "lacking_column"]
+    assert lack
+    for it in lack:
+        rid = it["expected_report_id"]
+        rows = [f for f in tiny_index().facts if f.report_id == rid and f.row_name in it["question"]]
+        assert rows, it["question"]
+        # the column word asked is another table's column, and no fact of that row has it
+        asked = {f.column for f in tiny_index().facts if f.column in it["question"]}
+        assert asked and not asked & {f.column for f in rows}, it["question"]
+
+
 # ---------------------------------------------------------------- runner
 class FakeEngine:
     """Answers the expected value from a chosen report; abstains on unanswerable questions."""

@@ -4,7 +4,10 @@
   its figures may be derived from the report's "比上年" changes);
 - other_district: the unit's name with its district replaced by one no indexed report names;
 - other_unit: the same district with another kind of unit (the district alone must not select it);
-- lacking_figure: a row another report has that this report's text never mentions.
+- lacking_figure: a row another report has that this report's text never mentions;
+- lacking_column: a row of the report asked with a column word of another table that no table of
+  the report gives that row (财政拨款收入 of a performance indicator): the row matches, the column does
+  not, and another column of the row is no answer.
 """
 from __future__ import annotations
 
@@ -117,6 +120,27 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
         own = {w.row for w in words_by.get(rid, [])}
         others = [w for r2, ws in sorted(words_by.items()) if r2 != rid for w in ws]
         out += _lacking_items(names, _lacking(names, text, own, others), lex, per_kind, rng)
+        columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 2})
+        out += _lacking_column_items(names, concepts if rid in words_by else [], words_by.get(rid, []), columns,
+                                     per_kind, rng)
+    return out
+
+
+def _lacking_column_items(names, concepts, words, columns: list[str], per_kind: int, rng) -> list[dict]:
+    """Rows of this report with a column word no fact of that row has (nor its row text holds)."""
+    have: dict[str, set[str]] = {}
+    for w in words:
+        have.setdefault(w.row, set()).add(w.col)
+    out = []
+    for t, w in _pick([c for c in concepts if c[0].uses("col")], per_kind, rng):
+        own = have.get(w.row, set())
+        absent = [c for c in columns if c not in own and c not in w.row and not any(c in o or o in c for o in own if o)]
+        if not absent:
+            continue
+        other = FactWords(w.fact, w.table, w.row, w.code, absent[rng.randrange(len(absent))])
+        q = _question(t, names.form(t.name), names.year, other)
+        if q:
+            out.append(_item(q, t, "lacking_column", names, other))
     return out
 
 
