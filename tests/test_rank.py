@@ -73,6 +73,10 @@ def test_undecided_question_names_both_figures_and_answers_neither(backend_engin
     assert not r.found and r.values == [] and r.answer.startswith("未能确定")
     assert len(r.citations) == 2 and all("年度财政资金总额" in c.text for c in r.citations)
     assert r.citations[0].chunk_id != r.citations[1].chunk_id
+    assert "运行调试及网络安全保障项目自评表" in r.answer  # each figure named by its table's own title
+    # naming the project decides it
+    r = backend_engine.ask("汉阳区大数据中心2021年运行维护项目自评表中年度财政资金总额的执行数是多少")
+    assert r.found and r.values[0].value == pytest.approx(125.0)
 
 
 def test_candidates_come_from_the_chunks_bm25_retrieves(backend_engine, monkeypatch):
