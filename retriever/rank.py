@@ -6,14 +6,14 @@ evidence (weighted evidence below `EVIDENCE_MIN` and no table title named) a fac
 evidence plus `no_evidence`: the checks cannot lift it.
 
 The weights below are the hand-set starting point; `python -m bench.rank_fit` fits them on the
-generated suite's held-in questions (pairwise logistic loss, pulled towards these values so the
-score keeps its scale) and stores them in `fitted.json`, which replaces the values named there.
+generated suite's held-in questions (logistic loss over pairs — a right candidate against a wrong
+one, a right one against the accept threshold, the threshold against an unanswerable question's best
+cells — pulled towards these values so the score keeps its scale) and stores them in `fitted.json`,
+which replaces the values named there.
 """
 from __future__ import annotations
 
-from .thresholds import fitted
-
-EVIDENCE_MIN = 1.5
+from .thresholds import EVIDENCE_MIN, fitted
 
 FACT_WEIGHTS: dict[str, float] = {
     # evidence
