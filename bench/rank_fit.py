@@ -2,19 +2,19 @@
 
     python -m bench.rank_fit --index-dir DIR [--reg 1.0] [--write] [--json]
 
-For every held-in answerable question the engine's candidates are collected with their signals; a
-candidate is right when its value is the expected one (±0.01) in the expected report. Each question
-gives pairs (its best-scored right candidate, each of its `NEGATIVES` best-scored wrong ones), and the
-weights minimise the pairwise logistic loss plus `reg` × the squared distance to the hand-set
-weights: besides, each right candidate is paired with the accept threshold (`thresholds.ACCEPT`), and
-so are the three best table cells of every held-in unanswerable question whose report resolves (a
-figure the report lacks, a column its row lacks), so the weights learn what must not pass, not only
-what ranks first. The hand values are the prior, so a signal the data says little about keeps its value and
-the score keeps its scale (the accept threshold and the confidence curve are fitted on that scale by
-`bench.fit` afterwards). Questions whose right value is among no candidate teach nothing and are
-counted. Held-out templates are never seen here; `bench.qgen --eval` scores them afterwards.
---write stores `table_weights` in retriever/fitted.json (other keys kept); the prose weights keep
-their hand values (the suite asks about table cells).
+Candidates are collected with their signals for every held-in question; a candidate is right when
+its value is the expected one (±0.01) in the expected report. Pairs, each side a score that should
+exceed the other:
+- an answerable question's best-scored right candidate over each of its `NEGATIVES` best wrong ones;
+- the same right candidate over the accept threshold (`thresholds.ACCEPT`): the right figure passes;
+- the threshold over the 3 best table cells of each unanswerable question whose report resolves (a
+  figure the report lacks, a column its row lacks): nothing of it passes.
+The table-cell weights minimise the logistic loss of these pairs plus `reg` × the squared distance to
+the hand-set weights, so a signal the data says little about keeps its hand value and the score keeps
+its scale (threshold, margin and confidence are then fitted on that scale by `bench.fit`). Prose
+weights keep their hand values: the suite asks about table cells. Held-out templates are never seen
+here; `bench.qgen --eval` scores them afterwards. --write stores `table_weights` in
+retriever/fitted.json (other keys kept).
 """
 from __future__ import annotations
 

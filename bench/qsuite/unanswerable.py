@@ -106,6 +106,7 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
     regions = {r.region for r in index.reports.values() if r.region}
     sources = [Path(r.source_file).stem for r in index.reports.values()]
     pooled = [c for rid in sorted(words_by) for c in _clean_concepts(words_by[rid], lex)]
+    columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 2})  # every table's
     out = []
     for rid in sorted(all_names):
         names = all_names[rid]
@@ -120,7 +121,6 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
         own = {w.row for w in words_by.get(rid, [])}
         others = [w for r2, ws in sorted(words_by.items()) if r2 != rid for w in ws]
         out += _lacking_items(names, _lacking(names, text, own, others), lex, per_kind, rng)
-        columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 2})
         out += _lacking_column_items(names, concepts if rid in words_by else [], words_by.get(rid, []), columns,
                                      per_kind, rng)
     return out
