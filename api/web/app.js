@@ -384,7 +384,7 @@
 
   function renderCitations(turn, citations, found) {
     var list = part(turn, "citations");
-    part(turn, "citations-title").textContent = found ? "引用出处" : (citations.length ? "相关段落（未包含答案）" : "");
+    part(turn, "citations-title").textContent = found ? "引用出处" : (citations.length ? "可能的出处（请说明是哪一个）" : "");
     citations.forEach(function (c) {
       var lines = c.line_start === c.line_end ? "第 " + c.line_start + " 行" : "第 " + c.line_start + "–" + c.line_end + " 行";
       var quote = el("blockquote", { className: "cite-text", "data-testid": "citation-text" });
