@@ -238,6 +238,11 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # internal failure: one line, exit 1
+        from indexer.embedder import EmbedderError
+
+        if isinstance(exc, EmbedderError):  # a setting or model the user gave: their input, exit 2
+            sys.stderr.write(f"{exc}\n")
+            sys.exit(2)
         sys.stderr.write(f"内部错误 / internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(1)
 

@@ -171,3 +171,16 @@ def test_load_time_fallback_reembeds_everything(tiny_corpus, tmp_path, monkeypat
     s2 = build_index(tiny_corpus, idx, model_id=e.model_id)
     assert s2["chunks_embedded"] == s2["chunks_total"] > s1["chunks_total"] - 1
     assert fallback.calls > 0 and _manifest(idx)["embed_path"] == "torch"
+
+
+def test_cli_bad_path_setting_exits_2_with_one_line(tiny_corpus, tmp_path):
+    import os
+    import subprocess
+
+    env = {**os.environ, "REPORTQA_EMBED_PATH": "gpu-please"}
+    r = subprocess.run([sys.executable, "-m", "api.cli", "index", "--corpus", str(tiny_corpus),
+                        "--index-dir", str(tmp_path / "idx")], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 2, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "REPORTQA_EMBED_PATH='gpu-please'" in lines[0]
+    assert not (tmp_path / "idx" / "CURRENT").exists()  # nothing published
