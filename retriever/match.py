@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from indexer.aliases import in_order
-from indexer.lexicon import load, squash, table_specs
+from indexer.lexicon import alternation, load, squash, table_specs
 from indexer.models import Fact
 
 from . import rank
@@ -23,6 +23,8 @@ _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
+_FORMS = _LEX["question_word_forms"]
+_TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
 
 @lru_cache(maxsize=1 << 17)
@@ -123,7 +125,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
         x["default_column"] = 1.0
     if not row_hit and row in lex["total_rows"] and seg and seg in core:
         x["total_row_of_column"] = 1.0  # "项目支出多少" means the total row of the 项目支出 column
-    title_name = re.sub(r"^\d{4}\s*年度?|项目|绩效|自评表|整体|部门|\s", "", f.table_title)
+    title_name = _TITLE_NOISE.sub("", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
     if title_cov >= 0.6:
         x["title_overlap"] = title_cov
@@ -305,8 +307,8 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
             c.score += rank.weighed("table", {"appropriation_twin": 1.0})
 
 
-_LABEL_TAIL = re.compile(r"(为|是|达到|达|共|约|合计为|总额为)$")
-_LABEL_HEAD = re.compile(r"^(\d{2,4}\s*年度?|其中|主要是|本年度|全年)+")
+_LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"]) + ")$")
+_LABEL_HEAD = re.compile(r"^(\d{2,4}\s*年度?|" + alternation(_FORMS["label_head"]) + ")+")
 
 
 def prose_label(q: Question, p: ProseFigure) -> str:

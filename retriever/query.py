@@ -16,7 +16,8 @@ from indexer.aliases import split_name
 from .index import LoadedIndex, ReportRec
 from .resolve import resolve
 
-_CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]|\s*年|\s*万|\s*%|\s*人|\s*个|\s*套|\s*辆|\s*条|\s*路)")
+_FORMS = load("questions.json")["question_word_forms"]
+_CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]" + "".join(r"|\s*" + re.escape(w) for w in _FORMS["code_not_before"]) + ")")
 
 
 def table_in(text: str) -> tuple[Optional[str], Optional[str]]:
@@ -115,11 +116,11 @@ def plain(text: str) -> str:
 def _unit_of(norm: str, lex: dict) -> Optional[str]:
     """The unit attached to the first question word (多少套, 几辆, 百分之) wins over units elsewhere;
     of two units at one place the longer word decides (多少人次 over 多少人)."""
-    asked = [(norm.find(w), -len(w), u) for w, u in lex["units"] if w.startswith(("多少", "几", "百分")) and w in norm]
+    asked = [(norm.find(w), -len(w), u) for w, u in lex["units"] if w.startswith(tuple(_FORMS["ask_prefixes"])) and w in norm]
     if asked:
         return min(asked)[2]
     # otherwise the unit word nearest before the question word ("对口帮扶人数得分多少": 得分, not 人数)
-    ask = min((i for i in (norm.find(w) for w in ("多少", "几", "是多", "为多")) if i >= 0), default=len(norm))
+    ask = min((i for i in (norm.find(w) for w in _FORMS["ask_words"]) if i >= 0), default=len(norm))
     before = [(norm.rfind(w, 0, ask) + len(w), len(w), u) for w, u in lex["units"] if norm.rfind(w, 0, ask) >= 0]
     if before:
         return max(before)[2]
@@ -244,7 +245,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     core, q.terms = _apply_synonyms(core, lex, vocab)
     core = strip_noise(core, lex)
     for w, _ in lex["units"]:
-        if w.startswith(("多少", "几")):
+        if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
     q.core = core
     q.concepts = _concepts(core, vocab)
