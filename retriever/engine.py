@@ -19,7 +19,7 @@ from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
-from .prose import ProseFigure, by_report
+from .prose import ProseFigure
 from .query import Question, understand
 from . import thresholds as th
 
@@ -45,12 +45,14 @@ class Engine:
         self.embedder = embedder
         self.model_id = index.model_id
         self.version = index.version
-        # figures stated in prose were found at index time (kind="prose" facts); grouped here once
-        self.prose: dict[str, list[ProseFigure]] = by_report(index.facts)
+        # facts grouped by report once; figures stated in prose (found at index time) read as ProseFigure
         self._table_facts: dict[str, list] = {}
+        self.prose: dict[str, list[ProseFigure]] = {}
         for f in index.facts:
             if f.kind == "table":
                 self._table_facts.setdefault(f.report_id, []).append(f)
+            elif f.kind == "prose":
+                self.prose.setdefault(f.report_id, []).append(ProseFigure.of(f))
         self._lock = threading.Lock()
 
     @classmethod

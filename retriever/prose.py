@@ -28,12 +28,3 @@ class ProseFigure:
     def of(cls, f: Fact) -> "ProseFigure":
         return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, f.clause, f.local, f.before, f.sentence,
                    f.line, f.line_end or f.line)
-
-
-def by_report(facts: list[Fact]) -> dict[str, list[ProseFigure]]:
-    """The prose facts of an index as figures, grouped by report, in stored (document) order."""
-    out: dict[str, list[ProseFigure]] = {}
-    for f in facts:
-        if f.kind == "prose":
-            out.setdefault(f.report_id, []).append(ProseFigure.of(f))
-    return out
