@@ -115,12 +115,18 @@ def suite_engine(index_dir: Path):
     return engine, generate_suite(engine.index)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def suite_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every fitting command takes: the index, --write (into retriever/fitted.json), --json."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--index-dir", required=True, type=Path)
-    ap.add_argument("--cost", type=float, default=10.0, help="a wrong number costs this many 'not found'")
     ap.add_argument("--write", action="store_true", help="store the fit in retriever/fitted.json")
     ap.add_argument("--json", action="store_true")
+    return ap
+
+
+def main(argv=None) -> int:
+    ap = suite_parser(__doc__)
+    ap.add_argument("--cost", type=float, default=10.0, help="a wrong number costs this many 'not found'")
     args = ap.parse_args(argv)
 
     engine, items = suite_engine(args.index_dir)

@@ -18,9 +18,7 @@ retriever/fitted.json (other keys kept).
 """
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -103,14 +101,11 @@ def fit_kind(pairs: list, kind: str, reg: float) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index-dir", required=True, type=Path)
-    ap.add_argument("--reg", type=float, default=1.0, help="pull towards the hand-set weights")
-    ap.add_argument("--write", action="store_true", help="store the weights in retriever/fitted.json")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    from bench.fit import suite_engine, suite_parser
 
-    from bench.fit import suite_engine
+    ap = suite_parser(__doc__)
+    ap.add_argument("--reg", type=float, default=1.0, help="pull towards the hand-set weights")
+    args = ap.parse_args(argv)
 
     engine, items = suite_engine(args.index_dir)
     held_in = [it for it in items if not it["held_out"]]
