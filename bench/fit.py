@@ -115,6 +115,15 @@ def suite_engine(index_dir: Path):
     return engine, generate_suite(engine.index)
 
 
+def write_fitted(values: dict, drop: tuple[str, ...] = ()) -> None:
+    """Merge `values` into retriever/fitted.json (other keys kept, `drop` removed)."""
+    fitted = json.loads(th._FITTED.read_text(encoding="utf-8")) if th._FITTED.is_file() else {}
+    fitted.update(values)
+    for key in drop:
+        fitted.pop(key, None)
+    th._FITTED.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def suite_parser(doc: str) -> argparse.ArgumentParser:
     """The options every fitting command takes: the index, --write (into retriever/fitted.json), --json."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
@@ -140,10 +149,8 @@ def main(argv=None) -> int:
     for split, part in (("held_in", held_in), ("held_out", held_out)):
         result[split] = _rates(engine, part)
     if args.write:
-        fitted = json.loads(th._FITTED.read_text(encoding="utf-8")) if th._FITTED.is_file() else {}
-        fitted.update({k: result[k] for k in ("conf_mid", "conf_slope", "cost", "accept_table", "margin")})
-        fitted["_doc"] = "Fitted by `python -m bench.fit` on the generated suite's held-in templates."
-        th._FITTED.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        values = {k: result[k] for k in ("conf_mid", "conf_slope", "cost", "accept_table", "margin")}
+        write_fitted({**values, "_doc": "Fitted by `python -m bench.fit` on the generated suite's held-in templates."})
     print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 1))
     return 0
 

@@ -101,7 +101,7 @@ def fit_kind(pairs: list, kind: str, reg: float) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    from bench.fit import suite_engine, suite_parser
+    from bench.fit import suite_engine, suite_parser, write_fitted
 
     ap = suite_parser(__doc__)
     ap.add_argument("--reg", type=float, default=1.0, help="pull towards the hand-set weights")
@@ -116,12 +116,9 @@ def main(argv=None) -> int:
     # figures are right in a few dozen pairs, where a table cell's value is restated in a sentence)
     out["table_weights"] = fit_kind(pairs["table"], "table", args.reg)
     if args.write:
-        current = json.loads(th._FITTED.read_text(encoding="utf-8")) if th._FITTED.is_file() else {}
-        current["table_weights"] = out["table_weights"]
-        current.pop("prose_weights", None)
-        current["_doc_weights"] = (f"table_weights: `python -m bench.rank_fit` (reg {args.reg}) on the generated "
-                                   "suite's held-in templates.")
-        th._FITTED.write_text(json.dumps(current, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_fitted({"table_weights": out["table_weights"],
+                      "_doc_weights": f"table_weights: `python -m bench.rank_fit` (reg {args.reg}) on the generated "
+                                      "suite's held-in templates."}, drop=("prose_weights",))
     print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 1))
     return 0
 

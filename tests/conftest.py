@@ -58,6 +58,16 @@ def corpus_copy(tmp_path):
     return d
 
 
+@pytest.fixture
+def two_reports(tmp_path):
+    """A corpus folder with two of the bundled reports (Hanyang 2021, Wuchang 2019)."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for key in ("hanyang", "wuchang"):
+        shutil.copy(REPORTS[key], d / REPORTS[key].name)
+    return d
+
+
 @pytest.fixture(scope="session")
 def parsed():
     from indexer.parser import parse_file

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -105,15 +104,6 @@ def local_ray():
         yield ray
     finally:
         ray.shutdown()
-
-
-@pytest.fixture
-def two_reports(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for key in ("hanyang", "wuchang"):
-        shutil.copy(REPORTS[key], corpus / REPORTS[key].name)
-    return corpus
 
 
 def test_ray_build_writes_what_the_serial_build_writes(local_ray, two_reports, tmp_path, monkeypatch):
