@@ -161,7 +161,7 @@ def undecided(q: Question, best: Candidate, other: Candidate, index: LoadedIndex
     return AskResponse(question=q.text, found=False, answer=answer, values=[], citations=cites, confidence=0.0)
 
 
-def not_found(q: Question, why: str, index: LoadedIndex, near: Optional[Candidate] = None) -> AskResponse:
+def not_found(q: Question, why: str, index: LoadedIndex) -> AskResponse:
     answer = f"未找到：{why}。"
     if not q.reports and index.reports:
         have = "、".join(sorted({f"{r.unit_name or r.region}{r.year}年" for r in index.reports.values()}))

@@ -182,7 +182,7 @@ class Engine:
                 cands.insert(0, twin)
                 best = twin
         if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
-            return compose.not_found(q, compose.missing_figure(q), self.index, near=best)
+            return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
             return compose.per_report(q, cands, self.index)
         other = rank.rival(cands, best, th.MARGIN, th.SAME_VALUE)
