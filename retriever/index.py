@@ -5,6 +5,7 @@ Loaded once per process (or per swapped-in version); with the faiss backend quer
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,8 @@ from indexer import store
 from indexer.backends.base import RRF_K, rrf  # noqa: F401  (RRF_K: the fusion constant, re-exported)
 from indexer.models import Fact, ParsedReport
 from indexer.tokenize import Tokenizer
+
+ROW_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")  # "（一）" / "1." before a row name
 
 
 @dataclass
@@ -112,7 +115,6 @@ class LoadedIndex:
             self.by_report.setdefault(c.report_id, []).append(c)
         for lst in self.by_report.values():
             lst.sort(key=lambda c: c.order)
-        self.chunk_report = np.array([c.report_id for c in self.chunks], dtype=object)
         self.tokenizer = Tokenizer(reader.words())
         self.vocab = self._vocabulary()
 
@@ -136,13 +138,11 @@ class LoadedIndex:
 
     def _vocabulary(self):
         """Domain terms a question can name: the lexicon's and every row and column name indexed."""
-        import re
-
         from indexer.tokenize import base_terms
 
         terms = set(base_terms())
         for f in self.facts:
-            terms.add(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]", "", f.row_name))
+            terms.add(ROW_ORDINAL.sub("", f.row_name))
             terms.update(f.column.split("/"))
         terms = {re.sub(r"[\s“”\"]", "", t) for t in terms}
         from .query import Vocabulary

@@ -16,9 +16,9 @@ from indexer.models import Fact
 
 from . import rank
 from .prose import ProseFigure
+from .index import ROW_ORDINAL
 from .query import Question, plain
 
-_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]")
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _BUDGET = tuple(_LEX["budget_words"])
@@ -64,7 +64,7 @@ class Candidate:
 
 
 def clean_row(name: str) -> str:
-    return _ORDINAL.sub("", squash(name))
+    return ROW_ORDINAL.sub("", squash(name))
 
 
 def same_unit(a: str, b: str) -> bool:
