@@ -30,7 +30,7 @@ class FactWords:
 
     def key(self, t: Template) -> tuple:
         return (self.table if t.uses("table") else None, self.code if t.uses("code") else None, self.row,
-                self.col)
+                self.col if t.uses("col") else None)
 
 
 def fact_words(facts: list, generic: frozenset, year: Optional[int] = None) -> list[FactWords]:
@@ -55,9 +55,10 @@ class KeyIndex:
 
     def same(self, t: Template, w: FactWords) -> Optional[list[FactWords]]:
         """Facts the template's words fit; None when they hold different values (ambiguous). A question
-        naming no column fits the row in every column."""
+        naming no column (the fact's column is generic, or the template has no {col}) fits the row in
+        every column."""
         key = w.key(t)
-        group = self.groups[(t.id,) + (key if w.col else key[:3] + (None,))]
+        group = self.groups[(t.id,) + (key if w.col and t.uses("col") else key[:3] + (None,))]
         if any(abs(g.fact.value - w.fact.value) > EPS for g in group):
             return None
         return group
