@@ -184,7 +184,12 @@ def _template_tables() -> frozenset[str]:
 
 
 def key_bigrams(q: Question) -> set[str]:
-    return bigrams(q.core) - _GENERIC
+    """The question's bigrams that may name the figure: not generic, not touching a framing word."""
+    if not q.framing:
+        return bigrams(q.core) - _GENERIC
+    core = plain(q.core)
+    content = "".join(" " if i in q.framing else ch for i, ch in enumerate(core))
+    return set().union(*(bigrams(part) for part in content.split())) - _GENERIC
 
 
 def _budget_signals(q: Question, label: str) -> dict[str, float]:
@@ -226,9 +231,9 @@ def unasked_count(q: Question, label: str) -> float:
 
 def unexplained_chars(q: Question, label: str) -> float:
     """Characters of the question core in runs of two or more that no bigram of the label (nor a
-    generic question word) covers: "评分" left over when the label says 得分 (at most 8)."""
+    generic question word, nor a framing word) covers: "评分" left over when the label says 得分 (at most 8)."""
     core, known = plain(q.core), bigrams(label)
-    covered = [False] * len(core)
+    covered = [i in q.framing for i in range(len(core))]
     for i in range(len(core) - 1):
         if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
             covered[i] = covered[i + 1] = True

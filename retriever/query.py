@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
+
+import jieba.posseg
 
 from indexer.lexicon import fix_typos, load, squash, table_specs
 
@@ -53,6 +56,7 @@ class Question:
     vocab: "Vocabulary" = field(default_factory=lambda: Vocabulary(), repr=False)  # the index's domain terms
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
+    framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
 
     @property
     def single(self) -> Optional[ReportRec]:
@@ -137,6 +141,7 @@ class Vocabulary(list):
     def __init__(self, terms=()):
         super().__init__(terms)
         self._found: dict[str, list[str]] = {}
+        self.text = "\n".join(self)  # every term, for "does any label use this word"
 
     def concepts(self, text: str) -> list[str]:
         if text not in self._found:
@@ -250,8 +255,42 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.core = core
     q.concepts = _concepts(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
+    q.framing = framing_in(plain(core), q.vocab.text)
     q.asks_change = any(w in norm for w in lex["change_words"])
     return q
+
+
+@lru_cache(maxsize=1)
+def _meaningful_words() -> str:
+    """Lexicon words that carry meaning wherever they stand (changes, budget vs actual, synonyms)."""
+    lex = load("questions.json")
+    words = lex["change_words"] + lex["budget_words"] + lex["actual_label_words"] + lex["side_words"]
+    words += [w for ws in lex["direction_words"].values() for w in ws]
+    words += [w for k, ws in lex["synonyms"].items() for w in (k, *ws)]
+    words += [w for k, ws in lex["concept_equivalents"].items() for w in (k, *ws)]
+    return "\n" + "\n".join(words)
+
+
+@lru_cache(maxsize=1 << 14)
+def framing_in(core: str, labels: str) -> frozenset[int]:
+    """Positions of `core` held by words that frame the question rather than name a figure: function
+    words by their part of speech (在, 的, 这个), and words no label of the index uses that are no
+    nouns (想了解, 一下, 花了). Such words are left out when a label is checked for what it explains."""
+    framing_pos = frozenset(_FORMS["framing_pos"])
+    content = tuple(_FORMS["content_pos_prefixes"])
+    labels += _meaningful_words()
+    out: set[int] = set()
+    start = 0
+    for tok in jieba.posseg.cut(core):
+        at = core.find(tok.word, start)
+        if at < 0:
+            continue
+        start = at + len(tok.word)
+        if re.search(r"[0-9%]", tok.word):
+            continue
+        if tok.flag in framing_pos or (not tok.flag.startswith(content) and tok.word not in labels):
+            out.update(range(at, at + len(tok.word)))
+    return frozenset(out)
 
 
 def subquestion(q: Question, text: str, index: LoadedIndex, unit: Optional[str] = None,

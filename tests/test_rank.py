@@ -31,6 +31,20 @@ def test_unexplained_characters_are_the_question_words_no_label_bigram_covers():
     assert unexplained_chars(question("项目支出"), "支出决算表合计项目支出") == 0.0
 
 
+def test_framing_words_are_not_left_unexplained():
+    """Function words and non-nouns no label uses frame the question; nouns and change words do not."""
+    from retriever.query import framing_in
+
+    labels = Vocabulary(["网络安全设施维护保障率", "得分"]).text
+    core = "想了解一下在的网络安全设施维护保障率得分"
+    framed = framing_in(core, labels)
+    assert "".join(core[i] for i in sorted(framed)) == "想了解一下在的"
+    q = question(core, framing=framed)
+    assert unexplained_chars(q, "网络安全设施维护保障率得分") == 0.0
+    assert unexplained_chars(question(core), "网络安全设施维护保障率得分") == 7.0
+    assert not framing_in("车子方面减少", labels) & {0, 1, 4, 5}  # a noun and a change word stay
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
