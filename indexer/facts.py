@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from .lexicon import load, squash
 from .models import Cell, Fact, Row, Table
+
+_PERF = load("table_headers.json")["performance"]
+SCORE_COLUMNS = frozenset(_PERF["score_columns"])
 
 
 def numeric_cells(tables: list[Table]) -> Iterator[tuple[int, int, Table, Row, Cell]]:
@@ -15,6 +19,16 @@ def numeric_cells(tables: list[Table]) -> Iterator[tuple[int, int, Table, Row, C
                     yield ti, ri, t, row, cell
 
 
+def cell_unit(t: Table, cell: Cell) -> str:
+    """The cell's own unit, else the table's; a score column (得分, 分值) counts in points, never in the
+    table's money unit."""
+    if cell.unit:
+        return cell.unit
+    if squash(cell.column).split("/")[-1] in SCORE_COLUMNS:
+        return _PERF["score_unit"]
+    return t.unit
+
+
 def table_facts(report_id: str, tables: list[Table],
                 row_chunk: Optional[dict[tuple[int, int], str]] = None) -> list[Fact]:
     """One fact per numeric cell; `row_chunk` (the chunker's chunk id of each table row) ties each fact
@@ -22,7 +36,7 @@ def table_facts(report_id: str, tables: list[Table],
     row_chunk = row_chunk or {}
     return [
         Fact(report_id=report_id, table=t.name, table_title=t.title, row_code=row.code, row_name=row.name,
-             column=cell.column, value=cell.value, raw=cell.raw.strip(), unit=cell.unit or t.unit,
+             column=cell.column, value=cell.value, raw=cell.raw.strip(), unit=cell_unit(t, cell),
              line=cell.line or row.line_end, line_end=row.line_end, uncertain=cell.uncertain,
              chunk_id=row_chunk.get((ti, ri)))
         for ti, ri, t, row, cell in numeric_cells(tables)

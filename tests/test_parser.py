@@ -153,3 +153,15 @@ def test_pdftext_rates_keep_their_percent_unit(parsed):
     rate = fact(parsed["hongshan"], "部门整体绩效自评表", "执行率", name="部门整体支出总额")
     assert (rate.value, rate.raw, rate.unit) == (97.35, "97.35%", "%")
     assert all(f.unit == "%" for f in parsed["hongshan"].facts if f.raw.endswith("%"))
+
+
+def test_a_score_column_counts_in_points_not_in_the_tables_money_unit():
+    from indexer.facts import table_facts
+    from indexer.models import Cell, Row, Table
+
+    row = Row(name="网络安全设施维护保障率", line_start=5, line_end=5,
+              cells=[Cell(column="实际完成值", raw="100%", value=100.0, unit="%"),
+                     Cell(column="得分", raw="6", value=6.0), Cell(column="预算数", raw="12", value=12.0)])
+    t = Table(name="部门整体绩效自评表", title="部门整体绩效自评表", unit="万元", rows=[row], line_start=1, line_end=5)
+    units = {f.column: f.unit for f in table_facts("r1", [t])}
+    assert units == {"实际完成值": "%", "得分": "分", "预算数": "万元"}
