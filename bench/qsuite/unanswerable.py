@@ -106,7 +106,9 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
     regions = {r.region for r in index.reports.values() if r.region}
     sources = [Path(r.source_file).stem for r in index.reports.values()]
     pooled = [c for rid in sorted(words_by) for c in _clean_concepts(words_by[rid], lex)]
-    columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 2})  # every table's
+    # every table's column words; two-character ones (支出, 收入, 小计, 得分) are left out: "本年收入合计支出"
+    # or "公务接待费收入" still reads as a question about the row itself, not about a column it lacks
+    columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 3})
     out = []
     for rid in sorted(all_names):
         names = all_names[rid]
