@@ -7,7 +7,8 @@ seen; an answer is right when its value is the expected fact's (unanswerable que
 answer). A logistic regression of right-or-wrong on the score gives the confidence curve; the
 threshold for plain table-cell answers and the decisive margin (how far the answer must score above
 any candidate of another value, `rank.rival`) together maximise right answers minus `cost` × wrong
-ones (a wrong number costs `cost` times a "not found"). The suite asks only about table cells, so figures stated in
+ones (a wrong number costs `cost` times a "not found"); of equal choices the lower threshold and margin
+win, and the threshold is set midway between the lowest answer kept and the next one below. The suite asks only about table cells, so figures stated in
 prose and derived figures keep the default threshold. --write stores the result in retriever/fitted.json, which retriever/thresholds.py
 reads. The held-out part is then scored with the fitted values: that is the figure to report.
 """
@@ -86,8 +87,12 @@ def fit(points: list[tuple], lookups: list[tuple], cost: float) -> dict:
             kept = [p for p in lookups if p[0] >= t and p[2] >= m]
             right = sum(p[1] for p in kept)
             table.append((t, m, len(kept), right, len(kept) - right, right - cost * (len(kept) - right)))
-    best = max(table, key=lambda row: (row[5], row[0], -row[1]))
-    return {"accept_table": round(best[0], 3), "margin": best[1], "conf_mid": round(-icpt / slope, 3),
+    best = max(table, key=lambda row: (row[5], -row[0], -row[1]))  # ties: the lower threshold and margin
+    # the threshold sits midway between the lowest answer kept and the highest one below it, not on the
+    # kept answer itself: an unseen question scoring a hair lower is no worse
+    below = max((p[0] for p in lookups if p[0] < best[0]), default=th.ACCEPT)
+    accept = max(th.ACCEPT, (best[0] + below) / 2)
+    return {"accept_table": round(accept, 3), "margin": best[1], "conf_mid": round(-icpt / slope, 3),
             "conf_slope": round(slope, 3), "cost": cost, "answers": len(points), "kept": best[2], "right": best[3],
             "wrong": best[4]}
 
@@ -107,11 +112,12 @@ def reliability(points: list[tuple[float, bool]], mid: float, slope: float, acce
 
 
 def suite_engine(index_dir: Path):
-    """The engine on `index_dir` (no embedder: lookups encode nothing) and the suite generated from it."""
+    """The engine on `index_dir` (with its embedder: meaning.py compares unexplained words with columns)
+    and the suite generated from it."""
     from bench.qsuite import generate_suite
     from retriever.engine import Engine
 
-    engine = Engine.load(index_dir, with_embedder=False)
+    engine = Engine.load(index_dir)
     return engine, generate_suite(engine.index)
 
 
