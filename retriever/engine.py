@@ -19,6 +19,7 @@ from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
+from .meaning import ColumnMeaning
 from .prose import ProseFigure
 from .query import Question, understand
 from . import thresholds as th
@@ -54,6 +55,7 @@ class Engine:
             elif f.kind == "prose":
                 self.prose.setdefault(f.report_id, []).append(ProseFigure.of(f))
         self._lock = threading.Lock()
+        self.meaning = ColumnMeaning(self._qvec, self._passage_vecs) if embedder is not None else None
 
     @classmethod
     def load(cls, index_dir: Path, with_embedder: bool = True) -> "Engine":
@@ -73,6 +75,10 @@ class Engine:
             return None
         with self._lock:  # torch modules are not re-entrant across threads
             return self.embedder.encode_query(text)
+
+    def _passage_vecs(self, texts: list[str]):
+        with self._lock:
+            return self.embedder.encode_passages(texts)
 
     def search(self, q: str, k: int = 10, report_id: Optional[str] = None) -> list[Citation]:
         ids = {report_id} if report_id else None
@@ -127,6 +133,8 @@ class Engine:
         figures = [p for rid in report_ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)
+        if self.meaning is not None:
+            self.meaning.apply(q, cands)
         cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
         return cands

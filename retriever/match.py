@@ -15,6 +15,7 @@ from indexer.lexicon import alternation, load, squash, table_specs
 from indexer.models import Fact
 
 from . import rank
+from . import thresholds as th
 from .prose import ProseFigure
 from .index import ROW_ORDINAL
 from .query import Question, plain
@@ -102,15 +103,16 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
         row_hit = f.row_code in q.codes
         x["code_hit" if row_hit else "code_other"] = 1.0
     if not row_hit and row and len(row) >= 2 and plain(row) in core:
-        x["row_in_question"], x["row_in_question_chars"] = 1.0, len(row)
+        x["row_in_question"], x["row_in_question_chars"] = 1.0, min(len(row), th.ROW_CHARS_CAP)
         row_hit = True
     elif not row_hit and len(row) >= 4:
         short = shortened_in(core, plain(row))
         if short:  # "商品服务支出" for 商品和服务支出: the row's words in order, some left out
-            x["row_shortened"], x["row_shortened_chars"] = 1.0, len(short)
+            x["row_shortened"], x["row_shortened_chars"] = 1.0, min(len(short), th.ROW_CHARS_CAP)
             row_hit = True
     if not row_hit:
         x["row_overlap"] = max(coverage(row, core), coverage(core, row)) ** 2  # either side's words in the other
+        x.update(_row_words(q, row, seg))
     for t in q.terms:
         if squash(t) == row:
             x["term_is_row"] = x.get("term_is_row", 0.0) + 1.0
@@ -132,6 +134,25 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     return x, _fact_checks(q, f, row, title_cov)
 
 
+def _row_words(q: Question, row: str, column: str) -> dict[str, float]:
+    """The question's words found in the row and column in any order ("服务类采购" → 政府采购服务支出):
+    the share of its words found, when two or more of them are in the row itself."""
+    words = [w for w in q.words if w not in _GENERIC]
+    found = [w for w in words if w in row or w in column]
+    if sum(w in row for w in found) >= 2:
+        return {"row_words": len(found) / len(words)}
+    return {}
+
+
+def _other_column_named(q: Question, f: Fact, row: str) -> bool:
+    """The question names a column of the index that is not this fact's, nor like it (本年支出合计 for
+    占本年支出比重), nor a word of its row or of its table's name (基本支出 of 基本支出决算明细表)."""
+    seg = squash(f.column).split("/")[-1]
+    own = f"{row}{squash(f.table)}{squash(f.table_title)}"
+    return any(c not in own and c not in seg and seg not in c and coverage(c, seg) < 0.5
+               for c in q.columns_named)
+
+
 def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, float]:
     """Signals against a fact that has evidence: another table named, another unit, words left unexplained."""
     lex = load("questions.json")
@@ -146,12 +167,16 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
     y["unexplained_chars"] = unexplained_chars(q, label_text)
+    if not y["unexplained_chars"] and not y.get("question_unexplained"):
+        y["all_explained"] = 1.0  # every word of the question is the table's, row's or column's
     y.update(concept_signals(q, label_text))
     # a total row of a table outside the template is about that table: 三公经费's 合计 is no 本年支出合计
     about = f.table_title if row in lex["total_rows"] and f.table not in _template_tables() else ""
     y["label_unasked"] = unasked_count(q, row + about)
     y["scope_itself"] = scope_itself(q, row)
     y.update(_budget_signals(q, f.column))
+    if _other_column_named(q, f, row):
+        y["column_other"] = 1.0
     if not q.asks_change and any(w in f.column for w in lex["change_words"]):
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
@@ -250,8 +275,10 @@ def scope_itself(q: Question, label: str) -> float:
 
 
 def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
-    """What a figure stated in a sentence has of the question (weighed by `rank.PROSE_WEIGHTS`)."""
-    key = key_bigrams(q)
+    """What a figure stated in a sentence has of the question (weighed by `rank.PROSE_WEIGHTS`). The
+    overlaps count every question bigram, framing words included: the prose weights are hand-set on
+    that scale and the suite, which asks about table cells, cannot refit them."""
+    key = bigrams(q.core) - _GENERIC
     x: dict[str, float] = {}
     if key:
         # words far from the number count less when its own clause shares nothing with the question

@@ -57,6 +57,8 @@ class Question:
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
+    words: tuple = ()  # the core's words that do not frame it (content_words)
+    columns_named: tuple = ()  # column names of the index found in `core` (本年收入合计, 得分)
 
     @property
     def single(self) -> Optional[ReportRec]:
@@ -138,10 +140,11 @@ class Vocabulary(list):
     """An index's domain terms, longest first, with the terms of each label found once (labels repeat
     across questions: 政府采购支出总额 is looked up for every question that reaches its row)."""
 
-    def __init__(self, terms=()):
+    def __init__(self, terms=(), columns=()):
         super().__init__(terms)
         self._found: dict[str, list[str]] = {}
-        self.text = "\n".join(self)  # every term, for "does any label use this word"
+        self.columns = list(columns)  # every table column name of the index, longest first
+        self.text = "\n".join([*self, *self.columns])  # every term and column, for "does a label use this word"
 
     def concepts(self, text: str) -> list[str]:
         if text not in self._found:
@@ -256,8 +259,21 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.concepts = _concepts(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.framing = framing_in(plain(core), q.vocab.text)
-    q.asks_change = any(w in norm for w in lex["change_words"])
+    q.words = content_words(plain(core), q.vocab.text)
+    q.columns_named = _columns_named(plain(core), q.vocab.columns)
+    earlier = [y for y, back in lex["relative_years"].items() if back < 0]  # "比去年多给了多少": a change
+    q.asks_change = any(w in norm for w in lex["change_words"]) \
+        or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
     return q
+
+
+def _columns_named(core: str, columns: list[str]) -> tuple[str, ...]:
+    """The index's column names the core holds, longest first, none inside a longer one found."""
+    found: list[str] = []
+    for c in columns:
+        if c in core and not any(c in f for f in found):
+            found.append(c)
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)
@@ -276,21 +292,37 @@ def framing_in(core: str, labels: str) -> frozenset[int]:
     """Positions of `core` held by words that frame the question rather than name a figure: function
     words by their part of speech (在, 的, 这个), and words no label of the index uses that are no
     nouns (想了解, 一下, 花了). Such words are left out when a label is checked for what it explains."""
+    return _split(core, labels)[1]
+
+
+def content_words(core: str, labels: str) -> tuple[str, ...]:
+    """The question core's words of two or more characters that do not frame it (服务, 采购 of 服务类采购)."""
+    return _split(core, labels)[0]
+
+
+@lru_cache(maxsize=1 << 14)
+def _split(core: str, labels: str) -> tuple[tuple[str, ...], frozenset[int]]:
     framing_pos = frozenset(_FORMS["framing_pos"])
     content = tuple(_FORMS["content_pos_prefixes"])
-    labels += _meaningful_words()
-    out: set[int] = set()
+    meaningful = _meaningful_words()
+    framed: set[int] = set()
+    spans: list[list] = []  # [word, start, end] of the words that do not frame the question
     start = 0
     for tok in jieba.posseg.cut(core):
         at = core.find(tok.word, start)
         if at < 0:
             continue
         start = at + len(tok.word)
-        if re.search(r"[0-9%]", tok.word):
-            continue
-        if tok.flag in framing_pos or (not tok.flag.startswith(content) and tok.word not in labels):
-            out.update(range(at, at + len(tok.word)))
-    return frozenset(out)
+        used = tok.word in labels or len(tok.word) > 1 and tok.word in meaningful  # 花 is no word of 花费
+        if not re.search(r"[0-9%]", tok.word) and (
+                tok.flag in framing_pos or (not tok.flag.startswith(content) and not used)):
+            framed.update(range(at, at + len(tok.word)))
+        elif spans and spans[-1][2] == at and f"\n{spans[-1][0]}{tok.word}\n" in f"\n{labels}\n":
+            spans[-1][0] += tok.word  # 基本 + 支出: one term of the index stays one word
+            spans[-1][2] = start
+        else:
+            spans.append([tok.word, at, start])
+    return tuple(w for w, _, _ in spans if len(w) >= 2), frozenset(framed)
 
 
 def subquestion(q: Question, text: str, index: LoadedIndex, unit: Optional[str] = None,

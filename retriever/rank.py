@@ -20,7 +20,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "code_hit": 6.0, "code_other": -2.0,
     "row_in_question": 3.5, "row_in_question_chars": 0.2,
     "row_shortened": 2.5, "row_shortened_chars": 0.2,
-    "row_overlap": 2.5, "term_is_row": 2.5, "term_is_column": 1.5,
+    "row_overlap": 2.5, "row_words": 2.0, "term_is_row": 2.5, "term_is_column": 1.5,
     "column_in_question": 1.5, "column_in_question_chars": 0.05, "column_group_in_question": 1.0,
     "default_column": 0.6, "total_row_of_column": 2.0, "title_overlap": 2.0,
     "no_evidence": -1.0,
@@ -30,7 +30,9 @@ FACT_WEIGHTS: dict[str, float] = {
     "question_unexplained": -2.0, "concept_missing": -2.0, "concept_in_sentence_only": -0.5,
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
     "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
-    "change_unasked": -2.0,
+    "change_unasked": -2.0, "all_explained": 1.0, "column_other": -2.0,
+    # meaning (meaning.py): the closest column to the question words no label explains
+    "column_meaning": 1.5,
 }
 
 PROSE_WEIGHTS: dict[str, float] = {

@@ -24,6 +24,7 @@ ACCEPT_TABLE: float = max(ACCEPT, float(_fit.get("accept_table", ACCEPT)))  # a 
 CONF_MID: float = float(_fit.get("conf_mid", 3.0))  # score at which confidence is 0.5
 CONF_SLOPE: float = float(_fit.get("conf_slope", 0.8))  # logistic slope of confidence over score
 MARGIN: float = float(_fit.get("margin", 0.0))  # a lookup must beat any other value by this much
+ROW_CHARS_CAP: int = 8  # a row named in full counts its characters up to this many (longer adds no certainty)
 EVIDENCE_MIN: float = 1.5  # a table cell's weighted row/column/table evidence below this: checks cannot lift it
 CANDIDATE_CHUNKS: int = 40  # chunks of the resolved reports the BM25 index hands to the ranker
 SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim

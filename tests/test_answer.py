@@ -49,9 +49,8 @@ def test_lookup_prose_figure(backend_engine):
 
 
 def test_colloquial_question(backend_engine):
-    """The row is found first, but the words "职工交" stay unexplained by its label (给 only frames the
-    question); with the fitted weights that keeps it under the accept threshold: not found, never
-    another figure."""
+    """The row is named; the words "职工交" stay unexplained by its label (给 only frames the question),
+    and no figure of another value comes near: the row's own figure is the answer, cited to its row."""
     from retriever.query import understand
 
     text = "汉阳大数据中心21年给职工交住房公积金交了多少？"
@@ -59,7 +58,7 @@ def test_colloquial_question(backend_engine):
     top = backend_engine.candidates(q, {r.report_id for r in q.reports})[0]
     assert top.value == pytest.approx(27.96) and top.features.get("unexplained_chars") == 3.0
     r = ask(backend_engine, text)
-    assert not r.found and r.values == [] and "住房公积金" in r.answer
+    assert r.found and r.values[0].value == pytest.approx(27.96) and r.citations[0].kind == "table_row"
     assert ask(backend_engine, "汉阳大数据中心21年住房公积金交了多少？").values[0].value == pytest.approx(27.96)
 
 
@@ -162,3 +161,23 @@ def test_ask_and_eval_cli(real_index_dir, tmp_path):
 def test_no_figure_for_questions_without_a_subject_or_report(backend_engine, question):
     r = ask(backend_engine, question)
     assert not r.found and r.values == []
+
+
+def test_a_comparison_with_last_year_asks_a_change(backend_engine):
+    from retriever.query import understand
+
+    assert understand("汉阳区大数据中心2021年项目支出比去年多给了多少？", backend_engine.index).asks_change
+    assert not understand("汉阳区大数据中心2021年项目支出是多少？", backend_engine.index).asks_change
+
+
+def test_a_column_asked_in_other_words_is_chosen_by_meaning(backend_engine):
+    """评分 is no column of the report; compared in meaning with the row's columns it is 得分, not the
+    实际完成值 that the table shows first."""
+    r = ask(backend_engine, "汉阳区大数据中心2021年按合同约定时间完工评分是多少？")
+    assert r.found and r.values[0].value == pytest.approx(20.0)
+    assert "得分" in r.answer and "按合同约定时间完工" in r.answer
+
+
+def test_framing_words_do_not_hide_the_row(backend_engine):
+    r = ask(backend_engine, "想了解一下洪山区大数据中心在2022年的网络安全设施维护保障率得分")
+    assert r.found and r.values[0].value == pytest.approx(6.0)

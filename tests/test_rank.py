@@ -45,6 +45,34 @@ def test_framing_words_are_not_left_unexplained():
     assert not framing_in("车子方面减少", labels) & {0, 1, 4, 5}  # a noun and a change word stay
 
 
+def test_the_question_words_found_in_a_row_in_another_order_are_evidence():
+    from retriever.query import content_words
+
+    core = "服务类采购"
+    q = question(core, words=content_words(core, Vocabulary(["政府采购服务支出"]).text))
+    assert q.words == ("服务", "采购")
+    evidence, _ = fact_features(q, fact("政府采购服务支出", "金额", 670.65, table="政府采购情况"))
+    assert evidence.get("row_words") == 1.0
+    other, _ = fact_features(q, fact("政府采购工程支出", "金额", 39.0, table="政府采购情况"))
+    assert "row_words" not in other  # one word found is not enough
+
+
+def test_a_column_the_question_names_that_is_not_the_facts_counts_against_it():
+    from retriever.query import _columns_named
+
+    columns = ["本年收入合计", "基本支出", "项目支出", "小计", "得分"]
+    core = "卫生健康支出基本支出"
+    q = question(core, columns_named=_columns_named(core, columns))
+    assert q.columns_named == ("基本支出",)
+    _, other = fact_features(q, fact("卫生健康支出", "本年收入合计", 36.1, table="收入决算表"))
+    assert other.get("column_other") == 1.0
+    _, own = fact_features(q, fact("卫生健康支出", "基本支出", 30.0, table="支出决算表"))
+    assert "column_other" not in own
+    plain_q = question("基本工资")  # no column named: nothing against any column
+    _, none = fact_features(plain_q, fact("基本工资", "决算数", 332.07, table="基本支出决算明细表"))
+    assert "column_other" not in none
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
