@@ -14,6 +14,7 @@ from .lexicon import LEXICON_DIR, load
 
 jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff%．.]+")
+_CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
 _STOP = frozenset(load("questions.json")["stop_tokens"])
 _lock = threading.Lock()
 
@@ -39,6 +40,17 @@ class Tokenizer:
         self.words = words
         with _lock:
             self._tk = _tokenizer(tuple(words))
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) on the same dictionary; a domain word jieba has no tag for is a noun
+        phrase ("nz"). No second dictionary is loaded."""
+        if getattr(self, "_pos", None) is None:
+            import jieba.posseg
+
+            with _lock:
+                self._pos = jieba.posseg.POSTokenizer(self._tk)
+        return [(t.word, "nz" if t.flag == "x" and _CJK2.fullmatch(t.word) else t.flag)
+                for t in self._pos.cut(text)]
 
     def tokens(self, text: str) -> list[str]:
         out = []

@@ -145,12 +145,12 @@ class LoadedIndex:
             terms.add(ROW_ORDINAL.sub("", f.row_name))
             terms.update(f.column.split("/"))
         terms = {re.sub(r"[\s“”\"]", "", t) for t in terms}
-        columns = {re.sub(r"[\s“”\"]", "", seg) for f in self.facts if f.kind == "table"
-                   for seg in f.column.split("/")[-1:]}
+        columns = {re.sub(r"[\s“”\"]", "", f.column.split("/")[-1]) for f in self.facts if f.kind == "table"}
         from .query import Vocabulary
 
         return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True),
-                          columns=sorted((c for c in columns if 2 <= len(c) <= 12), key=len, reverse=True))
+                          columns=sorted((c for c in columns if 2 <= len(c) <= 12), key=len, reverse=True),
+                          tag=self.tokenizer.tagged)
 
     # ---------------------------------------------------------------- search
     def mask(self, report_ids: Optional[set[str]]) -> Optional[set[str]]:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-import jieba.posseg
-
 from indexer.lexicon import fix_typos, load, squash, table_specs
 
 from indexer.aliases import split_name
@@ -140,11 +138,12 @@ class Vocabulary(list):
     """An index's domain terms, longest first, with the terms of each label found once (labels repeat
     across questions: 政府采购支出总额 is looked up for every question that reaches its row)."""
 
-    def __init__(self, terms=(), columns=()):
+    def __init__(self, terms=(), columns=(), tag=None):
         super().__init__(terms)
         self._found: dict[str, list[str]] = {}
         self.columns = list(columns)  # every table column name of the index, longest first
         self.text = "\n".join([*self, *self.columns])  # every term and column, for "does a label use this word"
+        self.tag = tag  # (word, part of speech) of a text: the index tokenizer's `tagged`, else jieba's own
 
     def concepts(self, text: str) -> list[str]:
         if text not in self._found:
@@ -258,8 +257,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.core = core
     q.concepts = _concepts(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
-    q.framing = framing_in(plain(core), q.vocab.text)
-    q.words = content_words(plain(core), q.vocab.text)
+    q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)
     q.columns_named = _columns_named(plain(core), q.vocab.columns)
     earlier = [y for y, back in lex["relative_years"].items() if back < 0]  # "比去年多给了多少": a change
     q.asks_change = any(w in norm for w in lex["change_words"]) \
@@ -287,42 +285,44 @@ def _meaningful_words() -> str:
     return "\n" + "\n".join(words)
 
 
-@lru_cache(maxsize=1 << 14)
-def framing_in(core: str, labels: str) -> frozenset[int]:
+def framing_in(core: str, labels: str, tag=None) -> frozenset[int]:
     """Positions of `core` held by words that frame the question rather than name a figure: function
     words by their part of speech (在, 的, 这个), and words no label of the index uses that are no
     nouns (想了解, 一下, 花了). Such words are left out when a label is checked for what it explains."""
-    return _split(core, labels)[1]
+    return _split(core, labels, tag)[1]
 
 
-def content_words(core: str, labels: str) -> tuple[str, ...]:
+def content_words(core: str, labels: str, tag=None) -> tuple[str, ...]:
     """The question core's words of two or more characters that do not frame it (服务, 采购 of 服务类采购)."""
-    return _split(core, labels)[0]
+    return _split(core, labels, tag)[0]
+
+
+def _jieba_tags(text: str) -> list[tuple[str, str]]:
+    """jieba's own dictionary: only where no index tokenizer is given (tests on records)."""
+    import jieba.posseg
+
+    return [(t.word, t.flag) for t in jieba.posseg.cut(text)]
 
 
 @lru_cache(maxsize=1 << 14)
-def _split(core: str, labels: str) -> tuple[tuple[str, ...], frozenset[int]]:
+def _split(core: str, labels: str, tag=None) -> tuple[tuple[str, ...], frozenset[int]]:
     framing_pos = frozenset(_FORMS["framing_pos"])
     content = tuple(_FORMS["content_pos_prefixes"])
     meaningful = _meaningful_words()
     framed: set[int] = set()
-    spans: list[list] = []  # [word, start, end] of the words that do not frame the question
+    words: list[str] = []
     start = 0
-    for tok in jieba.posseg.cut(core):
-        at = core.find(tok.word, start)
+    for word, flag in (tag or _jieba_tags)(core):
+        at = core.find(word, start)
         if at < 0:
             continue
-        start = at + len(tok.word)
-        used = tok.word in labels or len(tok.word) > 1 and tok.word in meaningful  # 花 is no word of 花费
-        if not re.search(r"[0-9%]", tok.word) and (
-                tok.flag in framing_pos or (not tok.flag.startswith(content) and not used)):
-            framed.update(range(at, at + len(tok.word)))
-        elif spans and spans[-1][2] == at and f"\n{spans[-1][0]}{tok.word}\n" in f"\n{labels}\n":
-            spans[-1][0] += tok.word  # 基本 + 支出: one term of the index stays one word
-            spans[-1][2] = start
-        else:
-            spans.append([tok.word, at, start])
-    return tuple(w for w, _, _ in spans if len(w) >= 2), frozenset(framed)
+        start = at + len(word)
+        used = word in labels or len(word) > 1 and word in meaningful  # 花 is no word of 花费
+        if not re.search(r"[0-9%]", word) and (flag in framing_pos or (not flag.startswith(content) and not used)):
+            framed.update(range(at, at + len(word)))
+        elif len(word) >= 2:
+            words.append(word)
+    return tuple(words), frozenset(framed)
 
 
 def subquestion(q: Question, text: str, index: LoadedIndex, unit: Optional[str] = None,
