@@ -254,16 +254,20 @@ def unasked_count(q: Question, label: str) -> float:
     return float(min(2, len(extra)))
 
 
-def unexplained_chars(q: Question, label: str) -> float:
-    """Characters of the question core in runs of two or more that no bigram of the label (nor a
-    generic question word, nor a framing word) covers: "评分" left over when the label says 得分 (at most 8)."""
+def unexplained_runs(q: Question, label: str) -> list[str]:
+    """Runs of two or more characters of the question core that no bigram of the label covers, nor a
+    generic question word, nor a framing word ("评分" left over when the label says 得分)."""
     core, known = plain(q.core), bigrams(label)
     covered = [i in q.framing for i in range(len(core))]
     for i in range(len(core) - 1):
         if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
             covered[i] = covered[i + 1] = True
-    runs = re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
-    return float(min(8, sum(len(r) for r in runs)))
+    return re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
+
+
+def unexplained_chars(q: Question, label: str) -> float:
+    """How many characters of the question the label leaves unexplained (`unexplained_runs`, at most 8)."""
+    return float(min(8, sum(len(r) for r in unexplained_runs(q, label))))
 
 
 def scope_itself(q: Question, label: str) -> float:

@@ -7,7 +7,6 @@ and no column is named word for word: the words decide first, meaning only break
 """
 from __future__ import annotations
 
-import re
 import threading
 from typing import Callable
 
@@ -16,23 +15,16 @@ import numpy as np
 from indexer.lexicon import squash
 
 from . import rank
-from .match import Candidate, _GENERIC, bigrams
-from .query import Question, plain
+from .match import Candidate, unexplained_runs
+from .query import Question
 
 ROW_EVIDENCE = ("row_in_question", "row_shortened", "term_is_row", "code_hit")
 SCALE = 0.05  # a cosine lead of this much is a full signal (e5 cosines of short labels lie within 0.8–0.95)
 
 
 def residue(q: Question, label: str) -> str:
-    """The question core's words (runs of two or more characters, framing and generic words left out)
-    that no bigram of `label` covers, joined by spaces."""
-    core, known = plain(q.core), bigrams(label)
-    covered = [i in q.framing for i in range(len(core))]
-    for i in range(len(core) - 1):
-        if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
-            covered[i] = covered[i + 1] = True
-    text = "".join(" " if c else ch for ch, c in zip(core, covered))
-    return " ".join(re.findall(r"[\u4e00-\u9fff]{2,}", text))
+    """The question words `label` leaves unexplained (`match.unexplained_runs`), joined by spaces."""
+    return " ".join(unexplained_runs(q, label))
 
 
 class ColumnMeaning:
