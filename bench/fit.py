@@ -113,12 +113,13 @@ def reliability(points: list[tuple[float, bool]], mid: float, slope: float, acce
 
 def suite_engine(index_dir: Path):
     """The engine on `index_dir` (with its embedder: meaning.py compares unexplained words with columns)
-    and the suite generated from it."""
+    and the suite generated from it: (engine, held-in items, held-out items)."""
     from bench.qsuite import generate_suite
     from retriever.engine import Engine
 
     engine = Engine.load(index_dir)
-    return engine, generate_suite(engine.index)
+    items = generate_suite(engine.index)
+    return engine, [it for it in items if not it["held_out"]], [it for it in items if it["held_out"]]
 
 
 def write_fitted(values: dict, drop: tuple[str, ...] = ()) -> None:
@@ -144,9 +145,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cost", type=float, default=10.0, help="a wrong number costs this many 'not found'")
     args = ap.parse_args(argv)
 
-    engine, items = suite_engine(args.index_dir)
-    held_in = [it for it in items if not it["held_out"]]
-    held_out = [it for it in items if it["held_out"]]
+    engine, held_in, held_out = suite_engine(args.index_dir)
     result = fit(collect(engine, held_in), collect(engine, held_in, table_only=True), args.cost)
     result["reliability_held_out"] = reliability(collect(engine, held_out), result["conf_mid"],
                                                  result["conf_slope"], th.ACCEPT)

@@ -107,8 +107,7 @@ def main(argv=None) -> int:
     ap.add_argument("--reg", type=float, default=1.0, help="pull towards the hand-set weights")
     args = ap.parse_args(argv)
 
-    engine, items = suite_engine(args.index_dir)
-    held_in = [it for it in items if not it["held_out"]]
+    engine, held_in, _ = suite_engine(args.index_dir)
     rank.WEIGHTS["table"], rank.WEIGHTS["prose"] = dict(rank.FACT_WEIGHTS), dict(rank.PROSE_WEIGHTS)
     pairs, counts = _pairs(engine, held_in)
     out = {"counts": counts, "pairs": {k: len(v) for k, v in pairs.items()}, "reg": args.reg}
