@@ -117,6 +117,21 @@ def plain(text: str) -> str:
     return re.sub(r"[\s“”\"‘’'《》「」]", "", text or "")
 
 
+# a number with its unit inside the question ("全年总计12份", "满意率达到80%") is the wording of a row
+# (a performance indicator), not the unit or the kind of figure asked
+_QUANTITY = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％|[\u4e00-\u9fff])")
+_YEAR_WORD = re.compile(r"(?:19|20)?\d\d\s*年度?")
+
+
+def _after_quantities(text: str) -> str:
+    """The words after the question's last stated quantity (years aside): the amount words before it
+    ("全年总计12份年初目标值") belong to the row's own wording."""
+    last = None
+    for last in _QUANTITY.finditer(_YEAR_WORD.sub(lambda m: " " * len(m.group(0)), text)):
+        pass
+    return text[last.end():] if last else text
+
+
 def _unit_of(norm: str, lex: dict) -> Optional[str]:
     """The unit attached to the first question word (多少套, 几辆, 百分之) wins over units elsewhere;
     of two units at one place the longer word decides (多少人次 over 多少人)."""
@@ -223,11 +238,11 @@ def strip_noise(text: str, lex: dict) -> str:
 
 def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     norm = q.norm
-    q.unit = _unit_of(norm, lex)
+    q.unit = _unit_of(_QUANTITY.sub(lambda m: " " * len(m.group(0)), norm), lex)
     q.table, mention = table_in(norm)
     asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
     changed = any(w in asked for w in lex["change_words"]) and "多少" in asked  # 减少了多少: an amount
-    if q.unit is None and (changed or any(w in asked for w in lex["amount_words"])):
+    if q.unit is None and (changed or any(w in _after_quantities(asked) for w in lex["amount_words"])):
         q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):

@@ -181,3 +181,19 @@ def test_a_column_asked_in_other_words_is_chosen_by_meaning(backend_engine):
 def test_framing_words_do_not_hide_the_row(backend_engine):
     r = ask(backend_engine, "想了解一下洪山区大数据中心在2022年的网络安全设施维护保障率得分")
     assert r.found and r.values[0].value == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("question, value, unit", [
+    ("硚口区大数据中心2024年定期开展系统巡检工作，每月提供巡检记录，全年总计12份年初目标值是多少", 12.0, "份"),
+    ("汉阳区大数据中心2021年全年资金使用低于70万实际完成值是多少", 100.0, "%"),
+    ("硚口区大数据中心2024年密评报告年初目标值是多少", 1.0, "份"),
+])
+def test_quantities_and_report_words_inside_a_row_name(backend_engine, question, value, unit):
+    """"总计12份", "低于70万" and "密评报告" are the indicator's own words: they neither make the question
+    ask for an amount in 万元 nor are dropped as talk about the report."""
+    from retriever.query import understand
+
+    assert understand(question, backend_engine.index).unit is None
+    r = ask(backend_engine, question)
+    assert r.found and r.values[0].value == pytest.approx(value) and r.values[0].unit == unit
+    assert understand("汉阳区大数据中心2021年项目支出多少", backend_engine.index).unit == "万元"
