@@ -171,6 +171,12 @@ def _relative_year(text: str, base: Optional[int]) -> Optional[int]:
 # ------------------------------------------------------------------ resolve
 def _strongest(names: NameIndex, text: str, pool: list[ReportRec]) -> list[Named]:
     found = [n for n in (names.name(r, text) for r in pool) if n is not None]
+    # a named place outweighs an abbreviation of a unit elsewhere ("汉阳区…街道政务服务中心" is row
+    # wording, not 沙坪坝区大数据发展服务中心)
+    unplaced = (UNPLACED, UNPLACED + LITERAL)
+    placed = {p for n in found if n.strength not in unplaced for p in names.places(n.report) if p in text}
+    if placed:
+        found = [n for n in found if n.strength not in unplaced or any(p in placed for p in names.places(n.report))]
     if not found:
         return []
     top = max(n.strength for n in found)
@@ -185,11 +191,17 @@ def _ambiguous(named: list[Named]) -> bool:
     return any(len(units) > 1 for units in by_mention.values())
 
 
-def _unknown_region(text: str, names: NameIndex) -> Optional[str]:
+def _unknown_region(text: str, names: NameIndex, named: bool = False) -> Optional[str]:
+    """A district or county the corpus lacks. When the question also names a known one, only a
+    mention at the start or beside a joiner counts (汉阳区和青山区); elsewhere it is row wording."""
     known = {p for r in names.reports for p in names.places(r)}
-    for m in _REGION_MENTION.findall(text):
-        m = m.lstrip(_PLACES["higher_levels"])
+    for hit in _REGION_MENTION.finditer(text):
+        m = hit.group(1).lstrip(_PLACES["higher_levels"]).lstrip(_PLACES["joiners"])
         if len(m) < 2 or _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
+            continue
+        start, end = hit.end(1) - len(m), hit.end(1)
+        if named and start > 0 and text[start - 1] not in _PLACES["joiners"] \
+                and (end >= len(text) or text[end] not in _PLACES["joiners"]):
             continue
         return m
     return None
@@ -264,7 +276,7 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
-    region = _unknown_region(norm, names) or (None if named else _unknown_unit(norm, names, pool)) \
+    region = _unknown_region(norm, names, bool(named)) or (None if named else _unknown_unit(norm, names, pool)) \
         or (None if named else _unknown_place(norm))
     if region and not report_id and all(n.strength < PLACED for n in named):
         res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report

@@ -124,3 +124,19 @@ def test_the_same_kind_of_unit_in_another_place_is_missing(names):
         res = resolve(q, names)
         assert res.reports == [] and res.choices == [] and res.missing, q
     assert ids(resolve("大英县文化广播电视和旅游局2022年接待费", names)) == ["tour"]
+
+
+def test_place_words_inside_a_row_name_no_other_place(names):
+    """After a known place, "为经区视频办" is the wording of an indicator, not a district the corpus lacks;
+    a second place beside a joiner still is one."""
+    res = resolve("大英县2022年为经区视频办同意的部门提供视频共享实际完成值", names)
+    assert ids(res) == ["tour"] and res.missing is None
+    assert "青山区" in resolve("大英县和青山区2022年接待费", names).missing
+
+
+def test_a_named_place_outweighs_an_abbreviation_of_a_unit_elsewhere():
+    names = NameIndex([rec("edu", "湖北省武汉市江岸区教育局", "江岸区", 2023),
+                       rec("data", "重庆市沙坪坝区大数据发展服务中心", "沙坪坝区", 2023)])
+    res = resolve("江岸区2023年街道政务服务中心接入政务外网率", names)
+    assert ids(res) == ["edu"] and res.missing is None
+    assert ids(resolve("数据服务中心2023年接入政务外网率", names)) == ["data"]  # alone, the abbreviation names it
