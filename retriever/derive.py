@@ -12,7 +12,7 @@ from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, who
 from .match import Candidate, bigrams, clean_row
-from .query import Question, subquestion
+from .query import Question, plain, subquestion
 from . import thresholds as th
 
 Finder = Callable[[Question], list[Candidate]]
@@ -139,7 +139,10 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     # A ratio the report states itself, when its sentence is about A.
     direct = _best(find(q), r.report_id, "%")
     stated = direct is not None and _is_share(direct.prose.clause if direct.prose else direct.column)
-    if stated and _covers(a_text, direct.prose.local if direct.prose else direct.row_name) >= 0.85:
+    # the sentence holds the part's words, or the part's words hold the row's name
+    about_a = _covers(a_text, direct.prose.local) if direct is not None and direct.prose \
+        else _covers(plain(direct.row_name), a_text) if direct is not None else 0.0
+    if stated and about_a >= 0.85:
         return None  # a plain lookup answers it with the report's own figure
     a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
