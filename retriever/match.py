@@ -24,6 +24,7 @@ _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
+_SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
 _FORMS = _LEX["question_word_forms"]
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
@@ -102,16 +103,18 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     if q.codes and f.row_code:
         row_hit = f.row_code in q.codes
         x["code_hit" if row_hit else "code_other"] = 1.0
-    if not row_hit and row and len(row) >= 2 and plain(row) in core:
+    # 合计 inside 本年收入合计 names the column, not the row (nor the column inside the row, below)
+    row_core = core.replace(seg, " ") if seg and row != seg and row in seg else core
+    if not row_hit and row and len(row) >= 2 and _row_named(row_core, plain(row)):
         x["row_in_question"], x["row_in_question_chars"] = 1.0, min(len(row), th.ROW_CHARS_CAP)
         row_hit = True
     elif not row_hit and len(row) >= 4:
-        short = shortened_in(core, plain(row))
+        short = shortened_in(row_core, plain(row))
         if short:  # "商品服务支出" for 商品和服务支出: the row's words in order, some left out
             x["row_shortened"], x["row_shortened_chars"] = 1.0, min(len(short), th.ROW_CHARS_CAP)
             row_hit = True
     if not row_hit:
-        x["row_overlap"] = max(coverage(row, core), coverage(core, row)) ** 2  # either side's words in the other
+        x["row_overlap"] = max(coverage(row, row_core), coverage(row_core, row)) ** 2  # either side's words in the other
         x.update(_row_words(q, row, seg))
     for t in q.terms:
         if squash(t) == row:
@@ -119,9 +122,10 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             row_hit = True
         elif squash(t) == seg:
             x["term_is_column"] = x.get("term_is_column", 0.0) + 1.0
-    if seg and seg in core:
+    col_core = core.replace(row, " ") if row and seg != row and seg in row else core  # and 合计 of 本年支出合计 the row
+    if seg and seg in col_core:
         x["column_in_question"], x["column_in_question_chars"] = 1.0, len(seg)
-        if "/" in f.column and squash(f.column).split("/")[0] in core:
+        if "/" in f.column and squash(f.column).split("/")[0] in col_core:
             x["column_group_in_question"] = 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
         x["default_column"] = 1.0
@@ -132,6 +136,13 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     if title_cov >= 0.6:
         x["title_overlap"] = title_cov
     return x, _fact_checks(q, f, row, title_cov)
+
+
+def _row_named(core: str, row: str) -> bool:
+    """The row's name stands in the question, not as the tail of a sibling's name (其他行政事业单位医疗
+    is not 行政事业单位医疗)."""
+    return any(not core[:m.start()].endswith(_SIBLING_PREFIXES) for m in re.finditer(re.escape(row), core)) \
+        if not row.startswith(_SIBLING_PREFIXES) else row in core
 
 
 def _row_words(q: Question, row: str, column: str) -> dict[str, float]:

@@ -73,6 +73,19 @@ def test_a_column_the_question_names_that_is_not_the_facts_counts_against_it():
     assert "column_other" not in none
 
 
+def test_a_row_named_only_inside_the_column_or_a_siblings_name_is_not_named():
+    """合计 inside 本年收入合计 is the column's word; 其他行政事业单位医疗 is a sibling of 行政事业单位医疗."""
+    total = fact("合计", "本年收入合计", 2784.73, table="收入决算表")
+    evidence, _ = fact_features(question("住房改革支出本年收入合计"), total)
+    assert "row_in_question" not in evidence and not evidence.get("row_overlap")
+    assert evidence.get("total_row_of_column") == 1.0
+    medical = fact("行政事业单位医疗", "本年收入合计", 29.08, table="收入决算表")
+    assert "row_in_question" not in fact_features(question("其他行政事业单位医疗本年收入合计"), medical)[0]
+    assert fact_features(question("行政事业单位医疗本年收入合计"), medical)[0].get("row_in_question") == 1.0
+    other = fact("其他行政事业单位医疗支出", "本年收入合计", 1.0, table="收入决算表")
+    assert fact_features(question("其他行政事业单位医疗支出本年收入合计"), other)[0].get("row_in_question") == 1.0
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
