@@ -1,4 +1,6 @@
-"""Scoring answers against a gold file (rules: shared/eval/README.md).
+"""Scoring answers against a gold file (rules: shared/eval/README.md). The README leaves items without a
+number (a reason, a level: `answer_value` null) unscored; here they are right when the answer or a
+passage cited from the right report quotes their evidence.
 
 `score_item` scores one AskResponse; `summarize` aggregates (per kind and per report); `run_gold`
 asks an engine every item (with its conversation `history`) and times it. Only `Engine.ask`,
@@ -159,6 +161,18 @@ def _cited(item: dict, resp: AskResponse, want: list[float], right: set[str]) ->
     return False
 
 
+def _quotes_evidence(item: dict, resp: AskResponse, right: set[str]) -> bool:
+    """An item without a number (a reason, a level): the answer or a passage cited from the right
+    report holds every evidence string, spaces and line breaks aside."""
+    if not resp.found:
+        return False
+    ev = item["evidence"] if isinstance(item["evidence"], list) else [item["evidence"]]
+    about_reports = item.get("report") is not None or item.get("source_file") or item.get("expected_report_id")
+    texts = [_norm(t) for t in [resp.answer] + [c.text for c in resp.citations
+                                                if not about_reports or c.report_id in right]]
+    return all(any(_norm(e) in t for t in texts) for e in ev if e)
+
+
 def score_item(item: dict, resp: AskResponse, catalog: Optional[Catalog] = None) -> dict:
     """Score one answer. `catalog` (report_id -> unit_name/year/source_file) traces values to reports;
     without it only the response's citations are used."""
@@ -178,6 +192,10 @@ def score_item(item: dict, resp: AskResponse, catalog: Optional[Catalog] = None)
         res["correct"] = 1.0 if recall >= 0.999 else recall
         return res
     targets = _targets(item)
+    if not targets and item.get("evidence"):  # a passage asked for (why, which level): the evidence quoted
+        res["cited"] = _quotes_evidence(item, resp, right_reports(item, cat))
+        res["correct"] = float(res["cited"])
+        return res
     primary = [resp.values[0].value] if resp.values else []
     # a "not found" answer gives no figure, even when it repeats a number of the question
     nums = primary if primary else answer_numbers(resp) if resp.found else []

@@ -178,3 +178,16 @@ def test_summary_gives_every_rate_per_kind():
 def test_not_found_repeating_the_questions_number_is_not_correct():
     resp = AskResponse(question="q", found=False, answer="未找到“全年总计12份”对应的数字")
     assert score_item(item(answer_value=12.0, alternatives=[]), resp, CATALOG)["correct"] == 0.0
+
+
+def test_an_item_without_a_number_is_right_when_its_evidence_is_quoted():
+    """A reason or a level (answer_value null): the quoted evidence from the right report decides,
+    spaces and line breaks aside; elsewhere, or not found, it is not right."""
+    gold = item(kind="narrative_fact", answer_value=None, alternatives=[], evidence="属于区经济信息委所属的 二级预算单位")
+    passage = AskResponse(question="q", found=True, answer="据报告：本中心属于区经济信息委所属的二级预算单位。",
+                          citations=[cite("c1", "r-hy", "本中心属于区经济信息委所属的\n二级预算单位。")])
+    r = score_item(gold, passage, CATALOG)
+    assert r["correct"] == 1.0 and r["cited"] is True and not r["wrong_number"]
+    elsewhere = passage.model_copy(update={"answer": "据报告：见下", "citations": [cite("c1", "r-qk", passage.citations[0].text)]})
+    assert score_item(gold, elsewhere, CATALOG)["correct"] == 0.0
+    assert score_item(gold, not_found(), CATALOG)["correct"] == 0.0
