@@ -10,7 +10,7 @@ from indexer.lexicon import alternation, load
 from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
-from .compose import citation, confidence, who
+from .compose import citation, confidence, not_found, who
 from .match import Candidate, bigrams, clean_row
 from .query import Question, plain, subquestion
 from . import thresholds as th
@@ -264,6 +264,44 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return _response(q, index, value, "万元", "合计", formula, found, sentence)
 
 
+# ------------------------------------------------------------------ budget
+_BUDGET_ASKED = re.compile(_WORDS["budget_asked_pattern"])
+
+
+def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    """A budget the report states only as the final account's variance ("决算5.48万元，与预算相比增加0万元"):
+    budget = final account − the stated increase (each input cited). None when a budget figure is
+    found as such (the lookup answers it); "not found" when only the final account is (it is no budget)."""
+    r = q.single
+    actual_text = _BUDGET_ASKED.sub("", q.core)
+    if r is None or actual_text == q.core or len(actual_text) < 2:
+        return None
+    direct = _best(find(q), r.report_id, "万元")
+    if direct is not None and not direct.features.get("budget_missing"):
+        return None
+    sub = subquestion(q, actual_text, index, unit="万元")
+    current = _best(find(sub), r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
+    if current is None:
+        return None
+    label = re.sub(_WORDS["final_account_tail"], "", current.label) or current.label
+    missing = not_found(q, f"{who(index, r.report_id)}的报告只有{label}的决算数{_fmt(current)}万元，未列出其预算数", index)
+    if current.prose is None:
+        return missing
+    sub.asks_change = True
+    delta = next((c for c in find(sub) if c.chunk_id == current.chunk_id and c.prose is not None
+                  and c.prose.sentence == current.prose.sentence and _direction(c) != 0
+                  and _BUDGET_ASKED.search(c.prose.clause) and (c.unit or "万元") == "万元"), None)
+    if delta is None:
+        return missing
+    sign = _direction(delta)
+    value = current.value - sign * abs(delta.value)
+    change = _fmt(delta).lstrip("+-−")
+    formula = f"{_fmt(current)} {'-' if sign > 0 else '+'} {change}"
+    sentence = (f"按{who(index, r.report_id)}决算说明推算，{label}预算数为{format_amount(value)}万元（{formula}；"
+                f"决算{_fmt(current)}万元，与预算相比{'增加' if sign > 0 else '减少'}{change}万元）。")
+    return _response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
+
+
 def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """The first derivation the question calls for that can be computed from cited figures."""
     if wants_previous_year(q):
@@ -274,5 +312,7 @@ def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return difference(q, find, index)
     if "sum" in q.ops:
         return total(q, find, index)
+    if _BUDGET_ASKED.search(q.core) and q.unit in (None, "万元") and not q.asks_change:
+        return budget(q, find, index)
     return None
 

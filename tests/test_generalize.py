@@ -151,3 +151,20 @@ def test_every_code_table_cell_of_other_templates(template, fmt):
                     cells += 1
                     assert got.get((name, row[0]), {}).get(column) == pytest.approx(to_float(raw)), (name, row[:2], column)
     assert cells > 50
+
+
+def test_budget_from_the_stated_variance_and_no_actual_for_a_budget(tmp_path):
+    """A budget stated only as the final account's variance is derived with both inputs cited; a
+    budget the report never states is "not found", never the final account."""
+    text = ("嘉禾县林业局2020年度部门决算\n\n第二部分 2020年度部门决算情况说明\n\n七、“三公”经费支出决算情况说明\n"
+            "“三公”经费支出决算合计 6.20 万元，与预算相比减少 0.80 万元；与上年相比增加 1.10 万元。\n"
+            "机关运行经费支出 35.60 万元，比上年增加 2.00 万元。\n")
+    engine = engine_over(tmp_path, {"嘉禾县林业局_2020.txt": text.encode("utf-8")})
+    r = engine.ask("嘉禾县林业局2020年“三公”经费的预算数是多少？")
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(7.0)
+    assert [v.value for v in r.values[1:]] == [pytest.approx(6.2), pytest.approx(0.8)]
+    assert "6.20 + 0.80" in r.answer
+    r = engine.ask("嘉禾县林业局2020年机关运行经费预算是多少")
+    assert not r.found and r.values == [] and "35.60" in r.answer
+    r = engine.ask("嘉禾县林业局2020年三公经费是多少")
+    assert r.found and r.values[0].value == pytest.approx(6.2)
