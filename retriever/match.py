@@ -304,8 +304,12 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x["label_unasked"] = unasked_count(q, p.clause)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
-    if not q.asks_change and any(w in p.clause for w in load("questions.json")["change_words"]):
+    lex = load("questions.json")
+    changed = any(w in p.clause for w in lex["change_words"] + lex["direction_words"]["up"] + lex["direction_words"]["down"])
+    if not q.asks_change and any(w in p.clause for w in lex["change_words"]):
         x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change
+    elif q.asks_change and not changed:
+        x["change_missing"] = 1.0  # and a question about change is answered by a change
     clause_b = bigrams(p.clause) - _GENERIC
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}

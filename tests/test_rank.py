@@ -86,6 +86,23 @@ def test_a_row_named_only_inside_the_column_or_a_siblings_name_is_not_named():
     assert fact_features(question("其他行政事业单位医疗支出本年收入合计"), other)[0].get("row_in_question") == 1.0
 
 
+def test_a_question_about_change_is_answered_by_a_stated_change_in_prose():
+    """减少了多少 asks the change: of "收、支总计均为1571.19万元，…各减少826.58万元" the total is no answer."""
+    from retriever.match import prose_features
+    from retriever.prose import ProseFigure
+
+    sentence = "2022年度收、支总计均为1571.19万元。与2021年度相比，收、支总计各减少826.58万元"
+
+    def figure(value, clause):
+        return ProseFigure("r1", "c1", value, str(value), "万元", clause, clause, sentence, sentence, 1, 1)
+
+    q = question("收支总计减少了", asks_change=True)
+    assert prose_features(q, figure(1571.19, "收、支总计均为")).get("change_missing") == 1.0
+    assert "change_missing" not in prose_features(q, figure(826.58, "收、支总计各减少"))
+    assert "change_missing" not in prose_features(q, figure(285.5, "较上年少了"))  # 少了 states a change too
+    assert "change_missing" not in prose_features(question("收支总计"), figure(1571.19, "收、支总计均为"))
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
