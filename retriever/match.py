@@ -25,6 +25,7 @@ _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no f
 _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 _SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
+_VALUE_COLUMNS = frozenset(_LEX["value_columns"])
 _FORMS = _LEX["question_word_forms"]
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
@@ -129,7 +130,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             x["column_group_in_question"] = 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
         x["default_column"] = 1.0
-    if not row_hit and row in lex["total_rows"] and seg and seg in core:
+    if not row_hit and row in lex["total_rows"] and seg and seg in core and seg not in _VALUE_COLUMNS:
         x["total_row_of_column"] = 1.0  # "项目支出多少" means the total row of the 项目支出 column
     title_name = _TITLE_NOISE.sub("", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
@@ -338,7 +339,7 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
         seg = squash(f.column).split("/")[-1]
-        if seg and seg not in label and seg not in ("金额", "决算数"):
+        if seg and seg not in label and seg not in _VALUE_COLUMNS:
             label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features))

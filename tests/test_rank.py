@@ -103,6 +103,14 @@ def test_a_question_about_change_is_answered_by_a_stated_change_in_prose():
     assert "change_missing" not in prose_features(question("收支总计"), figure(1571.19, "收、支总计均为"))
 
 
+def test_a_value_column_named_picks_no_total_row():
+    """决算数 only holds a row's value: "出差的费用决算数" is not the 总计 row, while "项目支出" names its column's total."""
+    grand = fact("总计", "决算数", 2540.11, table="收入支出决算总表")
+    assert "total_row_of_column" not in fact_features(question("出差的费用决算数"), grand)[0]
+    project = fact("合计", "项目支出", 2399.3, table="支出决算表")
+    assert fact_features(question("项目支出"), project)[0].get("total_row_of_column") == 1.0
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))

@@ -132,6 +132,7 @@ def test_place_words_inside_a_row_name_no_other_place(names):
     res = resolve("大英县2022年为经区视频办同意的部门提供视频共享实际完成值", names)
     assert ids(res) == ["tour"] and res.missing is None
     assert "青山区" in resolve("大英县和青山区2022年接待费", names).missing
+    assert ids(resolve("大英县2022年对于社区反映问题及时处理,确保区内网络畅通实际完成值", names)) == ["tour"]
 
 
 def test_a_named_place_outweighs_an_abbreviation_of_a_unit_elsewhere():
