@@ -326,6 +326,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x.update(_budget_signals(q, p.clause))
     if q.table or q.codes:
         x["question_points_to_table"] = 1.0
+    if any(c not in _VALUE_COLUMNS and coverage(c, p.sentence + p.local) < 0.5 for c in q.columns_named):
+        x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
 
 

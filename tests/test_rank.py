@@ -111,6 +111,21 @@ def test_a_value_column_named_picks_no_total_row():
     assert fact_features(question("项目支出"), project)[0].get("total_row_of_column") == 1.0
 
 
+def test_a_table_column_the_sentence_does_not_speak_of_counts_against_a_prose_figure():
+    """"公务接待费项目支出" asks a table cell: the sentence "公务接待费1.5万元" is no answer; a sentence
+    saying 本年支出 speaks of 本年支出合计 in other words."""
+    from retriever.match import prose_features
+    from retriever.prose import ProseFigure
+
+    def figure(value, sentence, clause):
+        return ProseFigure("r1", "c1", value, str(value), "万元", clause, clause, sentence, sentence, 1, 1)
+
+    q = question("公务接待费项目支出", columns_named=("公务接待费", "项目支出"))
+    assert prose_features(q, figure(1.5, "公务接待费1.5万元", "公务接待费")).get("column_other") == 1.0
+    q = question("本年支出合计", columns_named=("本年支出合计",))
+    assert "column_other" not in prose_features(q, figure(1571.19, "2022年度本年支出1571.19万元", "2022年度本年支出"))
+
+
 def test_a_change_column_is_no_answer_to_a_question_without_change():
     q = question("公务接待费")
     evidence, checks = fact_features(q, fact("公务接待费", "比上年增减", 0.5))
