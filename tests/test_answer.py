@@ -197,3 +197,14 @@ def test_quantities_and_report_words_inside_a_row_name(backend_engine, question,
     r = ask(backend_engine, question)
     assert r.found and r.values[0].value == pytest.approx(value) and r.values[0].unit == unit
     assert understand("汉阳区大数据中心2021年项目支出多少", backend_engine.index).unit == "万元"
+
+
+@pytest.mark.parametrize("question, value", [
+    ("想了解一下汉阳大数据中心在2021年的出差的费用决算数", 1.77),
+    ("硚口区大数据中心2024年全年总支出一共多少", 2540.11),
+])
+def test_everyday_words_for_report_terms(backend_engine, question, value):
+    """出差的费用 is 差旅费 and 全年总支出 the 本年支出合计 (lexicon synonyms): the named row, not the grand
+    total that the value column (决算数) alone would point at."""
+    r = ask(backend_engine, question)
+    assert r.found and r.values[0].value == pytest.approx(value), r.answer
