@@ -115,7 +115,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             x["row_shortened"], x["row_shortened_chars"] = 1.0, min(len(short), th.ROW_CHARS_CAP)
             row_hit = True
     if not row_hit:
-        x["row_overlap"] = max(coverage(row, row_core), coverage(row_core, row)) ** 2  # either side's words in the other
+        x["row_overlap"] = max(coverage(row, row_core), coverage(row_core, row)) ** 2  # either side's in the other
         x.update(_row_words(q, row, seg))
     for t in q.terms:
         if squash(t) == row:
@@ -306,7 +306,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
     lex = load("questions.json")
-    changed = any(w in p.clause for w in lex["change_words"] + lex["direction_words"]["up"] + lex["direction_words"]["down"])
+    changed = any(w in p.clause for w in [*lex["change_words"], *lex["direction_words"]["up"],
+                                          *lex["direction_words"]["down"]])
     if not q.asks_change and any(w in p.clause for w in lex["change_words"]):
         x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change
     elif q.asks_change and not changed:
