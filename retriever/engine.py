@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from indexer.lexicon import squash
 from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
                             VerifyResponse)
 
@@ -189,6 +190,8 @@ class Engine:
                 cands.remove(twin)
                 cands.insert(0, twin)
                 best = twin
+        if best is not None and best.kind == "prose":
+            best = _table_that_explains_more(q, cands, best)
         if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
             return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
@@ -197,3 +200,20 @@ class Engine:
         if other is not None:
             return compose.undecided(q, best, other, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
+
+
+def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candidate) -> Candidate:
+    """A sentence and a table cell both accepted, with other values: the cell wins when its table, row
+    and column hold more of the question's words than the sentence does ("服务类采购": the
+    政府采购服务支出 row, not a sentence on 政府采购 to small firms)."""
+    def held(text: str) -> int:
+        return sum(1 for w in q.words if w in text)
+
+    said = held(squash(best.prose.sentence + best.prose.local)) if best.prose is not None else 0
+    for c in cands:
+        if c.kind == "table" and c.score >= th.ACCEPT_TABLE and abs(c.value - best.value) >= th.SAME_VALUE \
+                and held(squash(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")) > said:
+            cands.remove(c)
+            cands.insert(0, c)
+            return c
+    return best

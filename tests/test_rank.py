@@ -189,3 +189,24 @@ def test_candidates_come_from_the_chunks_bm25_retrieves(backend_engine, monkeypa
     assert not backend_engine.ask(q_text).found
     monkeypatch.setattr(th, "CANDIDATE_CHUNKS", 0)  # 0 = every fact of the resolved reports
     assert backend_engine.ask(q_text).values[0].value == pytest.approx(2399.30)
+
+
+def test_a_table_cell_that_holds_more_of_the_question_than_the_sentence_wins():
+    """"服务类政府采购": the 政府采购服务支出 cell holds both words, the sentence on 政府采购 to small firms one."""
+    from retriever.engine import _table_that_explains_more
+    from retriever.prose import ProseFigure
+
+    q = question("服务类政府采购", words=("服务", "政府采购"))
+    sentence = "本年度中小企业获得的政府采购合同金额0万元"
+    prose = Candidate("prose", "r1", 0.0, "0", "万元", "中小企业获得的政府采购合同金额", "c1", 1, 1, 5.3,
+                      prose=ProseFigure("r1", "c1", 0.0, "0", "万元", "中小企业获得的政府采购合同金额",
+                                        sentence, sentence, sentence, 1, 1))
+    cell = fact("政府采购服务支出", "金额", 670.65, table="政府采购情况")
+    table = Candidate("table", "r1", 670.65, "670.65", "万元", "政府采购服务支出", "c2", 2, 2, th.ACCEPT_TABLE + 1,
+                      fact=cell)
+    cands = [prose, table]
+    assert _table_that_explains_more(q, cands, prose) is table and cands[0] is table
+    weak = Candidate("table", "r1", 1.0, "1", "万元", "x", "c3", 3, 3, th.ACCEPT_TABLE - 1, fact=cell)
+    assert _table_that_explains_more(q, [prose, weak], prose) is prose  # not accepted: the sentence stays
+    q = question("政府采购", words=("政府采购",))
+    assert _table_that_explains_more(q, [prose, table], prose) is prose  # as much in the sentence: it stays
