@@ -298,9 +298,10 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x: dict[str, float] = {}
     if key:
         # words far from the number count less when its own clause shares nothing with the question
-        near = "clause_context_overlap" if bigrams(p.clause) & key else "far_context_overlap"
-        x[near] = len(key & bigrams(p.local)) / len(key)
-        x["sentence_overlap"] = len(key & bigrams(p.before)) / len(key)
+        clause, local, before = (bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
+        near = "clause_context_overlap" if clause & key else "far_context_overlap"
+        x[near] = len(key & local) / len(key)
+        x["sentence_overlap"] = len(key & before) / len(key)
     x.update(concept_signals(q, p.local, p.before))
     x["label_unasked"] = unasked_count(q, p.clause)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
@@ -330,6 +331,12 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if any(c not in _VALUE_COLUMNS and coverage(c, p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
+
+
+def _abbreviated(q: Question, text: str) -> frozenset[str]:
+    """Two-character words of the question that abbreviate a phrase of `text`, its characters in order
+    with one between (内设 for 内部设有): the words a sentence spells out."""
+    return frozenset(w for w in q.words if len(w) == 2 and w not in text and re.search(f"{w[0]}.{w[1]}", text))
 
 
 def score_prose(q: Question, p: ProseFigure) -> tuple[float, dict[str, float]]:
@@ -369,7 +376,8 @@ _LABEL_HEAD = re.compile(r"^(\d{2,4}\s*年度?|" + alternation(_FORMS["label_hea
 def prose_label(q: Question, p: ProseFigure) -> str:
     """A readable name for a figure in a sentence: its clause, trimmed, with the question's concept in
     front when the clause leaves it implicit ("三公经费" + "支出决算")."""
-    label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", plain(p.clause))).strip("，、：:") or plain(p.clause)
+    label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", ROW_ORDINAL.sub("", plain(p.clause)))).strip("，、：:") \
+        or plain(p.clause)
     concept = next((c for c in q.concepts if c in plain(p.before) and c not in label), "")
     return (concept + label)[-24:]
 

@@ -210,3 +210,16 @@ def test_a_table_cell_that_holds_more_of_the_question_than_the_sentence_wins():
     assert _table_that_explains_more(q, [prose, weak], prose) is prose  # not accepted: the sentence stays
     q = question("政府采购", words=("政府采购",))
     assert _table_that_explains_more(q, [prose, table], prose) is prose  # as much in the sentence: it stays
+
+
+def test_a_two_character_word_abbreviating_the_sentence_counts_as_its_words():
+    """内设 for 内部设有: the question's word with its characters in order, one between, in the clause."""
+    from retriever.match import prose_features
+    from retriever.prose import ProseFigure
+
+    sentence = "中心内部设有4个科室，分别是综合科、数据资源科"
+    p = ProseFigure("r1", "c1", 4.0, "4", "个", "中心内部设有", "中心内部设有科室", "中心内部设有", sentence, 1, 1)
+    with_words = prose_features(question("内设科室", words=("内设", "科室")), p)
+    without = prose_features(question("内设科室"), p)
+    assert with_words["clause_context_overlap"] > without.get("clause_context_overlap", without.get("far_context_overlap", 0))
+    assert "clause_context_overlap" not in without  # literally, the clause shares no bigram with the question
