@@ -210,7 +210,8 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
     for key in sorted(synonyms, key=len, reverse=True):
         if key in weak:
             continue
-        if split(key, synonyms[key][0]):
+        # a one-character word (车) adds its terms but keeps the question's own word (车子, not 车辆子)
+        if split(key, synonyms[key][0] if len(key) > 1 else key):
             terms += synonyms[key]
     rest = "".join(t for t, protected in segments if not protected)
     for w in weak:

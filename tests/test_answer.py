@@ -208,3 +208,11 @@ def test_everyday_words_for_report_terms(backend_engine, question, value):
     total that the value column (决算数) alone would point at."""
     r = ask(backend_engine, question)
     assert r.found and r.values[0].value == pytest.approx(value), r.answer
+
+
+def test_a_one_character_synonym_keeps_the_questions_word(backend_engine):
+    """车 adds 公务用车 to the terms, but 车子 stays 车子 (not 车辆子)."""
+    from retriever.query import understand
+
+    q = understand("汉阳区大数据中心2021年车子方面花了多少钱", backend_engine.index)
+    assert "车子" in q.core and "车辆子" not in q.core and "公务用车" in q.terms
