@@ -242,13 +242,36 @@ def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str)
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
 
 
+def _items(text: str, q: Question) -> list[str]:
+    """The items of a sum, split at 和 / 与 / 、 / 及 — never inside a term of the index (商品和服务支出)."""
+    inside = [False] * len(text)
+    for term in q.vocab.concepts(text):
+        for m in re.finditer(re.escape(term), text):
+            inside[m.start():m.end()] = [True] * (m.end() - m.start())
+    items, current = [], ""
+    for ch, protected in zip(text, inside):
+        if ch in _WORDS["sum_separators"] and not protected:
+            items.append(current)
+            current = ""
+        else:
+            current += ch
+    return [it for it in items + [current] if it]
+
+
+def _several_terms_totalled(q: Question) -> bool:
+    """"工资福利支出和商品和服务支出合计": two or more terms of the index joined, then a total word."""
+    head = re.sub(_WORDS["sum_tail_pattern"], "", q.core)
+    items = _items(head, q) if head != q.core else []
+    return len(items) >= 2 and all(it in q.vocab for it in items)
+
+
 def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
     items = _QUOTED.findall(q.norm)
     if len(items) < 2:
-        items = [p for p in re.split(f"[{_WORDS['sum_separators']}]", re.sub(_WORDS["sum_tail_pattern"], "", q.core)) if p]
+        items = _items(re.sub(_WORDS["sum_tail_pattern"], "", q.core), q)
     if len(items) < 2:
         return None
     found = []
@@ -310,7 +333,7 @@ def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return share(q, find, index)
     if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
         return difference(q, find, index)
-    if "sum" in q.ops:
+    if "sum" in q.ops or _several_terms_totalled(q):
         return total(q, find, index)
     if _BUDGET_ASKED.search(q.core) and q.unit in (None, "万元") and not q.asks_change:
         return budget(q, find, index)

@@ -77,6 +77,9 @@ def test_derived_difference_sum_and_previous_year(backend_engine):
     assert s.derived and s.value == pytest.approx(1939.25)
     p = ask(backend_engine, "根据武昌区大数据中心2019年的决算说明，2018年度的收支总计是多少万元？").values[0]
     assert p.derived and p.value == pytest.approx(3077.16) and "+" in p.formula
+    # two terms of the index joined by 和, one of which holds 和 itself, then 合计
+    t = ask(backend_engine, "汉阳区大数据中心2021年工资福利支出和商品和服务支出合计多少？").values
+    assert t[0].derived and [v.value for v in t] == [pytest.approx(386.01), pytest.approx(372.53), pytest.approx(13.48)]
 
 
 def test_comparison_across_reports(backend_engine):
