@@ -83,4 +83,24 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
                         column="", value=value, raw=m.group("num"), unit=unit, line=chunk.line_start,
                         line_end=chunk.line_end, clause=clause.strip(), local="，".join(parts[-2:]) + after,
                         before=before, sentence=sentence))
+    out += _zero_statements(chunk)
+    return out
+
+
+_ZERO = [re.compile(p) for p in _LEX["zero_statements"]]
+
+
+def _zero_statements(chunk: Chunk) -> list[Fact]:
+    """Amounts a sentence says are nil without writing a number ("本年度无三公经费支出"): value 0 万元,
+    the amount's name as its clause."""
+    out: list[Fact] = []
+    for sent_m in _SENTENCE.finditer(chunk.text):
+        sentence = sent_m.group(0)
+        for pattern in _ZERO:
+            for m in pattern.finditer(sentence):
+                subject = m.group("subject")
+                out.append(Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="",
+                                row_name="", column="", value=0.0, raw="0", unit="万元", line=chunk.line_start,
+                                line_end=chunk.line_end, clause=subject, local=m.group(0),
+                                before=sentence[:m.end()], sentence=sentence))
     return out

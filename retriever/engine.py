@@ -192,6 +192,14 @@ class Engine:
                 best = twin
         if best is not None and best.kind == "prose":
             best = _table_that_explains_more(q, cands, best)
+        if best is not None and best.kind == "prose" and not _writes_number(best):
+            # a nil stated in words ("无…支出"): cite a passage that writes the same figure, when one fits
+            written = next((c for c in cands if c is not best and abs(c.value - best.value) < th.SAME_VALUE
+                            and c.score >= th.ACCEPT and (c.kind == "table" or _writes_number(c))), None)
+            if written is not None:
+                cands.remove(written)
+                cands.insert(0, written)
+                best = written
         if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
             return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
@@ -217,3 +225,8 @@ def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candida
             cands.insert(0, c)
             return c
     return best
+
+
+def _writes_number(c: Candidate) -> bool:
+    """The candidate's sentence writes its number (a nil stated in words does not)."""
+    return c.prose is None or re.search(rf"(?<![\d.]){re.escape(c.raw)}(?![\d.])", c.prose.sentence) is not None

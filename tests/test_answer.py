@@ -219,3 +219,10 @@ def test_a_one_character_synonym_keeps_the_questions_word(backend_engine):
 
     q = understand("汉阳区大数据中心2021年车子方面花了多少钱", backend_engine.index)
     assert "车子" in q.core and "车辆子" not in q.core and "公务用车" in q.terms
+
+
+def test_a_nil_stated_in_words_is_answered_as_zero_with_its_sentence(backend_engine):
+    """汉阳 2021 says "无机关运行经费支出": 0 万元, citing that sentence — not "not found"."""
+    r = ask(backend_engine, "汉阳区大数据中心2021年机关运行经费是多少？")
+    assert r.found and r.values[0].value == 0.0 and r.values[0].unit == "万元"
+    assert "无机关运行经费支出" in r.citations[0].text.replace(" ", "")

@@ -47,6 +47,16 @@ def test_units_are_spelled_one_way_and_counted_nouns_kept():
     assert facts[2].clause == "设有" and facts[2].local.endswith("设有 科室")  # the counted noun joins the context
 
 
+def test_a_nil_stated_in_words_is_a_zero_fact():
+    """"无机关运行经费支出", "公务接待费无预算无支出": 0 万元 named by the amount; a change 无增减 is none."""
+    _, facts = _prose("2021年度本单位无机关运行经费支出，主要原因是全额拨款。", "3.公务接待费无预算无支出。",
+                      "与上年相比无增减变化。")
+    nil = [(f.value, f.unit, f.clause) for f in facts if f.unit == "万元"]
+    assert nil == [(0.0, "万元", "机关运行经费"), (0.0, "万元", "公务接待费")]
+    zero = next(f for f in facts if f.clause == "机关运行经费")
+    assert zero.sentence.startswith("2021年度本单位无机关运行经费支出") and zero.local == "无机关运行经费"
+
+
 def test_table_facts_keep_no_prose_context(parsed):
     _, facts = chunk_report(parsed["hanyang"])
     table = [f for f in facts if f.kind == "table"]
@@ -74,7 +84,8 @@ def test_loaded_index_holds_prose_facts_and_the_engine_does_not_extract(tmp_path
     index = LoadedIndex(tmp_path / "idx")
     prose = [f for f in index.facts if f.kind == "prose"]
     assert prose and all(index.by_id[f.chunk_id].kind == "paragraph" for f in prose)
-    assert all(f.raw in index.by_id[f.chunk_id].text for f in prose)
+    # the number as written, or for a nil stated in words ("无…支出") those words
+    assert all(f.raw in index.by_id[f.chunk_id].text or f.local in index.by_id[f.chunk_id].text for f in prose)
     engine = Engine(index)
     r = engine.ask("汉阳区大数据中心2021年授予中小企业的合同金额是多少？")
     assert r.found and r.values[0].value == pytest.approx(545.35) and r.citations[0].kind == "paragraph"
