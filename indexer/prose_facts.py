@@ -88,6 +88,8 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
 
 
 _ZERO = [re.compile(p) for p in _LEX["zero_statements"]]
+_ZERO_NEXT = re.compile(_LEX["zero_list_item"])
+_NOT_NAME_START = re.compile(r"^[^\u4e00-\u9fff“‘\"]+")  # ")公务用车购置费" of "(1)公务用车购置费无支出"
 
 
 def _zero_statements(chunk: Chunk) -> list[Fact]:
@@ -98,9 +100,16 @@ def _zero_statements(chunk: Chunk) -> list[Fact]:
         sentence = sent_m.group(0)
         for pattern in _ZERO:
             for m in pattern.finditer(sentence):
-                subject = m.group("subject")
-                out.append(Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="",
-                                row_name="", column="", value=0.0, raw="0", unit="万元", line=chunk.line_start,
-                                line_end=chunk.line_end, clause=subject, local=m.group(0),
-                                before=sentence[:m.end()], sentence=sentence))
+                out.append(_zero(chunk, sentence, m))
+                nxt = _ZERO_NEXT.match(sentence, m.end()) if pattern is _ZERO[0] else None
+                while nxt is not None:  # 无上级补助收入、事业收入、经营收入
+                    out.append(_zero(chunk, sentence, nxt))
+                    nxt = _ZERO_NEXT.match(sentence, nxt.end())
     return out
+
+
+def _zero(chunk: Chunk, sentence: str, m: re.Match) -> Fact:
+    return Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="", row_name="", column="",
+                value=0.0, raw="0", unit="万元", line=chunk.line_start, line_end=chunk.line_end,
+                clause=_NOT_NAME_START.sub("", m.group("subject")), local=m.group(0).lstrip("、和及"),
+                before=sentence[:m.end()], sentence=sentence)

@@ -53,6 +53,8 @@ def test_a_nil_stated_in_words_is_a_zero_fact():
                       "与上年相比无增减变化。")
     nil = [(f.value, f.unit, f.clause) for f in facts if f.unit == "万元"]
     assert nil == [(0.0, "万元", "机关运行经费"), (0.0, "万元", "公务接待费")]
+    _, listed = _prose("本年度无上级补助收入、事业收入、经营收入。", "(1)公务用车购置费无支出。")
+    assert [f.clause for f in listed if f.unit == "万元"] == ["上级补助收入", "事业收入", "经营收入", "公务用车购置费"]
     zero = next(f for f in facts if f.clause == "机关运行经费")
     assert zero.sentence.startswith("2021年度本单位无机关运行经费支出") and zero.local == "无机关运行经费"
 
