@@ -139,6 +139,27 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     return x, _fact_checks(q, f, row, title_cov)
 
 
+def _outside_row(q: Question, row: str) -> str:
+    """The question's core without the row's name, when the row is named in full."""
+    return q.core.replace(plain(row), " ") if len(row) >= 4 and plain(row) in q.core else q.core
+
+
+def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
+    """A row named in full whose own words are the only amount words of the question, and which holds no
+    cell in 万元 ("为人大代表对区财政预算提供便捷的监督方式", a % row): 万元 was never asked of it, so its
+    cells lose the other-unit penalty. A row with a 万元 cell (基本支出) keeps it on its % cells."""
+    if not q.unit_implied:
+        return
+    units: dict[tuple, set] = {}
+    for c in cands:
+        units.setdefault((c.report_id, c.table, c.row_name), set()).add(c.unit or "万元")
+    for c in cands:
+        if "unit_other_kind" in c.features and "row_in_question" in c.features \
+                and not any(same_unit(u, q.unit) for u in units[(c.report_id, c.table, c.row_name)]) \
+                and not any(w in _outside_row(q, clean_row(c.row_name)) for w in _LEX["amount_words"]):
+            c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
+
+
 def _row_named(core: str, row: str) -> bool:
     """The row's name stands in the question, not as the tail of a sibling's name (其他行政事业单位医疗
     is not 行政事业单位医疗)."""
@@ -173,6 +194,8 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
         y["table_named" if f.table == q.table else "table_other"] = 1.0
     elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
         y["all_funds_table"] = 1.0
+    # the words of a row named in full say which row, not whether a budget is asked
+    rest = _outside_row(q, row)
     y.update(_unit_signals(q, f.unit))
     key = key_bigrams(q)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
@@ -186,7 +209,10 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     about = f.table_title if row in lex["total_rows"] and f.table not in _template_tables() else ""
     y["label_unasked"] = unasked_count(q, row + about)
     y["scope_itself"] = scope_itself(q, row)
-    y.update(_budget_signals(q, f.column))
+    budget = _budget_signals(q, f.column)
+    if "budget_missing" in budget and not any(w in rest for w in _BUDGET):
+        budget = {}
+    y.update(budget)
     if _other_column_named(q, f, row):
         y["column_other"] = 1.0
     if not q.asks_change and any(w in f.column for w in lex["change_words"]):
@@ -353,6 +379,7 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
             label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features))
+    _rows_without_the_implied_unit(q, out)
     return out
 
 

@@ -45,6 +45,7 @@ class Question:
     reasons: dict[str, str] = field(default_factory=dict)  # report_id → why it was chosen
     missing: Optional[str] = None  # why no report matches (for the not-found answer)
     unit: Optional[str] = None  # unit the question asks for
+    unit_implied: bool = False  # `unit` is 万元 only because an amount word (支出, 资金) was used
     ops: set[str] = field(default_factory=set)
     terms: list[str] = field(default_factory=list)  # canonical terms (synonyms expanded)
     table: Optional[str] = None  # canonical table the question names ("基本支出决算表" → …明细表)
@@ -244,7 +245,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
     changed = any(w in asked for w in lex["change_words"]) and "多少" in asked  # 减少了多少: an amount
     if q.unit is None and (changed or any(w in _after_quantities(asked) for w in lex["amount_words"])):
-        q.unit = "万元"  # an amount question: figures are 万元 unless the question says otherwise
+        q.unit, q.unit_implied = "万元", True  # an amount question: 万元 unless the question says otherwise
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)

@@ -223,3 +223,25 @@ def test_a_two_character_word_abbreviating_the_sentence_counts_as_its_words():
     without = prose_features(question("内设科室"), p)
     assert with_words["clause_context_overlap"] > without.get("clause_context_overlap", without.get("far_context_overlap", 0))
     assert "clause_context_overlap" not in without  # literally, the clause shares no bigram with the question
+
+
+def test_money_and_budget_words_inside_a_named_row_ask_no_unit_or_budget():
+    """"为人大代表对区财政预算提供便捷的监督方式" is a % row: its 预算 asks no budget and implies no 万元. A row
+    with a 万元 cell (基本支出) keeps the penalty on its % cell, and a unit asked outside the row counts."""
+    from retriever.match import table_candidates
+
+    def cell(row, column, value, unit, line):
+        f = fact(row, column, value, line=line)
+        f.unit = unit
+        return f
+
+    row = "为人大代表对区财政预算提供便捷的监督方式"
+    pct = [cell(row, "实际完成值", 100.0, "%", 1), cell(row, "得分", 16.0, "分", 2)]
+    done = next(c for c in table_candidates(question(row + "实际完成值", unit="万元", unit_implied=True), pct)
+                if c.column == "实际完成值")
+    assert "unit_other_kind" not in done.features and "budget_missing" not in done.features
+    asked = table_candidates(question(row + "实际完成值花了多少钱", unit="万元", unit_implied=True), pct)
+    assert asked[0].features.get("unit_other_kind") == 1.0  # 花 … 钱 outside the row asks an amount
+    basic = [cell("基本支出", "金额", 310.25, "万元", 3), cell("基本支出", "占本年支出比重", 68.1, "%", 4)]
+    share = next(c for c in table_candidates(question("基本支出", unit="万元", unit_implied=True), basic) if c.unit == "%")
+    assert share.features.get("unit_other_kind") == 1.0
