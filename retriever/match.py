@@ -194,8 +194,6 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
         y["table_named" if f.table == q.table else "table_other"] = 1.0
     elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
         y["all_funds_table"] = 1.0
-    # the words of a row named in full say which row, not whether a budget is asked
-    rest = _outside_row(q, row)
     y.update(_unit_signals(q, f.unit))
     key = key_bigrams(q)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
@@ -210,8 +208,8 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     y["label_unasked"] = unasked_count(q, row + about)
     y["scope_itself"] = scope_itself(q, row)
     budget = _budget_signals(q, f.column)
-    if "budget_missing" in budget and not any(w in rest for w in _BUDGET):
-        budget = {}
+    if "budget_missing" in budget and not any(w in _outside_row(q, row) for w in _BUDGET):
+        budget = {}  # the words of a row named in full say which row, not whether a budget is asked
     y.update(budget)
     if _other_column_named(q, f, row):
         y["column_other"] = 1.0
@@ -362,7 +360,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
 def _abbreviated(q: Question, text: str) -> frozenset[str]:
     """Two-character words of the question that abbreviate a phrase of `text`, its characters in order
     with one between (内设 for 内部设有): the words a sentence spells out."""
-    return frozenset(w for w in q.words if len(w) == 2 and w not in text and re.search(f"{w[0]}.{w[1]}", text))
+    return frozenset(w for w in q.words if len(w) == 2 and w not in text
+                     and re.search(f"{re.escape(w[0])}.{re.escape(w[1])}", text))
 
 
 def score_prose(q: Question, p: ProseFigure) -> tuple[float, dict[str, float]]:
