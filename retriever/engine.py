@@ -19,7 +19,8 @@ from .derive import derive
 from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
-from .match import bigrams, Candidate, prefer_all_funds, prose_candidates, table_candidates
+from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_funds, prose_candidates,
+                    table_candidates)
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
 from .query import Question, understand
@@ -136,6 +137,7 @@ class Engine:
         prefer_all_funds(q, cands)
         if self.meaning is not None:
             self.meaning.apply(q, cands)
+            column_named_by_meaning(q, cands)
         cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
         return cands

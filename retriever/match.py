@@ -144,6 +144,21 @@ def _outside_row(q: Question, row: str) -> str:
     return q.core.replace(plain(row), " ") if len(row) >= 4 and plain(row) in q.core else q.core
 
 
+def _implied_by_the_row_only(q: Question, c: Candidate) -> bool:
+    """万元 was implied only by amount words inside this candidate's row name, which the question names."""
+    return q.unit_implied and not q.asks_change and "row_in_question" in c.features \
+        and not any(w in _outside_row(q, clean_row(c.row_name)) for w in _LEX["amount_words"])
+
+
+def column_named_by_meaning(q: Question, cands: list[Candidate]) -> None:
+    """The column the question names in other words (评分 → 得分, `meaning.py`) sets the unit asked of a
+    row whose own name is the only amount word ("年度财政资金总额评分": 分, not 万元)."""
+    for c in cands:
+        if c.features.get("column_meaning", 0.0) > 0 and "unit_other_kind" in c.features \
+                and _implied_by_the_row_only(q, c):
+            c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
+
+
 def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
     """A row named in full whose own words are the only amount words of the question, and which holds no
     cell in 万元 ("为人大代表对区财政预算提供便捷的监督方式", a % row): 万元 was never asked of it, so its
@@ -154,9 +169,8 @@ def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
     for c in cands:
         units.setdefault((c.report_id, c.table, c.row_name), set()).add(c.unit or "万元")
     for c in cands:
-        if "unit_other_kind" in c.features and "row_in_question" in c.features \
-                and not any(same_unit(u, q.unit) for u in units[(c.report_id, c.table, c.row_name)]) \
-                and not any(w in _outside_row(q, clean_row(c.row_name)) for w in _LEX["amount_words"]):
+        if "unit_other_kind" in c.features and _implied_by_the_row_only(q, c) \
+                and not any(same_unit(u, q.unit) for u in units[(c.report_id, c.table, c.row_name)]):
             c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
 
 

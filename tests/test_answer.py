@@ -226,3 +226,12 @@ def test_a_nil_stated_in_words_is_answered_as_zero_with_its_sentence(backend_eng
     r = ask(backend_engine, "汉阳区大数据中心2021年机关运行经费是多少？")
     assert r.found and r.values[0].value == 0.0 and r.values[0].unit == "万元"
     assert "无机关运行经费支出" in r.citations[0].text.replace(" ", "")
+
+
+def test_a_column_asked_in_other_words_sets_the_unit_of_a_row_named_with_money_words(backend_engine):
+    """"年度财政资金总额评分": 资金 and 总额 are the row's own words; 评分 is closest in meaning to 得分, so the
+    score is asked (分), not an amount in 万元 (the 执行数 of four project tables)."""
+    r = ask(backend_engine, "请问汉阳区大数据中心2021年年度财政资金总额评分是多少？")
+    assert r.found and r.values[0].value == pytest.approx(20.0) and r.values[0].unit == "分", r.answer
+    r = ask(backend_engine, "汉阳区大数据中心2021年基本支出是多少？")  # the row's amount, not its share
+    assert r.found and r.values[0].unit == "万元"
