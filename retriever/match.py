@@ -145,9 +145,14 @@ def _outside_row(q: Question, row: str) -> str:
 
 
 def _implied_by_the_row_only(q: Question, c: Candidate) -> bool:
-    """万元 was implied only by amount words inside this candidate's row name, which the question names."""
-    return q.unit_implied and not q.asks_change and "row_in_question" in c.features \
-        and not any(w in _outside_row(q, clean_row(c.row_name)) for w in _LEX["amount_words"])
+    """The unit was read only from words inside this candidate's row name, which the question names: 万元
+    from its amount words (年度财政资金总额), or a unit from its noun (对口帮扶人数 → 人)."""
+    if q.asks_change or "row_in_question" not in c.features:
+        return False
+    rest = _outside_row(q, clean_row(c.row_name))
+    if q.unit_implied:
+        return not any(w in rest for w in _LEX["amount_words"])
+    return bool(q.unit_word) and q.unit_word in clean_row(c.row_name) and q.unit_word not in rest
 
 
 def column_named_by_meaning(q: Question, cands: list[Candidate]) -> None:
@@ -164,7 +169,7 @@ def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
     cell in 万元 ("为人大代表对区财政预算提供便捷的监督方式", a % row): 万元 was never asked of it, so its
     cells lose the other-unit penalty. A row with a 万元 cell (基本支出) keeps it on its % cells."""
     if not q.unit_implied:
-        return
+        return  # (a unit read from a noun of the row, 人数, is left to the column, column_named_by_meaning)
     units: dict[tuple, set] = {}
     for c in cands:
         units.setdefault((c.report_id, c.table, c.row_name), set()).add(c.unit or "万元")

@@ -46,6 +46,7 @@ class Question:
     missing: Optional[str] = None  # why no report matches (for the not-found answer)
     unit: Optional[str] = None  # unit the question asks for
     unit_implied: bool = False  # `unit` is 万元 only because an amount word (支出, 资金) was used
+    unit_word: Optional[str] = None  # the noun `unit` was read from (人数 → 人), none when asked (多少人)
     ops: set[str] = field(default_factory=set)
     terms: list[str] = field(default_factory=list)  # canonical terms (synonyms expanded)
     table: Optional[str] = None  # canonical table the question names ("基本支出决算表" → …明细表)
@@ -133,21 +134,22 @@ def _after_quantities(text: str) -> str:
     return text[last.end():] if last else text
 
 
-def _unit_of(norm: str, lex: dict) -> Optional[str]:
-    """The unit attached to the first question word (多少套, 几辆, 百分之) wins over units elsewhere;
-    of two units at one place the longer word decides (多少人次 over 多少人)."""
+def _unit_of(norm: str, lex: dict) -> tuple[Optional[str], Optional[str]]:
+    """(unit, the noun it was read from). The unit attached to the first question word (多少套, 几辆,
+    百分之; no noun) wins over units elsewhere; of two units at one place the longer word decides (多少人次
+    over 多少人)."""
     asked = [(norm.find(w), -len(w), u) for w, u in lex["units"] if w.startswith(tuple(_FORMS["ask_prefixes"])) and w in norm]
     if asked:
-        return min(asked)[2]
+        return min(asked)[2], None
     # otherwise the unit word nearest before the question word ("对口帮扶人数得分多少": 得分, not 人数)
     ask = min((i for i in (norm.find(w) for w in _FORMS["ask_words"]) if i >= 0), default=len(norm))
-    before = [(norm.rfind(w, 0, ask) + len(w), len(w), u) for w, u in lex["units"] if norm.rfind(w, 0, ask) >= 0]
+    before = [(norm.rfind(w, 0, ask) + len(w), len(w), u, w) for w, u in lex["units"] if norm.rfind(w, 0, ask) >= 0]
     if before:
-        return max(before)[2]
+        return max(before)[2:]
     for w, u in lex["units"]:
         if w in norm:
-            return u
-    return None
+            return u, w
+    return None, None
 
 
 class Vocabulary(list):
@@ -240,7 +242,7 @@ def strip_noise(text: str, lex: dict) -> str:
 
 def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     norm = q.norm
-    q.unit = _unit_of(_QUANTITY.sub(lambda m: " " * len(m.group(0)), norm), lex)
+    q.unit, q.unit_word = _unit_of(_QUANTITY.sub(lambda m: " " * len(m.group(0)), norm), lex)
     q.table, mention = table_in(norm)
     asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
     changed = any(w in asked for w in lex["change_words"]) and "多少" in asked  # 减少了多少: an amount

@@ -235,3 +235,11 @@ def test_a_column_asked_in_other_words_sets_the_unit_of_a_row_named_with_money_w
     assert r.found and r.values[0].value == pytest.approx(20.0) and r.values[0].unit == "分", r.answer
     r = ask(backend_engine, "汉阳区大数据中心2021年基本支出是多少？")  # the row's amount, not its share
     assert r.found and r.values[0].unit == "万元"
+
+
+def test_a_unit_read_from_the_rows_own_noun_does_not_overrule_the_column_asked(backend_engine):
+    """"对口帮扶人数评分": 人数 is the row's own word, 评分 the column asked in other words (得分). The 实际完成值
+    15 人 must not be given as the answer just because its unit matches 人数."""
+    r = ask(backend_engine, "汉阳区大数据中心2021年对口帮扶人数评分一共多少")
+    assert not (r.values and r.values[0].value == pytest.approx(15.0)), r.answer
+    assert "16" in r.answer and "得分" in r.answer
