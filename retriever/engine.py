@@ -175,7 +175,8 @@ class Engine:
             listed = answer_list(q, self)
             return listed or compose.not_found(q, compose.missing_figure(q), self.index)
         if not multi:
-            derived = derive(q, lambda sub: self.candidates(sub, ids), self.index)
+            # the question's own candidates are already ranked; its sub-questions are ranked on demand
+            derived = derive(q, lambda sub: cands if sub is q else self.candidates(sub, ids), self.index)
             if derived is not None:
                 return derived
             r = q.single
@@ -188,20 +189,11 @@ class Engine:
             # prose restating a table cell: cite the exact row (the sentence corroborates it)
             twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
                          and abs(c.value - best.value) < th.SAME_VALUE and c.score >= th.ACCEPT), None)
-            if twin is not None:
-                cands.remove(twin)
-                cands.insert(0, twin)
-                best = twin
+            best = _promote(cands, twin) or best
         if best is not None and best.kind == "prose":
             best = _table_that_explains_more(q, cands, best)
         if best is not None and best.kind == "prose" and not _writes_number(best):
-            # a nil stated in words ("无…支出"): cite a passage that writes the same figure, when one fits
-            written = next((c for c in cands if c is not best and abs(c.value - best.value) < th.SAME_VALUE
-                            and c.score >= th.ACCEPT and (c.kind == "table" or _writes_number(c))), None)
-            if written is not None:
-                cands.remove(written)
-                cands.insert(0, written)
-                best = written
+            best = _promote(cands, _written_twin(cands, best)) or best
         if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
             return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
@@ -212,21 +204,32 @@ class Engine:
         return compose.lookup(q, best, cands, self.index, top_k)
 
 
+def _promote(cands: list[Candidate], c: Optional[Candidate]) -> Optional[Candidate]:
+    """Move `c` (when there is one) to the front: it is the answer, the rest its context."""
+    if c is not None:
+        cands.remove(c)
+        cands.insert(0, c)
+    return c
+
+
 def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candidate) -> Candidate:
-    """A sentence and a table cell both accepted, with other values: the cell wins when its table, row
-    and column hold more of the question's words than the sentence does ("服务类采购": the
-    政府采购服务支出 row, not a sentence on 政府采购 to small firms)."""
+    """A sentence and a table cell both accepted, with other values: the cell wins (and moves to the
+    front) when its table, row and column hold more of the question's words than the sentence does
+    ("服务类采购": the 政府采购服务支出 row, not a sentence on 政府采购 to small firms)."""
     def held(text: str) -> int:
         return sum(1 for w in q.words if w in text)
 
     said = held(squash(best.prose.sentence + best.prose.local)) if best.prose is not None else 0
-    for c in cands:
-        if c.kind == "table" and c.score >= th.ACCEPT_TABLE and abs(c.value - best.value) >= th.SAME_VALUE \
-                and held(squash(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")) > said:
-            cands.remove(c)
-            cands.insert(0, c)
-            return c
-    return best
+    cell = next((c for c in cands if c.kind == "table" and c.score >= th.ACCEPT_TABLE
+                 and abs(c.value - best.value) >= th.SAME_VALUE
+                 and held(squash(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")) > said), None)
+    return _promote(cands, cell) or best
+
+
+def _written_twin(cands: list[Candidate], best: Candidate) -> Optional[Candidate]:
+    """For a nil stated in words ("无…支出"): an accepted passage that writes the same figure, to cite."""
+    return next((c for c in cands if c is not best and abs(c.value - best.value) < th.SAME_VALUE
+                 and c.score >= th.ACCEPT and (c.kind == "table" or _writes_number(c))), None)
 
 
 def _writes_number(c: Candidate) -> bool:
