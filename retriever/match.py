@@ -26,6 +26,8 @@ _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 _SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
 _VALUE_COLUMNS = frozenset(_LEX["value_columns"])
+# words that state a change in a clause (比上年增加, 少了, 增幅)
+_CHANGE_STATED = tuple(_LEX["change_words"] + _LEX["direction_words"]["up"] + _LEX["direction_words"]["down"])
 _FORMS = _LEX["question_word_forms"]
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
@@ -155,13 +157,17 @@ def _implied_by_the_row_only(q: Question, c: Candidate) -> bool:
     return bool(q.unit_word) and q.unit_word in clean_row(c.row_name) and q.unit_word not in rest
 
 
+def _lift_unit_penalty(c: Candidate) -> None:
+    c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
+
+
 def column_named_by_meaning(q: Question, cands: list[Candidate]) -> None:
     """The column the question names in other words (评分 → 得分, `meaning.py`) sets the unit asked of a
     row whose own name is the only amount word ("年度财政资金总额评分": 分, not 万元)."""
     for c in cands:
         if c.features.get("column_meaning", 0.0) > 0 and "unit_other_kind" in c.features \
                 and _implied_by_the_row_only(q, c):
-            c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
+            _lift_unit_penalty(c)
 
 
 def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
@@ -176,7 +182,7 @@ def _rows_without_the_implied_unit(q: Question, cands: list[Candidate]) -> None:
     for c in cands:
         if "unit_other_kind" in c.features and _implied_by_the_row_only(q, c) \
                 and not any(same_unit(u, q.unit) for u in units[(c.report_id, c.table, c.row_name)]):
-            c.score -= rank.weighed("table", {"unit_other_kind": c.features.pop("unit_other_kind")})
+            _lift_unit_penalty(c)
 
 
 def _row_named(core: str, row: str) -> bool:
@@ -272,10 +278,15 @@ def key_bigrams(q: Question) -> set[str]:
     return set().union(*(bigrams(part) for part in content.split())) - _GENERIC
 
 
+def budget_label(label: str) -> bool:
+    """A budget figure's label (预算数), not the final account's (决算数, 执行数)."""
+    return any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL)
+
+
 def _budget_signals(q: Question, label: str) -> dict[str, float]:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
     asks_budget = any(w in q.core for w in _BUDGET)
-    if not asks_budget and any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL):
+    if not asks_budget and budget_label(label):
         return {"budget_unasked": 1.0}
     if asks_budget and not any(w in label for w in _BUDGET):
         return {"budget_missing": 1.0}
@@ -349,10 +360,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x["label_unasked"] = unasked_count(q, p.clause)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
-    lex = load("questions.json")
-    changed = any(w in p.clause for w in [*lex["change_words"], *lex["direction_words"]["up"],
-                                          *lex["direction_words"]["down"]])
-    if not q.asks_change and any(w in p.clause for w in lex["change_words"]):
+    changed = any(w in p.clause for w in _CHANGE_STATED)
+    if not q.asks_change and any(w in p.clause for w in _LEX["change_words"]):
         x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change
     elif q.asks_change and not changed:
         x["change_missing"] = 1.0  # and a question about change is answered by a change

@@ -11,19 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from indexer.lexicon import load
+from retriever.match import budget_label
 
 from .lexicon import Lexicon, Synonym, Template
 from .names import ReportNames, column_phrase, row_phrase, table_phrases, year_phrase
 
 EPS = 0.01 + 1e-9
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_Q = load("questions.json")
-
-
-def budget_only(column: str) -> bool:
-    """A budget column (预算数): a question naming no column asks the final account, never this one."""
-    return any(w in column for w in _Q["budget_words"]) and not any(w in column for w in _Q["actual_label_words"])
 
 
 @dataclass
@@ -170,8 +164,8 @@ def answerable(names: ReportNames, facts: list, lex: Lexicon, rng: random.Random
         for t in order:
             if per_fact and made >= per_fact:
                 break
-            if not (w.col and t.uses("col")) and budget_only(w.fact.column):
-                continue
+            if not (w.col and t.uses("col")) and budget_label(w.fact.column):
+                continue  # a question naming no column asks the final account, never a budget cell
             group = keys.same(t, w)
             if group is None:
                 continue
