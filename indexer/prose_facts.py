@@ -101,6 +101,7 @@ def _zero_statements(chunk: Chunk) -> list[Fact]:
         for pattern in _ZERO:
             for m in pattern.finditer(sentence):
                 out.append(_zero(chunk, sentence, m))
+                # only "无A、B、C" lists its amounts after 无; "A无支出、B…" goes on about something else
                 nxt = _ZERO_NEXT.match(sentence, m.end()) if pattern is _ZERO[0] else None
                 while nxt is not None:  # 无上级补助收入、事业收入、经营收入
                     out.append(_zero(chunk, sentence, nxt))
