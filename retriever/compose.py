@@ -156,7 +156,7 @@ def _where(c: Candidate) -> str:
 def undecided(q: Question, best: Candidate, other: Candidate, index: LoadedIndex) -> AskResponse:
     """Two figures fit the question about equally: name both, with their rows, and answer neither."""
     cites = [citation(index, c.chunk_id, f"c{i + 1}", c.score) for i, c in enumerate((best, other))]
-    opts = "；".join(f"{c.label} {c.raw}{c.unit}（{_where(c)}，第{c.line_start}行）" for c in (best, other))
+    opts = "；".join(f"{c.label} {_fmt(c)}（{_where(c)}，第{c.line_start}行）" for c in (best, other))
     answer = f"未能确定：报告中不止一个数字符合“{q.core or q.text}”——{opts}。请说明要哪一个（例如表名、项目名或栏目）。"
     return AskResponse(question=q.text, found=False, answer=answer, values=[], citations=cites, confidence=0.0)
 

@@ -184,23 +184,25 @@ class Engine:
                 name = r.unit_name or r.region or r.report_id
                 return compose.not_found(q, f"语料中没有{name}{q.years[0]}年度的决算，其{r.year}年度报告中也没有"
                                             "可据以推算的数字", self.index)
-        best = cands[0] if cands else None
+        best = judged = cands[0] if cands else None  # `judged` is accepted or not; `best` is cited
         if best is not None and best.kind == "prose":
-            # prose restating a table cell: cite the exact row (the sentence corroborates it)
-            twin = next((c for c in cands if c.kind == "table" and c.report_id == best.report_id
-                         and abs(c.value - best.value) < th.SAME_VALUE and c.score >= th.ACCEPT), None)
+            # prose restating a table cell: cite the exact row, the sentence corroborating it (judged by
+            # the cell when the cell alone is accepted); a nil stated in words: cite a passage writing it
+            twin = rank.table_twin(cands, best, th.SAME_VALUE, th.ACCEPT)
+            if twin is None:
+                best = judged = _table_that_explains_more(q, cands, best)
+            elif twin.score >= th.ACCEPT_TABLE:
+                judged = twin
+            if best.kind == "prose" and not _writes_number(best):
+                twin = _written_twin(cands, best)
             best = _promote(cands, twin) or best
-        if best is not None and best.kind == "prose":
-            best = _table_that_explains_more(q, cands, best)
-        if best is not None and best.kind == "prose" and not _writes_number(best):
-            best = _promote(cands, _written_twin(cands, best)) or best
-        if best is None or best.score < (th.ACCEPT_TABLE if best.kind == "table" else th.ACCEPT):
+        if judged is None or judged.score < (th.ACCEPT_TABLE if judged.kind == "table" else th.ACCEPT):
             return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
             return compose.per_report(q, cands, self.index)
-        other = rank.rival(cands, best, th.MARGIN, th.SAME_VALUE)
+        other = rank.rival(cands, judged, th.MARGIN, th.SAME_VALUE)
         if other is not None:
-            return compose.undecided(q, best, other, self.index)
+            return compose.undecided(q, judged, other, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
 
 

@@ -238,7 +238,7 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     y.update(budget)
     if _other_column_named(q, f, row):
         y["column_other"] = 1.0
-    if not q.asks_change and any(w in f.column for w in lex["change_words"]):
+    if not q.asks_change and change_cell(f):
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
         y["uncertain_cell"] = 1.0
@@ -361,8 +361,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
     changed = any(w in p.clause for w in _CHANGE_STATED)
-    if not q.asks_change and any(w in p.clause for w in _LEX["change_words"]):
-        x["change_unasked"] = 1.0  # a change (增加 X, 下降 Y%) answers only a question about change
+    if not q.asks_change and changed:
+        x["change_unasked"] = 1.0  # a change (增加 X, 少了 Y) answers only a question about change
     elif q.asks_change and not changed:
         x["change_missing"] = 1.0  # and a question about change is answered by a change
     clause_b = bigrams(p.clause) - _GENERIC
@@ -396,9 +396,16 @@ def score_prose(q: Question, p: ProseFigure) -> tuple[float, dict[str, float]]:
     return rank.score("prose", prose_features(q, p))
 
 
+def change_cell(f: Fact) -> bool:
+    """A cell in a column of changes (较上年增减额, 变动额, 增减幅度)."""
+    return any(w in f.column for w in _LEX["change_words"])
+
+
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     out = []
     for f in facts:
+        if not q.asks_change and change_cell(f):
+            continue  # a change (较上年增减额) answers only a question about change: no level asked is one
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
         seg = squash(f.column).split("/")[-1]

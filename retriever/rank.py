@@ -58,6 +58,12 @@ def rival(cands: list, best, margin: float, same_value: float):
     return None
 
 
+def table_twin(cands: list, best, same_value: float, floor: float):
+    """A table cell of `best`'s report that states `best`'s value and scores at least `floor`."""
+    return next((c for c in cands if c.kind == "table" and c is not best and c.report_id == best.report_id
+                 and abs(c.value - best.value) < same_value and c.score >= floor), None)
+
+
 def _others(cands: list, best, same_value: float):
     """Candidates that compete with `best`: same kind, another value, and not the appropriation-only
     twin of an all-funds figure (the answer names that one as a second value by rule)."""

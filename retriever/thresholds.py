@@ -28,5 +28,6 @@ ROW_CHARS_CAP: int = 8  # a row named in full counts its characters up to this m
 EVIDENCE_MIN: float = 1.5  # a table cell's weighted row/column/table evidence below this: checks cannot lift it
 CANDIDATE_CHUNKS: int = 40  # chunks of the resolved reports the BM25 index hands to the ranker
 SUPPORT: float = 2.0  # /verify: a candidate of the same value this strong supports a claim
+TIE: float = 1e-6  # two scores this close are equal: the ranker prefers neither
 SAME_VALUE: float = 0.011  # two figures written to 2 decimals are the same figure
 PASSAGE_MIN: float = 0.45  # share of the question's key words a quoted sentence must hold

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from retriever.match import budget_label
+from retriever.match import budget_label, change_cell
 
 from .lexicon import Lexicon, Synonym, Template
 from .names import ReportNames, column_phrase, row_phrase, table_phrases, year_phrase
@@ -164,8 +164,8 @@ def answerable(names: ReportNames, facts: list, lex: Lexicon, rng: random.Random
         for t in order:
             if per_fact and made >= per_fact:
                 break
-            if not (w.col and t.uses("col")) and budget_label(w.fact.column):
-                continue  # a question naming no column asks the final account, never a budget cell
+            if not (w.col and t.uses("col")) and (budget_label(w.fact.column) or change_cell(w.fact)):
+                continue  # a question naming no column asks the final account, never a budget or change cell
             group = keys.same(t, w)
             if group is None:
                 continue
