@@ -11,12 +11,14 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, not_found, who
-from .match import Candidate, bigrams, clean_row
+from .match import Candidate, bigrams, budget_label, change_cell, clean_row
 from .query import Question, plain, subquestion
-from . import thresholds as th
+from . import rank, thresholds as th
 
 Finder = Callable[[Question], list[Candidate]]
 _WORDS = load("questions.json")["derivations"]
+_DIRECTION_WORDS = load("questions.json")["direction_words"]
+_DIRECTIONS = sorted(_DIRECTION_WORDS["up"] + _DIRECTION_WORDS["down"], key=len, reverse=True)
 
 
 def _fmt(c: Candidate) -> str:
@@ -26,10 +28,19 @@ def _fmt(c: Candidate) -> str:
 
 def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
-    for c in cands:
-        if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit) and want(c):
-            return c if c.score >= th.ACCEPT else None
-    return None
+    """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
+    is accepted and not undecided. A table cell (or a sentence with an accepted table twin) must beat
+    other values by the fitted margin, as a lookup must; a sentence alone, whose weights are hand-set,
+    only must not tie with another value."""
+    pool = [c for c in cands if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit)
+            and want(c)]
+    if not pool or pool[0].score < th.ACCEPT:
+        return None
+    judged = pool[0]
+    if judged.kind == "prose":
+        judged = rank.table_twin(pool, judged, th.SAME_VALUE, th.ACCEPT_TABLE) or judged
+    margin = th.MARGIN if judged.kind == "table" else th.TIE
+    return None if rank.rival(pool, judged, margin, th.SAME_VALUE) else pool[0]
 
 
 def _response(q: Question, index, value: float, unit: str, label: str, formula: str,
@@ -82,21 +93,26 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
                           and c.report_id == r.report_id and "%" not in c.raw), None)
         if row_delta is not None:
             return _previous_from(q, index, r, base, row_delta, 1 if row_delta.value >= 0 else -1)
-    # The change stated in the same passage as the current figure corroborates itself.
-    delta = next((c for c in changes if c.chunk_id == current.chunk_id and c.report_id == r.report_id
-                  and (c.unit or "万元") == "万元" and _direction(c) != 0 and c.score >= 0.5
-                  and c.prose is not None and current.prose is not None
-                  and c.prose.sentence.find(c.prose.clause) >= 0), None)
+    # The change stated in the current figure's own sentence corroborates itself ("合计5.48万元，…与上年
+    # 相比增加1.55万元"); another sentence of the passage states other items' changes.
+    delta = next((c for c in changes if c.report_id == r.report_id and (c.unit or "万元") == "万元"
+                  and c.prose is not None and current.prose is not None and c.score >= 0.5
+                  and c.prose.sentence == current.prose.sentence and _against_last_year(c)), None)
     if delta is None:
-        delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _direction(c) != 0)
+        delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _against_last_year(c))
     if delta is None or abs(delta.value - current.value) < th.SAME_VALUE and delta.line_start == current.line_start:
         return None  # one figure read as both the value and its change
     return _previous_from(q, index, r, current, delta, _direction(delta))
 
 
+def _against_last_year(c: Candidate) -> bool:
+    """A sentence's figure that is a change, and not one against the budget (与预算相比增加0万元)."""
+    return _direction(c) != 0 and not budget_label(c.prose.clause)
+
+
 def _change_column(c: Candidate) -> bool:
     """A table cell in a column of changes (较上年增减额, 增减幅度)."""
-    return c.fact is not None and any(w in c.fact.column for w in load("questions.json")["change_columns"])
+    return c.fact is not None and change_cell(c.fact)
 
 
 def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, sign: int) -> AskResponse:
@@ -114,14 +130,15 @@ def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, 
 
 
 def _direction(c: Candidate) -> int:
-    if c.prose is None:
-        return 0
-    clause, words = c.prose.clause, load("questions.json")["direction_words"]
-    up = max((clause.rfind(w) for w in words["up"]), default=-1)
-    down = max((clause.rfind(w) for w in words["down"]), default=-1)
-    if up < 0 and down < 0:
-        return 0
-    return 1 if up > down else -1  # the word nearest the number
+    """The direction a sentence's figure states (the word nearest the number), 0 for a table cell."""
+    return 0 if c.prose is None else _direction_of(c.prose.clause)
+
+
+def _direction_of(text: str) -> int:
+    """+1 / -1 for the last direction word of `text` (增加, 减少了), 0 when it has none."""
+    up = max((text.rfind(w) for w in _DIRECTION_WORDS["up"]), default=-1)
+    down = max((text.rfind(w) for w in _DIRECTION_WORDS["down"]), default=-1)
+    return 0 if up < 0 and down < 0 else 1 if up > down else -1
 
 
 # ------------------------------------------------------------------ share
@@ -287,6 +304,60 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return _response(q, index, value, "万元", "合计", formula, found, sentence)
 
 
+# ------------------------------------------------------------------ net change
+_NET_TAIL = re.compile(_WORDS["net_tail_pattern"])
+
+
+def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    """"A增加、B减少和C减少三项相抵，净变化": each item's stated change, signed by the direction the
+    question gives it (else the one its report states), summed. None unless every item is found, and
+    as many as the question counts."""
+    r = q.single
+    m = _NET_TAIL.search(q.core)
+    if r is None or m is None:
+        return None
+    items = _items(re.sub(_WORDS["net_lead"], "", q.core[:m.start()]), q)
+    count = m.group("n")
+    if len(items) < 2 or count and _WORDS["numerals"].get(count, int(count) if count.isdigit() else 0) != len(items):
+        return None
+    found, signs = [], []
+    for it in items:
+        name = it
+        for w in _DIRECTIONS:
+            name = name.replace(w, "")
+        c = _best(find(subquestion(q, name, index, unit="万元", asks_change=True)), r.report_id, "万元",
+                  lambda c: _change_column(c) or c.prose is not None and _against_last_year(c))
+        if c is None or len(name) < 2:
+            return None
+        asked, stated = _direction_of(it), _stated_direction(index, c)
+        if asked and stated and asked != stated:
+            return None  # the question and the report disagree on the direction
+        found.append(c)
+        signs.append(stated or asked or 1)
+    value = sum(s * abs(c.value) for s, c in zip(signs, found))
+    amounts = [_fmt(c).lstrip("+-−") for c in found]
+    formula = ("-" if signs[0] < 0 else "") + amounts[0] + \
+        "".join(f" {'-' if s < 0 else '+'} {a}" for s, a in zip(signs[1:], amounts[1:]))
+    parts = "、".join(f"{c.label}{'增加' if s > 0 else '减少'}{a}万元" for s, c, a in zip(signs, found, amounts))
+    sentence = f"{who(index, r.report_id)}{parts}，相抵后净{'增加' if value >= 0 else '减少'}" \
+               f"{format_amount(abs(value))}万元（{formula}）。"
+    return _response(q, index, value, "万元", "净变化", formula, found, sentence)
+
+
+def _stated_direction(index, c: Candidate) -> int:
+    """The direction the report gives a change: its sign, the sentence's word, or a word in a text cell
+    of the table row (变动方向: 减少); 0 when none is given."""
+    if c.value < 0:
+        return -1
+    if c.prose is not None:
+        return _direction(c)
+    chunk = index.by_id.get(c.chunk_id)
+    text = chunk.text if chunk is not None else ""
+    for named in (c.fact.table_title, c.fact.table, c.fact.row_name, c.fact.column):
+        text = text.replace(named, "") if named else text
+    return _direction_of(text)
+
+
 # ------------------------------------------------------------------ budget
 _BUDGET_ASKED = re.compile(_WORDS["budget_asked_pattern"])
 
@@ -329,6 +400,8 @@ def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """The first derivation the question calls for that can be computed from cited figures."""
     if wants_previous_year(q):
         return previous_year(q, find, index)
+    if "net" in q.ops:
+        return net_change(q, find, index)
     if "share" in q.ops and q.unit == "%":
         return share(q, find, index)
     if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions

@@ -73,7 +73,7 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
     many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
         or any(w in norm for w in lex["many_report_words"])
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    q = Question(text=text, norm=squash(fix_typos(focus(text, lex))), years=res.years,
+    q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)
@@ -92,7 +92,7 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
 
 def focus(text: str, lex: dict) -> str:
     """The part of a several-part question that asks for a figure ("X是多少？比上年变化如何？" → the
-    first; "是不是都靠财政拨？占几成？" → the second). The whole text names the report."""
+    first; "是否主要靠上级补助？占多少？" → the second). The whole text names the report."""
     parts = [p for p in re.split(r"[？?；;！!]", text) if p.strip()]
     if len(parts) <= 1:
         return text
@@ -100,6 +100,22 @@ def focus(text: str, lex: dict) -> str:
                                             for w in lex["ops"][op]]
     asks = [p for p in parts if any(w in p for w in words)]
     return asks[0] if asks else parts[0]
+
+
+def reliance(norm: str, lex: dict) -> str:
+    """A yes/no question whether the money comes wholly or mainly from one source ("…是不是全靠财政拨款")
+    asked as that source's share of the whole ("…财政拨款占本年收入合计的比例"); other questions unchanged."""
+    words = lex["derivations"]["reliance"]
+    m = re.search(words["pattern"], norm.rstrip("？?。！!"))
+    if m is None or not any(w in norm for w in words["yes_no"]):
+        return norm
+    part, before = m.group("part"), norm[:m.start()]
+    for w in words["yes_no"]:
+        part = part.replace(w, "")
+    whose = re.search(words["subject_tail"], before)
+    totals = words["totals"]
+    key = next((w for w in totals if w and w in part + whose.group(0)), "")
+    return f"{before[:whose.start()]}{part}占{totals[key]}的比例"
 
 
 def _op_words(norm: str, words: list[str], lex: dict) -> bool:
@@ -196,12 +212,9 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
             if protected or term not in text:
                 out.append((text, protected))
                 continue
-            parts = text.split(term)
-            for k, part in enumerate(parts):
+            for part, is_term in _around(text, term, replace_by):
                 if part:
-                    out.append((part, False))
-                if k < len(parts) - 1:
-                    out.append((replace_by, True))
+                    out.append((part, is_term))
             hit = True
         segments[:] = out
         return hit
@@ -213,14 +226,14 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
     for key in sorted(synonyms, key=len, reverse=True):
         if key in weak:
             continue
-        # a one-character word (车) adds its terms but keeps the question's own word (车子, not 车辆子)
+        # a one-character word (车) adds its terms but keeps the question's own word (车队, not 车辆队)
         if split(key, synonyms[key][0] if len(key) > 1 else key):
             terms += synonyms[key]
     rest = "".join(t for t, protected in segments if not protected)
     for w in weak:
         rest = rest.replace(w, "")
     rest = strip_noise(rest, lex)
-    asked_more = len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2  # "请客吃饭一共花了": not the grand total
+    asked_more = len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2  # "培训一共花了": not the grand total
     for key in weak:  # generic words ("一共花了") only when nothing more specific is asked
         if key in synonyms and not (named or terms or asked_more):
             if split(key, synonyms[key][0]):
@@ -228,6 +241,33 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
         elif key in synonyms:
             split(key, "")
     return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
+
+
+_ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")
+
+
+def _around(text: str, key: str, term: str) -> list[tuple[str, bool]]:
+    """`text` split at each `key`, the key replaced by `term`. Where the characters around the key
+    already spell the term's own ("因公出国费" for 出国 → 因公出国（境）费), that whole spelling is
+    replaced, not only the key inside it."""
+    bare = _ASIDE.sub("", term)
+    at = bare.find(key)
+    out: list[tuple[str, bool]] = []
+    start = 0
+    for m in re.finditer(re.escape(key), text):
+        i, j = m.start(), m.end()
+        if at >= 0 and i >= start:
+            left, right = bare[:at], bare[at + len(key):]
+            while left and i > start and text[i - 1] == left[-1]:
+                i, left = i - 1, left[:-1]
+            while right and j < len(text) and text[j] == right[0]:
+                j, right = j + 1, right[1:]
+        if i < start:
+            continue
+        out += [(text[start:i], False), (term, True)]
+        start = j
+    out.append((text[start:], False))
+    return out
 
 
 def strip_noise(text: str, lex: dict) -> str:

@@ -1,0 +1,107 @@
+"""Derived answers and level-vs-change questions, end to end over a small invented report: the net of
+several stated changes, a reliance question asked as a share, last year's value from the change stated
+of the same figure, and a change figure that never answers a question about a level."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generalize import engine_over
+
+REPORT = """青山县水利事务中心2023年度部门决算
+
+第二部分 2023年度部门决算情况说明
+
+一、收入支出决算总体情况说明
+2023年度收入总计 860.00 万元，支出总计 860.00 万元。和2022年相比，收入总计少了 140.00 万元，降幅 14.00%。
+
+二、收入决算情况说明
+本年收入合计 800.00 万元，全部为财政拨款收入，财政拨款收入占比100%。
+
+收支总计变动的主要因素（与上年相比）
+| 因素 | 变动方向 | 变动额（万元） |
+|:--|:--:|--:|
+| 一般公共预算财政拨款收入 | 增加 | 60.00 |
+| 政府性基金 | 减少 | 50.00 |
+| 年初结转结余 | 减少 | 150.00 |
+
+三、“三公”经费支出决算情况说明
+“三公”经费支出决算合计 9.60 万元，与预算相比增加 0 万元；与上年相比增加 2.40 万元，增幅 33.3%。增加的主要原因是公务用车运行支出上升，带动“三公”经费总额增加。分项看：因公出国（境）费决算与预算持平，与上年持平；公务用车运行维护费决算与预算持平，比上年增加 1.90 万元；公务接待费决算与预算持平，比上年增加 0.50 万元。
+“三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("ops"), {"青山县水利事务中心_2023.md": REPORT.encode("utf-8")})
+
+
+def test_net_of_several_stated_changes_is_their_signed_sum(engine):
+    r = engine.ask("青山县水利事务中心2023年把一般公共预算财政拨款收入增加、政府性基金减少和年初结转结余减少"
+                   "三项相抵，净变化是多少？")
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(-140.0)
+    assert [v.value for v in r.values[1:]] == [pytest.approx(60.0), pytest.approx(50.0), pytest.approx(150.0)]
+    assert "60.00 - 50.00 - 150.00" in r.answer
+    # the direction comes from the table's own text cell when the question gives none
+    r = engine.ask("青山县水利事务中心2023年政府性基金和年初结转结余两项净变化是多少")
+    assert r.found and r.values[0].value == pytest.approx(-200.0)
+
+
+def test_net_change_abstains_when_the_question_contradicts_the_report_or_miscounts(engine):
+    r = engine.ask("青山县水利事务中心2023年政府性基金增加、年初结转结余减少，两项相抵净变化是多少")
+    assert not r.found and r.values == []
+    r = engine.ask("青山县水利事务中心2023年政府性基金减少和年初结转结余减少三项相抵，净变化是多少")
+    assert not r.values or not r.values[0].derived
+
+
+def test_a_reliance_question_is_asked_as_the_sources_share(engine):
+    r = engine.ask("青山县水利事务中心2023年的钱是不是全靠财政拨款？")
+    assert r.found and r.values[0].value == pytest.approx(100.0) and r.values[0].unit == "%"
+
+
+def test_a_change_never_answers_a_question_about_a_level(engine):
+    """年初结转结余 is only stated as a change (变动额): asked for its level, there is no figure."""
+    r = engine.ask("青山县水利事务中心2023年年初结转结余是多少")
+    assert not r.found and r.values == []
+    r = engine.ask("青山县水利事务中心2023年年初结转结余比上年减少了多少")
+    assert r.found and r.values[0].value == pytest.approx(150.0)
+    # a sentence saying 少了 states a change: "收入总计" is the level, not the 140
+    r = engine.ask("青山县水利事务中心2023年收入总计是多少")
+    assert r.found and r.values[0].value == pytest.approx(860.0)
+
+
+def test_last_years_value_uses_the_change_stated_of_the_same_figure(engine):
+    """"三公”经费 9.60, 与上年相比增加 2.40: the 1.90 of 公务用车运行维护费 in the next sentence is not its change."""
+    r = engine.ask("青山县水利事务中心2023年上年三公经费是多少")
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(7.2)
+    assert "9.60 - 2.40" in r.answer
+
+
+def test_a_synonym_inside_its_terms_own_spelling_replaces_that_spelling():
+    """出国 → 因公出国（境）费: "因公出国费" is that term already, not 因公 + the term + 费."""
+    from indexer.lexicon import load
+    from retriever.query import _apply_synonyms
+
+    lex = load("questions.json")
+    assert _apply_synonyms("公务接待费和因公出国费合计", lex, [])[0] == "公务接待费和因公出国（境）费合计"
+    assert _apply_synonyms("出国花了", lex, [])[0] == "因公出国（境）费花了"
+
+
+def test_an_input_of_a_derivation_is_as_decided_as_a_lookup():
+    """Three 财政拨款 rows tied: none is the part of a share. A sentence rivalled by another sentence
+    within the margin is still an input when its table twin is accepted and stands clear."""
+    from retriever import thresholds as th
+    from retriever.derive import _best
+    from retriever.match import Candidate
+
+    def cand(kind, value, score, line):
+        return Candidate(kind, "r1", value, str(value), "万元", "x", f"c{line}", line, line, score)
+
+    tied = [cand("table", 3859.16, 4.56, 1), cand("table", 0.0, 4.56, 2), cand("table", 0.0, 4.56, 3)]
+    assert _best(tied, "r1", "万元") is None
+    clear = [cand("table", 3859.16, 4.56, 1), cand("table", 0.0, 4.56 - th.MARGIN - 0.1, 2)]
+    assert _best(clear, "r1", "万元") is clear[0]
+    said = cand("prose", 2204.0, 7.5, 1)
+    pool = [said, cand("prose", 1492.0, 7.1, 2), cand("table", 2204.0, 6.9, 3), cand("table", 251.1, 4.2, 4)]
+    assert _best(pool, "r1", "万元") is said
+    assert _best(pool[:2], "r1", "万元") is said  # sentences alone: only a tie undecides
+    assert _best([said, cand("prose", 1492.0, 7.5, 2)], "r1", "万元") is None
