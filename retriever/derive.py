@@ -110,6 +110,11 @@ def _against_last_year(c: Candidate) -> bool:
     return _direction(c) != 0 and not budget_label(c.prose.clause)
 
 
+def states_change(c: Candidate) -> bool:
+    """A figure that is a change or variance: a change cell, or a sentence stating a direction."""
+    return _change_column(c) or _direction(c) != 0
+
+
 def _change_column(c: Candidate) -> bool:
     """A table cell in a column of changes (较上年增减额, 增减幅度)."""
     return c.fact is not None and change_cell(c.fact)
@@ -142,24 +147,35 @@ def _direction_of(text: str) -> int:
 
 
 # ------------------------------------------------------------------ share
-def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
-    r = q.single
-    if r is None or _WORDS["share_word"] not in q.core:
-        return None
+def _share_sides(q: Question) -> tuple[str, str]:
+    """The part and the whole of "A占B的比例" ("", "" when the question is not so worded)."""
+    if _WORDS["share_word"] not in q.core:
+        return "", ""
     a_text, b_text = q.core.split(_WORDS["share_word"], 1)
     scoped = re.match(load("questions.json")["scope_infix"], a_text)
     if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope
         a_text = scoped.group(2)
     b_text = re.sub(_WORDS["share_tail_pattern"], "", b_text)
-    if not a_text or not b_text:
+    return (a_text, b_text) if a_text and b_text else ("", "")
+
+
+def stated_share_of_part(q: Question, c: Candidate) -> bool:
+    """A share the report states of the question's part: its sentence holds the part's words, or the
+    part's words hold its row's name (a 100% said of another figure is no answer)."""
+    a_text, _ = _share_sides(q)
+    if not a_text:
+        return True
+    about = _covers(a_text, c.prose.local) if c.prose is not None else _covers(plain(c.row_name), a_text)
+    return about >= 0.85 and _is_share(c.prose.clause if c.prose is not None else c.column)
+
+
+def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r = q.single
+    a_text, b_text = _share_sides(q)
+    if r is None or not a_text:
         return None
-    # A ratio the report states itself, when its sentence is about A.
     direct = _best(find(q), r.report_id, "%")
-    stated = direct is not None and _is_share(direct.prose.clause if direct.prose else direct.column)
-    # the sentence holds the part's words, or the part's words hold the row's name
-    about_a = _covers(a_text, direct.prose.local) if direct is not None and direct.prose \
-        else _covers(plain(direct.row_name), a_text) if direct is not None else 0.0
-    if stated and about_a >= 0.85:
+    if direct is not None and stated_share_of_part(q, direct):
         return None  # a plain lookup answers it with the report's own figure
     a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
@@ -190,11 +206,15 @@ _FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.
 _SIDE_WORDS = tuple(load("questions.json")["side_words"])
 
 
+def _difference_match(q: Question):
+    return next((m for m in (pat.search(q.core) for pat in _DIFF_PATTERNS) if m), None)
+
+
 def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    m = next((m for m in (pat.search(q.core) for pat in _DIFF_PATTERNS) if m), None)
+    m = _difference_match(q)
     if m is None:
         return None
     a_text, b_text = (s.strip("，,（(）) ") for s in (m.group("a"), m.group("b")))
@@ -213,8 +233,9 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     side_a, side_b = _side(a_text), _side(b_text)
     ca = [c for c in find(subquestion(q, a_text, index, unit="万元")) if _labelled(c, side_a)]
     cb = [c for c in find(subquestion(q, b_text, index, unit="万元")) if _labelled(c, side_b)]
-    a = _best(ca, r.report_id, "万元")
-    b = _best(cb, r.report_id, "万元", lambda c: a is None or not (c.chunk_id == a.chunk_id and c.value == a.value))
+    a = _best(ca, r.report_id, "万元", lambda c: not states_change(c))  # levels, not stated changes
+    b = _best(cb, r.report_id, "万元", lambda c: not states_change(c) and (
+        a is None or not (c.chunk_id == a.chunk_id and c.value == a.value)))
     if a is None or b is None:
         return None
     # Prefer the two figures stated together in one passage when such a pair scores about as well.
@@ -276,19 +297,34 @@ def _items(text: str, q: Question) -> list[str]:
 
 
 def _several_terms_totalled(q: Question) -> bool:
-    """"工资福利支出和商品和服务支出合计": two or more terms of the index joined, then a total word."""
-    head = re.sub(_WORDS["sum_tail_pattern"], "", q.core)
-    items = _items(head, q) if head != q.core else []
-    return len(items) >= 2 and all(it in q.vocab for it in items)
+    """"工资福利支出和商品和服务支出合计": two or more items joined, one a term of the index (the split
+    never cuts a term), then a total word."""
+    tail = re.search(_WORDS["sum_tail_pattern"], q.core)
+    items = _items(q.core[:tail.start()], q) if tail and not _quantity(tail.group(0)) else []
+    return len(items) >= 2 and any(it in q.vocab for it in items)
+
+
+def _quantity(tail: str) -> bool:
+    """A total word followed by a number ("全年共计4份") words a row's name, not a sum asked."""
+    return re.search(r"\d", tail) is not None
+
+
+def _sum_items(q: Question) -> list[str]:
+    """The items a sum question names (quoted, or split at 和/与/、 before 合计)."""
+    items = _QUOTED.findall(q.norm)
+    if len(items) >= 2:
+        return items
+    tail = re.search(_WORDS["sum_tail_pattern"], q.core)
+    if tail is not None and _quantity(tail.group(0)):
+        return []
+    return _items(q.core[:tail.start()] if tail else q.core, q)
 
 
 def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    items = _QUOTED.findall(q.norm)
-    if len(items) < 2:
-        items = _items(re.sub(_WORDS["sum_tail_pattern"], "", q.core), q)
+    items = _sum_items(q)
     if len(items) < 2:
         return None
     found = []
@@ -308,17 +344,25 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
 _NET_TAIL = re.compile(_WORDS["net_tail_pattern"])
 
 
+def _net_items(q: Question) -> list[str]:
+    """The items of a net-change question, empty unless two or more, as many as it counts."""
+    m = _NET_TAIL.search(q.core)
+    if m is None:
+        return []
+    items = _items(re.sub(_WORDS["net_lead"], "", q.core[:m.start()]), q)
+    count = m.group("n")
+    if len(items) < 2 or count and _WORDS["numerals"].get(count, int(count) if count.isdigit() else 0) != len(items):
+        return []
+    return items
+
+
 def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """"A增加、B减少和C减少三项相抵，净变化": each item's stated change, signed by the direction the
     question gives it (else the one its report states), summed. None unless every item is found, and
     as many as the question counts."""
     r = q.single
-    m = _NET_TAIL.search(q.core)
-    if r is None or m is None:
-        return None
-    items = _items(re.sub(_WORDS["net_lead"], "", q.core[:m.start()]), q)
-    count = m.group("n")
-    if len(items) < 2 or count and _WORDS["numerals"].get(count, int(count) if count.isdigit() else 0) != len(items):
+    items = _net_items(q)
+    if r is None or not items:
         return None
     found, signs = [], []
     for it in items:
@@ -396,19 +440,39 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return _response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
 
 
+def _asked(q: Question) -> str:
+    """The derivation the question calls for ("" for none), in the order they are tried."""
+    if wants_previous_year(q):
+        return "previous_year"
+    if "net" in q.ops:
+        return "net"
+    if "share" in q.ops and q.unit == "%":
+        return "share"
+    if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
+        return "difference"
+    if "sum" in q.ops or _several_terms_totalled(q):
+        return "sum"
+    if _BUDGET_ASKED.search(q.core) and q.unit in (None, "万元") and not q.asks_change:
+        return "budget"
+    return ""
+
+
+def computed_only(q: Question) -> str:
+    """The derivation asked whose answer no single stated figure gives, bar one of its own kind:
+    "share" (a share stated of the part), "difference" (a stated change or variance), "sum" and "net"
+    (none); "" for other questions. When `derive` finds no inputs for one, the lookup answers only with
+    such a figure."""
+    kind = _asked(q)
+    parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
+              "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_sides(q)[0]}
+    return kind if kind in parsed and parsed[kind]() else ""
+
+
+_DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": share, "difference": difference,
+                "sum": total, "budget": budget}
+
+
 def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """The first derivation the question calls for that can be computed from cited figures."""
-    if wants_previous_year(q):
-        return previous_year(q, find, index)
-    if "net" in q.ops:
-        return net_change(q, find, index)
-    if "share" in q.ops and q.unit == "%":
-        return share(q, find, index)
-    if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
-        return difference(q, find, index)
-    if "sum" in q.ops or _several_terms_totalled(q):
-        return total(q, find, index)
-    if _BUDGET_ASKED.search(q.core) and q.unit in (None, "万元") and not q.asks_change:
-        return budget(q, find, index)
-    return None
-
+    kind = _asked(q)
+    return _DERIVATIONS[kind](q, find, index) if kind else None

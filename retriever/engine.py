@@ -15,7 +15,7 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import derive
+from .derive import computed_only, derive, stated_share_of_part, states_change
 from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
@@ -179,6 +179,13 @@ class Engine:
             derived = derive(q, lambda sub: cands if sub is q else self.candidates(sub, ids), self.index)
             if derived is not None:
                 return derived
+            only = computed_only(q)  # no single stated figure answers a sum or net change; a difference
+            if only in ("sum", "net"):  # or share only a stated change or a share stated of its part
+                return compose.not_found(q, compose.missing_figure(q) + "（参与计算的数字未能全部确定）", self.index)
+            if only == "difference":
+                cands = [c for c in cands if states_change(c)]
+            if only == "share":
+                cands = [c for c in cands if stated_share_of_part(q, c)]
             r = q.single
             if q.years and r.year and r.year not in q.years:  # a year before the report's, not derivable
                 name = r.unit_name or r.region or r.report_id

@@ -73,7 +73,7 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
     many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
         or any(w in norm for w in lex["many_report_words"])
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex), years=res.years,
+    q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)
@@ -102,9 +102,10 @@ def focus(text: str, lex: dict) -> str:
     return asks[0] if asks else parts[0]
 
 
-def reliance(norm: str, lex: dict) -> str:
+def reliance(norm: str, lex: dict, vocab: list[str] = ()) -> str:
     """A yes/no question whether the money comes wholly or mainly from one source ("…是不是全靠财政拨款")
-    asked as that source's share of the whole ("…财政拨款占本年收入合计的比例"); other questions unchanged."""
+    asked as that source's share of the whole ("…财政拨款占本年收入合计的比例"): the report term the question
+    names before it, else the total of income or spending. Other questions unchanged."""
     words = lex["derivations"]["reliance"]
     m = re.search(words["pattern"], norm.rstrip("？?。！!"))
     if m is None or not any(w in norm for w in words["yes_no"]):
@@ -112,10 +113,15 @@ def reliance(norm: str, lex: dict) -> str:
     part, before = m.group("part"), norm[:m.start()]
     for w in words["yes_no"]:
         part = part.replace(w, "")
+    for w in words["yes_no"]:
+        before = before.removesuffix(w)
     whose = re.search(words["subject_tail"], before)
+    named = next((t for t in vocab if before.endswith(t)), "")
+    if len(named) > len(whose.group(0).lstrip("的")):  # "基本支出是不是都是人员经费": the term named is the whole
+        return f"{before[:-len(named)]}{part}占{named}的比例"
     totals = words["totals"]
-    key = next((w for w in totals if w and w in part + whose.group(0)), "")
-    return f"{before[:whose.start()]}{part}占{totals[key]}的比例"
+    whole = totals[next((w for w in totals if w and w in part + whose.group(0)), "")]
+    return f"{before[:whose.start()]}{part}占{whole}的比例"
 
 
 def _op_words(norm: str, words: list[str], lex: dict) -> bool:
@@ -304,6 +310,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     scoped = re.match(lex["scope_pattern"], core)
+    if not (scoped or mention) and lex["derivations"]["share_word"] not in core:
+        # "公务用车运行维护费中燃料费": a term, 中, the figure (with a table named, "…表中X" is its form)
+        scoped = re.match(lex["scope_infix"], core)
+        scoped = scoped if scoped and any(scoped.group(1).endswith(t) for t in vocab) else None
     if scoped:  # "政府采购支出总额中，服务类采购是多少": the figure is the part after the scope
         q.scope, core = scoped.group(1), scoped.group(2)
     for a, b in lex["rewrites"]:

@@ -26,7 +26,10 @@ REPORT = """青山县水利事务中心2023年度部门决算
 
 三、“三公”经费支出决算情况说明
 “三公”经费支出决算合计 9.60 万元，与预算相比增加 0 万元；与上年相比增加 2.40 万元，增幅 33.3%。增加的主要原因是公务用车运行支出上升，带动“三公”经费总额增加。分项看：因公出国（境）费决算与预算持平，与上年持平；公务用车运行维护费决算与预算持平，比上年增加 1.90 万元；公务接待费决算与预算持平，比上年增加 0.50 万元。
-“三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。
+“三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。公务用车运行维护费支出 6.10 万元，主要用于公务用车运行维护费用，其中：燃料费 1.20 万元；维修费 3.00 万元；保险费 1.90 万元。
+
+四、一般公共预算财政拨款支出决算情况说明
+一般公共预算财政拨款支出 800.00 万元，占本年支出合计的 100%。其中：基本支出 300.00 万元，项目支出 500.00 万元。基本支出中，人员经费 280.00 万元，公用经费 20.00 万元。
 """
 
 
@@ -105,3 +108,43 @@ def test_an_input_of_a_derivation_is_as_decided_as_a_lookup():
     assert _best(pool, "r1", "万元") is said
     assert _best(pool[:2], "r1", "万元") is said  # sentences alone: only a tie undecides
     assert _best([said, cand("prose", 1492.0, 7.5, 2)], "r1", "万元") is None
+
+
+@pytest.mark.parametrize("question", [
+    "青山县水利事务中心2023年公务接待费和培训费合计多少",  # 培训费 is not in the report
+    "青山县水利事务中心2023年公务接待费比培训费多多少",
+    "青山县水利事务中心2023年三公经费决算比预算多多少",  # the budget is stated only as a variance of 0
+])
+def test_a_sum_or_difference_without_all_its_inputs_is_not_one_of_them(engine, question):
+    """One item of a sum, or one side of a difference, is a wrong number; a variance is no budget."""
+    r = engine.ask(question)
+    assert not r.found and r.values == []
+
+
+def test_a_term_then_zhong_scopes_the_figure_after_it(engine):
+    r = engine.ask("青山县水利事务中心2023年公务用车运行维护费中燃料费多少")
+    assert r.found and r.values[0].value == pytest.approx(1.2)
+
+
+def test_a_share_stated_of_another_figure_answers_no_share_question(engine):
+    """"一般公共预算财政拨款支出…占本年支出合计的100%" is no share of 卫生健康支出, which the report lacks."""
+    r = engine.ask("青山县水利事务中心2023年卫生健康支出占总支出的比例")
+    assert not r.found and r.values == []
+
+
+def test_a_reliance_question_takes_the_term_it_names_as_the_whole(engine):
+    r = engine.ask("青山县水利事务中心2023年基本支出是不是都是人员经费")
+    assert r.found and r.values[0].value == pytest.approx(93.33)
+    assert "280.00 / 300.00" in r.answer
+
+
+def test_a_total_word_before_a_quantity_words_a_row_and_asks_no_sum():
+    from retriever.derive import computed_only
+    from retriever.query import Question, Vocabulary
+
+    def question(core):
+        return Question(text=core, norm=core, core=core, vocab=Vocabulary(["信息化项目维护", "公务接待费"]),
+                        ops={"sum"})
+
+    assert computed_only(question("信息化项目维护及运行每季度提供报告全年共计4份")) == ""
+    assert computed_only(question("公务接待费和培训费共计")) == "sum"
