@@ -23,6 +23,7 @@ FIGURE_RE = re.compile(
     r"(?P<unit>" + alternation(_LEX["units"], longest_first=True) + ")?"
 )
 _COUNTED = set(_LEX["counted_units"])
+_LEVEL_MARKER = re.compile(_LEX["level_marker"])
 _NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])
 _YEAR_WORD = _LEX["year_word"]
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
@@ -73,7 +74,7 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
         if value is None:
             continue
         before = lead + sentence[:m.start()]
-        parts = _CLAUSE_BREAK.split(before)
+        parts = _CLAUSE_BREAK.split(_LEVEL_MARKER.sub("", before))  # 卫生健康支出（类）41.39: one clause
         clause = parts[-1] if parts else before
         if not clause.strip() and len(parts) >= 2:
             clause = parts[-2]

@@ -92,3 +92,10 @@ def test_loaded_index_holds_prose_facts_and_the_engine_does_not_extract(tmp_path
     r = engine.ask("汉阳区大数据中心2021年授予中小企业的合同金额是多少？")
     assert r.found and r.values[0].value == pytest.approx(545.35) and r.citations[0].kind == "paragraph"
     assert engine.stats().counts["facts"] == sum(f.kind == "table" for f in index.facts)
+
+
+def test_a_classification_level_marker_is_no_clause_break():
+    """"卫生健康支出（类）41.39 万元": the figure's clause is the class, not "类"."""
+    _, facts = _prose("3. 卫生健康支出（类）41.39 万元，占 2.63%。1.一般公共服务（类）支出 1456.72 万元。")
+    assert [(f.value, f.clause) for f in facts if f.unit == "万元"] == [
+        (41.39, "3. 卫生健康支出"), (1456.72, "1.一般公共服务支出")]
