@@ -24,6 +24,8 @@ FIGURE_RE = re.compile(
 )
 _COUNTED = set(_LEX["counted_units"])
 _LEVEL_MARKER = re.compile(_LEX["level_marker"])
+_JOINED = re.compile(r"[和及与]")
+_AFTER_ANOTHER_COUNT = re.compile(r"^.*\d\S*[和及与]\s*$")  # "中心下设6个科室和" before the 1 of 1个办公室
 _NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])
 _YEAR_WORD = _LEX["year_word"]
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
@@ -78,8 +80,13 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
         clause = parts[-1] if parts else before
         if not clause.strip() and len(parts) >= 2:
             clause = parts[-2]
-        # a counted noun follows its number ("设有4个科室"): the words up to the clause break
+        # a counted noun follows its number ("设有4个科室"): the words up to the clause break name it, and
+        # in "6个科室和1个办公室" the 1 is of 办公室 alone
         after = _CLAUSE_BREAK.split(sentence[m.end():], 1)[0][:8] if unit in _COUNTED else ""
+        if after:  # a number opening its sentence is named by its noun alone, not the sentence before
+            after = _JOINED.split(after, 1)[0]
+            own = "" if not sentence[:m.start()].strip() else _AFTER_ANOTHER_COUNT.sub("", clause).strip()
+            clause = own + after.strip()
         out.append(Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="", row_name="",
                         column="", value=value, raw=m.group("num"), unit=unit, line=chunk.line_start,
                         line_end=chunk.line_end, clause=clause.strip(), local="，".join(parts[-2:]) + after,

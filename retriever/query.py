@@ -319,11 +319,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
     core, q.terms = _apply_synonyms(core, lex, vocab)
-    core = strip_noise(core, lex)
-    for w, _ in lex["units"]:
+    for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
-    q.core = core
+    q.core = core = strip_noise(core, lex)
     q.concepts = _concepts(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)

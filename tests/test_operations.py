@@ -11,6 +11,8 @@ REPORT = """青山县水利事务中心2023年度部门决算
 
 第二部分 2023年度部门决算情况说明
 
+机构设置：中心内部设有3个科室和1个办公室。
+
 一、收入支出决算总体情况说明
 2023年度收入总计 860.00 万元，支出总计 860.00 万元。和2022年相比，收入总计少了 140.00 万元，降幅 14.00%。
 
@@ -148,3 +150,9 @@ def test_a_total_word_before_a_quantity_words_a_row_and_asks_no_sum():
 
     assert computed_only(question("信息化项目维护及运行每季度提供报告全年共计4份")) == ""
     assert computed_only(question("公务接待费和培训费共计")) == "sum"
+
+
+@pytest.mark.parametrize("question,count", [("青山县水利事务中心有几个科室", 3), ("青山县水利事务中心有几个办公室", 1)])
+def test_a_count_is_named_by_the_noun_after_it(engine, question, count):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == count

@@ -44,7 +44,9 @@ def test_years_dates_and_class_codes_give_no_fact():
 def test_units_are_spelled_one_way_and_counted_nouns_kept():
     _, facts = _prose("完成率 98.5％，购置设备 3 台(套)，设有 4 个科室。")
     assert [(f.raw, f.unit) for f in facts] == [("98.5", "%"), ("3", "台（套）"), ("4", "个")]
-    assert facts[2].clause == "设有" and facts[2].local.endswith("设有 科室")  # the counted noun joins the context
+    assert facts[2].clause == "设有科室" and facts[2].local.endswith("设有 科室")  # the counted noun names it
+    _, facts = _prose("中心下设6个科室和1个办公室。")
+    assert [(f.value, f.clause) for f in facts] == [(6, "中心下设科室"), (1, "办公室")]
 
 
 def test_a_nil_stated_in_words_is_a_zero_fact():
