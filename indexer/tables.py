@@ -22,7 +22,8 @@ _LOOKAHEAD = 6
 
 
 def _bare_pattern(line: str) -> bool:
-    """A title split over two lines leaves a bare "自评表" on the second one."""
+    """A title split over two lines leaves a bare "自评表" on the second one (the line before is its
+    first part, unless that line is a row of the table above)."""
     t = squash(line)
     return any(t == p for spec in table_specs() for p in spec["patterns"])
 
@@ -41,7 +42,7 @@ def find_table_titles(lines: list[str]) -> list[tuple[int, str, str]]:
             j = i - 1
             while j >= 0 and not lines[j].strip():
                 j -= 1
-            if j >= 0 and len(squash(lines[j])) <= 50 and "\t" not in lines[j]:
+            if j >= 0 and len(squash(lines[j])) <= 50 and "\t" not in lines[j] and not is_pipe_line(lines[j]):
                 no, title = j + 1, lines[j].strip() + title
         # A section heading naming the table ("三、支出决算表") right before the real title.
         if found and found[-1][2] == name and _only_blank_or_meta(lines, found[-1][0], no):

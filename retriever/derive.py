@@ -225,7 +225,7 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
         a_text = subject + a_text
     if subject and subject not in b_text:
         b_text = subject + b_text
-    if len(b_text) <= 6 and len(a_text) > len(b_text):  # "A决算比年初预算…": B shares A's subject
+    if _only_side(b_text) and len(a_text) > len(b_text):  # "A决算比年初预算…": B shares A's subject
         stem = a_text
         for w in _SIDE_WORDS:
             stem = stem.replace(w, "")
@@ -248,6 +248,14 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
     return _response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+
+
+def _only_side(text: str) -> bool:
+    """The text is a side word and nothing that names a figure ("年初预算", "预算数"), not a term."""
+    rest = text
+    for w in _SIDE_WORDS:
+        rest = rest.replace(w, "")
+    return rest != text and len(rest) < 2
 
 
 def _side(text: str) -> str:

@@ -26,6 +26,13 @@ REPORT = """青山县水利事务中心2023年度部门决算
 | 政府性基金 | 减少 | 50.00 |
 | 年初结转结余 | 减少 | 150.00 |
 
+支出决算表
+| 科目名称 | 本年支出合计 | 基本支出 | 项目支出 |
+|:--|--:|--:|--:|
+| 行政事业单位医疗 | 33.95 | 33.95 | |
+| 事业单位医疗 | 12.30 | 12.30 | |
+| 公务员医疗补助 | 21.65 | 21.65 | |
+
 三、“三公”经费支出决算情况说明
 “三公”经费支出决算合计 9.60 万元，与预算相比增加 0 万元；与上年相比增加 2.40 万元，增幅 33.3%。增加的主要原因是公务用车运行支出上升，带动“三公”经费总额增加。分项看：因公出国（境）费决算与预算持平，与上年持平；公务用车运行维护费决算与预算持平，比上年增加 1.90 万元；公务接待费决算与预算持平，比上年增加 0.50 万元。
 “三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。公务用车运行维护费支出 6.10 万元，主要用于公务用车运行维护费用，其中：燃料费 1.20 万元；维修费 3.00 万元；保险费 1.90 万元。
@@ -156,3 +163,9 @@ def test_a_total_word_before_a_quantity_words_a_row_and_asks_no_sum():
 def test_a_count_is_named_by_the_noun_after_it(engine, question, count):
     r = engine.ask(question)
     assert r.found and r.values[0].value == count
+
+
+def test_a_difference_of_two_named_terms_keeps_each_side_its_own(engine):
+    """Only a side word alone (年初预算) borrows the other side's subject, not a shorter term."""
+    r = engine.ask("青山县水利事务中心2023年公务员医疗补助比事业单位医疗多多少")
+    assert r.found and r.values[0].value == pytest.approx(9.35) and "21.65 - 12.30" in r.answer
