@@ -467,13 +467,21 @@ def _asked(q: Question) -> str:
 
 def computed_only(q: Question) -> str:
     """The derivation asked whose answer no single stated figure gives, bar one of its own kind:
-    "share" (a share stated of the part), "difference" (a stated change or variance), "sum" and "net"
-    (none); "" for other questions. When `derive` finds no inputs for one, the lookup answers only with
+    "share" (a share stated of the part), "difference" (a stated change or variance), "previous_year"
+    (a figure stated as last year's), "sum" and "net" (none); "" for other questions. When `derive` finds no inputs for one, the lookup answers only with
     such a figure."""
     kind = _asked(q)
     parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
-              "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_sides(q)[0]}
+              "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_sides(q)[0],
+              "previous_year": lambda: True}
     return kind if kind in parsed and parsed[kind]() else ""
+
+
+def states_last_year(c: Candidate) -> bool:
+    """A figure the report gives as last year's (上年决算数, 上年为…), not a change against it."""
+    words = load("questions.json")["ops"]["previous_year"] + list(load("questions.json")["relative_years"])
+    own = c.prose.clause if c.prose is not None else c.column
+    return any(w in own for w in words) and not states_change(c)
 
 
 _DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": share, "difference": difference,

@@ -15,7 +15,7 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import computed_only, derive, stated_share_of_part, states_change
+from .derive import computed_only, derive, stated_share_of_part, states_change, states_last_year
 from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
@@ -186,6 +186,8 @@ class Engine:
                 cands = [c for c in cands if states_change(c)]
             if only == "share":
                 cands = [c for c in cands if stated_share_of_part(q, c)]
+            if only == "previous_year":
+                cands = [c for c in cands if states_last_year(c)]
             r = q.single
             if q.years and r.year and r.year not in q.years:  # a year before the report's, not derivable
                 name = r.unit_name or r.region or r.report_id

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from indexer.lexicon import fix_typos, load, squash, table_specs
+from indexer.lexicon import alternation, fix_typos, load, squash, table_specs
 
 from indexer.aliases import split_name
 
@@ -68,6 +68,38 @@ class Question:
 def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
                year: Optional[int] = None, unit: Optional[str] = None,
                history: Optional[list[str]] = None) -> Question:
+    q = _understand(text, index, report_id, year, unit, history)
+    if history and not q.codes and not _subject_of(q.core):
+        # "那上一年呢", "占比多少": the figure is the one the conversation was about
+        subject = next((s for s in (_subject_of(_understand(h, index, None, None, None, None).core)
+                                    for h in reversed(history[-10:])) if s), "")
+        if subject:
+            q = _understand(subject + text, index, report_id, year, unit, history)
+            q.text = text
+    return q
+
+
+def _subject_of(core: str) -> str:
+    """The words of a question core that name a figure: the core without aspect words (changes,
+    budgets, shares, last year, units), follow-up and question words; "" when no two characters
+    of a word are left."""
+    rest = _ASPECT.sub(" ", core)
+    return plain(rest) if re.search(r"[\u4e00-\u9fff]{2}", rest) else ""
+
+
+def _aspect_words() -> re.Pattern:
+    lex = load("questions.json")
+    words = lex["change_words"] + lex["budget_words"] + lex["side_words"] + lex["follow_up_words"] \
+        + lex["ops"]["share"] + lex["ops"]["previous_year"] + list(lex["relative_years"]) + lex["question_noise"] \
+        + [w for ws in lex["direction_words"].values() for w in ws] + [w for w, _ in lex["units"]]
+    return re.compile(alternation(words, longest_first=True) + "|比|的|了")
+
+
+_ASPECT = _aspect_words()
+
+
+def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: Optional[int], unit: Optional[str],
+                history: Optional[list[str]]) -> Question:
     lex = load("questions.json")
     norm = squash(fix_typos(text))
     many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
@@ -125,9 +157,12 @@ def reliance(norm: str, lex: dict, vocab: list[str] = ()) -> str:
 
 
 def _op_words(norm: str, words: list[str], lex: dict) -> bool:
-    """A word of an operation, not as part of a comparison (比上年 is a change, not last year's value)."""
+    """A word of an operation, not as part of a comparison (比上年 is a change, not last year's value)
+    nor inside a longer word (巡检4次以上年初目标值)."""
     prefixes = lex["comparison_prefixes"]
-    return any(m.start() == 0 or norm[m.start() - 1] not in prefixes
+    inside = [range(m.start(), m.end()) for s in lex["op_word_spans"] for m in re.finditer(re.escape(s), norm)]
+    return any((m.start() == 0 or norm[m.start() - 1] not in prefixes)
+               and not any(m.start() in r and m.end() - 1 in r for r in inside)
                for w in words for m in re.finditer(re.escape(w), norm))
 
 

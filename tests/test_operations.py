@@ -169,3 +169,20 @@ def test_a_difference_of_two_named_terms_keeps_each_side_its_own(engine):
     """Only a side word alone (年初预算) borrows the other side's subject, not a shorter term."""
     r = engine.ask("青山县水利事务中心2023年公务员医疗补助比事业单位医疗多多少")
     assert r.found and r.values[0].value == pytest.approx(9.35) and "21.65 - 12.30" in r.answer
+
+
+def test_a_follow_up_without_a_figure_asks_about_the_conversations_figure(engine):
+    history = ["青山县水利事务中心2023年“三公”经费是多少"]
+    r = engine.ask("预算是多少", history=history)  # stated as 与预算相比增加 0 万元
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(9.6)
+    assert r.question == "预算是多少"
+    r = engine.ask("那上一年呢", history=history + ["预算是多少"])
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(7.2)
+    r = engine.ask("公务接待费呢", history=history)  # names its own figure
+    assert r.found and r.values[0].value == pytest.approx(3.5)
+
+
+def test_last_years_value_is_never_this_years(engine):
+    """No change is stated of 基本支出: its last-year value is not found, not this year's 300."""
+    r = engine.ask("青山县水利事务中心2023年基本支出上一年是多少")
+    assert not r.found and r.values == []
