@@ -396,6 +396,11 @@ def score_prose(q: Question, p: ProseFigure) -> tuple[float, dict[str, float]]:
     return rank.score("prose", prose_features(q, p))
 
 
+def _states_change_in_row(f: Fact) -> bool:
+    """A row whose own name is a change (本年增加), whatever its column."""
+    return any(w in f.row_name for w in _LEX["change_words"])
+
+
 def change_cell(f: Fact) -> bool:
     """A cell in a column of changes (较上年增减额, 变动额, 增减幅度)."""
     return any(w in f.column for w in _LEX["change_words"])
@@ -404,8 +409,8 @@ def change_cell(f: Fact) -> bool:
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     out = []
     for f in facts:
-        if not q.asks_change and change_cell(f):
-            continue  # a change (较上年增减额) answers only a question about change: no level asked is one
+        if q.asks_change != (change_cell(f) or _states_change_in_row(f)):
+            continue  # a change (较上年增减额) answers only a question about change, and only a change does
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
         seg = squash(f.column).split("/")[-1]

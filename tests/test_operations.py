@@ -186,3 +186,11 @@ def test_last_years_value_is_never_this_years(engine):
     """No change is stated of 基本支出: its last-year value is not found, not this year's 300."""
     r = engine.ask("青山县水利事务中心2023年基本支出上一年是多少")
     assert not r.found and r.values == []
+
+
+def test_a_question_about_change_is_never_answered_by_a_level(engine):
+    """No change is stated of 行政事业单位医疗: "比上年增加多少" is not found, not its cell of this year."""
+    r = engine.ask("青山县水利事务中心2023年行政事业单位医疗比上年增加多少")
+    assert not r.found and r.values == []
+    r = engine.ask("青山县水利事务中心2023年基本支出比上年增加多少")  # nor a sentence's level
+    assert not r.found and r.values == []
