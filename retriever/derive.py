@@ -181,6 +181,8 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     if a is None or b is None or b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
         return None
+    if abs(a.value) > abs(b.value) + th.SAME_VALUE:
+        return None  # a part larger than its whole: the whole found is not the part's
     places = 1 if any(w in q.norm for w in load("questions.json")["approx_words"]) else 2  # "约为多少": 72.6%
     value = round(a.value / b.value * 100, places)
     formula = f"{_fmt(a)} / {_fmt(b)} × 100%"

@@ -452,6 +452,8 @@ def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]
     out = []
     for p in figures:
         sc, features = score_prose(q, p)
+        if "change_missing" in features:
+            continue  # a question about change is answered only by a sentence stating one
         out.append(Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
                              p.line_start, p.line_end, sc, prose=p, features=features))
     return out

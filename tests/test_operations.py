@@ -194,3 +194,10 @@ def test_a_question_about_change_is_never_answered_by_a_level(engine):
     assert not r.found and r.values == []
     r = engine.ask("青山县水利事务中心2023年基本支出比上年增加多少")  # nor a sentence's level
     assert not r.found and r.values == []
+    r = engine.ask("青山县水利事务中心2023年一般公共预算财政拨款支出增长了多少")
+    assert not r.found and r.values == []
+
+
+def test_a_part_larger_than_the_whole_found_is_no_share(engine):
+    r = engine.ask("青山县水利事务中心2023年公务用车运行维护费占燃料费的比例")
+    assert not r.found and r.values == []
