@@ -69,14 +69,31 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
                year: Optional[int] = None, unit: Optional[str] = None,
                history: Optional[list[str]] = None) -> Question:
     q = _understand(text, index, report_id, year, unit, history)
-    if history and not q.codes and not _subject_of(q.core):
-        # "那上一年呢", "占比多少": the figure is the one the conversation was about
-        subject = next((s for s in (_subject_of(_understand(h, index, None, None, None, None).core)
-                                    for h in reversed(history[-10:])) if s), "")
-        if subject:
-            q = _understand(subject + text, index, report_id, year, unit, history)
-            q.text = text
+    if not history or q.codes:
+        return q
+    asked = _with_earlier_figures(text, q, index, history)
+    if asked != text:
+        q = _understand(asked, index, report_id, year, unit, history)
+        q.text = text
     return q
+
+
+def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: list[str]) -> str:
+    """A follow-up that names no figure ("那上一年呢", "占比多少") asks about the figure of the latest
+    earlier question that named one; "两者相差多少" about the figures of the two latest."""
+    both = next((w for w in load("questions.json")["both_words"] if w in text), "")
+    if _subject_of(q.core.replace(both, "") if both else q.core):
+        return text  # the question names its own figure(s) ("A和B两项合计")
+    subjects = []
+    for h in reversed(history[-10:]):
+        s = _subject_of(_understand(h, index, None, None, None, None).core)
+        if s and s not in subjects:
+            subjects.append(s)
+        if len(subjects) == (2 if both else 1):
+            break
+    if both:
+        return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
+    return subjects[0] + text if subjects else text
 
 
 def _subject_of(core: str) -> str:
@@ -90,7 +107,8 @@ def _subject_of(core: str) -> str:
 def _aspect_words() -> re.Pattern:
     lex = load("questions.json")
     words = lex["change_words"] + lex["budget_words"] + lex["side_words"] + lex["follow_up_words"] \
-        + lex["ops"]["share"] + lex["ops"]["previous_year"] + list(lex["relative_years"]) + lex["question_noise"] \
+        + lex["ops"]["share"] + lex["ops"]["previous_year"] + lex["ops"]["sum"] + lex["ops"]["difference"] \
+        + lex["derivations"]["absolute_difference_words"] + list(lex["relative_years"]) + lex["question_noise"] \
         + [w for ws in lex["direction_words"].values() for w in ws] + [w for w, _ in lex["units"]]
     return re.compile(alternation(words, longest_first=True) + "|比|的|了")
 

@@ -201,3 +201,13 @@ def test_a_question_about_change_is_never_answered_by_a_level(engine):
 def test_a_part_larger_than_the_whole_found_is_no_share(engine):
     r = engine.ask("青山县水利事务中心2023年公务用车运行维护费占燃料费的比例")
     assert not r.found and r.values == []
+
+
+def test_both_in_a_follow_up_names_the_figures_of_the_two_latest_questions(engine):
+    history = ["青山县水利事务中心2023年公务接待费是多少", "公务用车运行维护费呢"]
+    r = engine.ask("两者合计是多少", history=history)
+    assert r.found and r.values[0].value == pytest.approx(9.6) and "3.50 + 6.10" in r.answer
+    r = engine.ask("两者相差多少", history=history)
+    assert r.found and abs(r.values[0].value) == pytest.approx(2.6)
+    r = engine.ask("燃料费和维修费两项合计", history=history)  # names its own items
+    assert r.found and r.values[0].value == pytest.approx(4.2)
