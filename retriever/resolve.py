@@ -17,12 +17,13 @@ from indexer.lexicon import alternation as _any, fix_typos, load, squash
 
 from .index import ReportRec
 
-FULL, ALIAS, PLACED, UNPLACED, PLACE = 3.0, 2.5, 2.5, 1.5, 1.0  # how strongly a report is named
+FULL, ALIAS, PLACED, UNPLACED, PLACE, HIGHER = 3.0, 2.5, 2.5, 1.5, 1.0, 0.5  # how strongly a report is named
 LITERAL = 0.1  # an unplaced mention in the unit's own words, over one that only abbreviates it
 
 _YEAR4 = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR2 = re.compile(r"(?<![\d])(\d\d)\s*年(?!\d)")
 _PLACES = load("regions.json")["question_places"]
+_LEVELS = load("units.json")["higher_level_suffixes"]  # province and city levels above a report's place
 
 
 _REGION_MENTION = re.compile(rf"(?<![{_PLACES['numerals']}{_PLACES['counters']}\d])"
@@ -99,7 +100,18 @@ class NameIndex:
             return Named(r, UNPLACED + (LITERAL if literal else 0.0), f"简称“{frag}”", frag)
         if place and not other_unit(text, place, self.parts[r.report_id].body):
             return Named(r, PLACE, f"地区“{place}”", place)
+        higher = next((h for h in self.higher_places(r) if h in text), None)
+        if higher:  # "重庆市2022年": every unit of that city or province
+            return Named(r, HIGHER, f"地区“{higher}”", higher)
         return None
+
+    def higher_places(self, r: ReportRec) -> list[str]:
+        """The city or province above the report's place, as written and without its level word
+        ("重庆市", "重庆"), longest first."""
+        endings = sorted((e for es in _LEVELS.values() for e in es), key=len, reverse=True)
+        levels = re.findall(rf"[\u4e00-\u9fff]{{2,}}?(?:{_any(endings)})", self.parts[r.report_id].higher)
+        out = {x for lv in levels for e in endings if lv.endswith(e) for x in (lv, lv[:-len(e)]) if len(x) >= 2}
+        return sorted(out, key=len, reverse=True)
 
 
 _PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_unit_endings'])}))$")

@@ -141,3 +141,11 @@ def test_a_named_place_outweighs_an_abbreviation_of_a_unit_elsewhere():
     res = resolve("江岸区2023年街道政务服务中心接入政务外网率", names)
     assert ids(res) == ["edu"] and res.missing is None
     assert ids(resolve("数据服务中心2023年接入政务外网率", names)) == ["data"]  # alone, the abbreviation names it
+
+
+def test_a_city_or_province_above_the_place_names_every_unit_there(names):
+    assert ids(resolve("遂宁市2022年支出总计", names)) == ["tour"]
+    assert ids(resolve("四川2022年支出总计", names)) == ["tour"]
+    res = resolve("武汉市2023年项目支出", names)  # two units there: the user picks
+    assert res.reports == [] and sorted(r.report_id for r in res.choices) == ["edu", "road"]
+    assert ids(resolve("湖北省武汉市江岸区公路事务中心2022年项目支出", names)) == ["road22"]
