@@ -100,8 +100,8 @@ class NameIndex:
             return Named(r, UNPLACED + (LITERAL if literal else 0.0), f"简称“{frag}”", frag)
         if place and not other_unit(text, place, self.parts[r.report_id].body):
             return Named(r, PLACE, f"地区“{place}”", place)
-        higher = next((h for h in self.higher_places(r) if h in text), None)
-        if higher:  # "重庆市2022年": every unit of that city or province
+        higher = None if place else next((h for h in self.higher_places(r) if h in text), None)
+        if higher:  # "重庆市2022年": every unit of that city or province (its own place not named)
             return Named(r, HIGHER, f"地区“{higher}”", higher)
         return None
 
@@ -288,8 +288,9 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
-    region = _unknown_region(norm, names, bool(named)) or (None if named else _unknown_unit(norm, names, pool)) \
-        or (None if named else _unknown_place(norm))
+    placed = any(n.strength > HIGHER for n in named)  # a city alone leaves its districts and units open
+    region = _unknown_region(norm, names, placed) or (None if placed else _unknown_unit(norm, names, pool)) \
+        or (None if placed else _unknown_place(norm))
     if region and not report_id and all(n.strength < PLACED for n in named):
         res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report
         return res

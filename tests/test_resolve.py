@@ -149,3 +149,9 @@ def test_a_city_or_province_above_the_place_names_every_unit_there(names):
     res = resolve("武汉市2023年项目支出", names)  # two units there: the user picks
     assert res.reports == [] and sorted(r.report_id for r in res.choices) == ["edu", "road"]
     assert ids(resolve("湖北省武汉市江岸区公路事务中心2022年项目支出", names)) == ["road22"]
+
+
+def test_a_city_leaves_an_unknown_district_or_unit_there_missing(names):
+    assert resolve("武汉市青山区教育局2023年项目支出", names).missing  # a district the corpus lacks
+    res = resolve("武汉市江岸区财政局2023年项目支出", names)  # another unit of a known district
+    assert res.missing and res.reports == [] and res.choices == []
