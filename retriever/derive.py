@@ -368,8 +368,8 @@ def _net_items(q: Question) -> list[str]:
 
 def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """"A增加、B减少和C减少三项相抵，净变化": each item's stated change, signed by the direction the
-    question gives it (else the one its report states), summed. None unless every item is found, and
-    as many as the question counts."""
+    report states (else the one the question gives), summed. None unless every item is found, as many
+    as the question counts, and no direction the question gives contradicts the report's."""
     r = q.single
     items = _net_items(q)
     if r is None or not items:

@@ -109,8 +109,9 @@ def _aspect_words() -> re.Pattern:
     words = lex["change_words"] + lex["budget_words"] + lex["side_words"] + lex["follow_up_words"] \
         + lex["ops"]["share"] + lex["ops"]["previous_year"] + lex["ops"]["sum"] + lex["ops"]["difference"] \
         + lex["derivations"]["absolute_difference_words"] + list(lex["relative_years"]) + lex["question_noise"] \
-        + [w for ws in lex["direction_words"].values() for w in ws] + [w for w, _ in lex["units"]]
-    return re.compile(alternation(words, longest_first=True) + "|比|的|了")
+        + [w for ws in lex["direction_words"].values() for w in ws] + [w for w, _ in lex["units"]] \
+        + lex["aspect_particles"]
+    return re.compile(alternation(words, longest_first=True))
 
 
 _ASPECT = _aspect_words()
