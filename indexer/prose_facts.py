@@ -24,8 +24,8 @@ FIGURE_RE = re.compile(
 )
 _COUNTED = set(_LEX["counted_units"])
 _LEVEL_MARKER = re.compile(_LEX["level_marker"])
-_JOINED = re.compile(r"[和及与]")
-_AFTER_ANOTHER_COUNT = re.compile(r"^.*\d\S*[和及与]\s*$")  # "中心下设6个科室和" before the 1 of 1个办公室
+_JOINED = re.compile(f"[{re.escape(_LEX['count_joiners'])}]")
+_AFTER_ANOTHER_COUNT = re.compile(rf"^.*\d\S*{_JOINED.pattern}\s*$")  # "中心下设6个科室和" before the 1 of 1个办公室
 _NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])
 _YEAR_WORD = _LEX["year_word"]
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")

@@ -66,11 +66,13 @@ class NameIndex:
         self.reports = list(reports)
         self.parts: dict[str, NameParts] = {}
         self.aliases: dict[str, list[str]] = {}
+        self.higher: dict[str, list[str]] = {}  # the city or province above each report's place
         for r in self.reports:
             self.parts[r.report_id] = split_name(r.unit_name or "")
             places = set(self.places(r))  # a place alone names every unit there: not an alias
             extra = tuple(a for a in getattr(r, "aliases", None) or () if a not in places)
             self.aliases[r.report_id] = derive_aliases(r.unit_name, extra)
+            self.higher[r.report_id] = _higher_places(self.parts[r.report_id].higher)
 
     def places(self, r: ReportRec) -> list[str]:
         p = self.parts[r.report_id]
@@ -100,18 +102,19 @@ class NameIndex:
             return Named(r, UNPLACED + (LITERAL if literal else 0.0), f"简称“{frag}”", frag)
         if place and not other_unit(text, place, self.parts[r.report_id].body):
             return Named(r, PLACE, f"地区“{place}”", place)
-        higher = None if place else next((h for h in self.higher_places(r) if h in text), None)
+        higher = None if place else next((h for h in self.higher[r.report_id] if h in text), None)
         if higher:  # "重庆市2022年": every unit of that city or province (its own place not named)
             return Named(r, HIGHER, f"地区“{higher}”", higher)
         return None
 
-    def higher_places(self, r: ReportRec) -> list[str]:
-        """The city or province above the report's place, as written and without its level word
-        ("重庆市", "重庆"), longest first."""
-        endings = sorted((e for es in _LEVELS.values() for e in es), key=len, reverse=True)
-        levels = re.findall(rf"[\u4e00-\u9fff]{{2,}}?(?:{_any(endings)})", self.parts[r.report_id].higher)
-        out = {x for lv in levels for e in endings if lv.endswith(e) for x in (lv, lv[:-len(e)]) if len(x) >= 2}
-        return sorted(out, key=len, reverse=True)
+
+def _higher_places(higher: str) -> list[str]:
+    """The city or province above the report's place, as written and without its level word
+    ("重庆市", "重庆"), longest first."""
+    endings = sorted((e for es in _LEVELS.values() for e in es), key=len, reverse=True)
+    levels = re.findall(rf"[\u4e00-\u9fff]{{2,}}?(?:{_any(endings)})", higher)
+    out = {x for lv in levels for e in endings if lv.endswith(e) for x in (lv, lv[:-len(e)]) if len(x) >= 2}
+    return sorted(out, key=len, reverse=True)
 
 
 _PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_unit_endings'])}))$")
