@@ -198,6 +198,8 @@ class Engine:
             # prose restating a table cell: cite the exact row, the sentence corroborating it (judged by
             # the cell when the cell alone is accepted); a nil stated in words: cite a passage writing it
             twin = rank.table_twin(cands, best, th.SAME_VALUE, th.ACCEPT)
+            if twin is not None and rank.rival(cands, twin, th.MARGIN, th.SAME_VALUE) is not None:
+                twin = None  # the cells tie (公务用车: 购置费 0, 运行维护费 3.98); the sentence's label decides
             if twin is None:
                 best = judged = _table_that_explains_more(q, cands, best)
             elif twin.score >= th.ACCEPT_TABLE:

@@ -35,7 +35,15 @@ REPORT = """青山县水利事务中心2023年度部门决算
 
 三、“三公”经费支出决算情况说明
 “三公”经费支出决算合计 9.60 万元，与预算相比增加 0 万元；与上年相比增加 2.40 万元，增幅 33.3%。增加的主要原因是公务用车运行支出上升，带动“三公”经费总额增加。分项看：因公出国（境）费决算与预算持平，与上年持平；公务用车运行维护费决算与预算持平，比上年增加 1.90 万元；公务接待费决算与预算持平，比上年增加 0.50 万元。
-“三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。公务用车运行维护费支出 6.10 万元，主要用于公务用车运行维护费用，其中：燃料费 1.20 万元；维修费 3.00 万元；保险费 1.90 万元。
+“三公”经费分项为：因公出国（境）费 0 万元，公务用车运行维护费 6.10 万元，公务接待费 3.50 万元。公务用车运行维护费支出 6.10 万元，主要用于公务用车运行维护费用，其中：燃料费 1.20 万元；维修费 3.00 万元；保险费 1.90 万元。公务用车购置及运行维护费合计 6.10 万元，本年未购置公务用车。
+
+“三公”经费支出决算表
+| 项目 | 决算数 |
+|:--|--:|
+| 因公出国（境）费 | 0 |
+| 公务用车购置费 | 0 |
+| 公务用车运行维护费 | 6.10 |
+| 公务接待费 | 3.50 |
 
 四、一般公共预算财政拨款支出决算情况说明
 一般公共预算财政拨款支出 800.00 万元，占本年支出合计的 100%。其中：基本支出 300.00 万元，项目支出 500.00 万元。基本支出中，人员经费 280.00 万元，公用经费 20.00 万元。
@@ -216,3 +224,11 @@ def test_both_in_a_follow_up_names_the_figures_of_the_two_latest_questions(engin
     assert r.found and abs(r.values[0].value) == pytest.approx(2.6)
     r = engine.ask("燃料费和维修费两项合计", history=history)  # names its own items
     assert r.found and r.values[0].value == pytest.approx(4.2)
+
+
+def test_a_sentence_decides_where_the_cells_sharing_its_value_do_not(engine):
+    """公务用车 names both the 购置费 (0) and the 运行维护费 (6.10) rows; the sentence on 购置及运行维护费
+    states the whole, and the cell that happens to share its value does not make it undecided."""
+    r = engine.ask("青山县水利事务中心2023年公务用车方面一共花了多少钱")
+    assert r.found and r.values[0].value == pytest.approx(6.10)
+    assert "购置及运行维护费" in r.citations[0].text
