@@ -55,7 +55,8 @@ class Engine:
             if f.kind == "table":
                 self._table_facts.setdefault(f.report_id, []).append(f)
             elif f.kind == "prose":
-                self.prose.setdefault(f.report_id, []).append(ProseFigure.of(f))
+                year = index.reports[f.report_id].year if f.report_id in index.reports else None
+                self.prose.setdefault(f.report_id, []).append(ProseFigure.of(f, year))
         self._lock = threading.Lock()
         self.meaning = ColumnMeaning(self._qvec, self._passage_vecs) if embedder is not None else None
 

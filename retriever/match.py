@@ -358,6 +358,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["sentence_overlap"] = len(key & before) / len(key)
     x.update(concept_signals(q, p.local, p.before))
     x["label_unasked"] = unasked_count(q, p.clause)
+    if x.get("concept_in_sentence_only"):
+        x["subject_other"] = unasked_count(q, p.local)  # its own subject is another item (分项看：…, B比上年增加)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
     changed = any(w in p.clause for w in _CHANGE_STATED)

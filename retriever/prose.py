@@ -5,9 +5,27 @@ with kind="prose"; the retriever never reads numbers out of paragraphs itself.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Optional
 
+from indexer.lexicon import load
 from indexer.models import Fact
+
+
+@lru_cache(maxsize=64)
+def _comparison_forms(year: Optional[int]) -> tuple[tuple[re.Pattern, str], ...]:
+    prev = str(year - 1) if year else r"(?!)"  # no report year: no year number is last year
+    return tuple((re.compile(pat.replace("{prev}", prev)), to) for pat, to in load("questions.json")["comparison_forms"])
+
+
+def against_last_year(text: str, year: Optional[int] = None) -> str:
+    """`text` with every way of saying "against last year" written 比上年 (与上年相比增加, 较2021年少了 in
+    a 2022 report, 同比增长), so a question and a sentence saying it differently share its words."""
+    for pat, to in _comparison_forms(year):
+        text = pat.sub(to, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,10 @@ class ProseFigure:
     line_end: int
 
     @classmethod
-    def of(cls, f: Fact) -> "ProseFigure":
-        return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, f.clause, f.local, f.before, f.sentence,
-                   f.line, f.line_end or f.line)
+    def of(cls, f: Fact, year: Optional[int] = None) -> "ProseFigure":
+        """The figure of a prose fact; its clause and context say "against last year" as 比上年
+        (`against_last_year`), its sentence stays as written (it is quoted)."""
+        p = cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, f.clause, f.local, f.before, f.sentence,
+                f.line, f.line_end or f.line)
+        return replace(p, clause=against_last_year(p.clause, year), local=against_last_year(p.local, year),
+                       before=against_last_year(p.before, year))

@@ -15,6 +15,7 @@ from indexer.lexicon import alternation, fix_typos, load, squash, table_specs
 from indexer.aliases import split_name
 
 from .index import LoadedIndex, ReportRec
+from .prose import against_last_year
 from .resolve import resolve
 
 _FORMS = load("questions.json")["question_word_forms"]
@@ -351,7 +352,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)
-    core = norm
+    core = _against_last_year(norm, vocab)
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
         core = core.replace(mention, " ")
@@ -385,6 +386,19 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.asks_change = any(w in norm for w in lex["change_words"]) \
         or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
     return q
+
+
+def _against_last_year(text: str, vocab) -> str:
+    """与上年相比 / 较去年 / 同比 written 比上年, as sentences are read (prose.against_last_year); a table
+    column the question names (较上年增减额) keeps its own spelling."""
+    said = against_last_year(text)
+    if said == text:
+        return text
+    columns = [c for c in getattr(vocab, "columns", ()) if c in text and against_last_year(c) != c]
+    if not columns:
+        return said
+    parts = re.split(f"({alternation(columns, longest_first=True)})", text)
+    return "".join(p if i % 2 else against_last_year(p) for i, p in enumerate(parts))
 
 
 def _columns_named(core: str, columns: list[str]) -> tuple[str, ...]:

@@ -232,3 +232,23 @@ def test_a_sentence_decides_where_the_cells_sharing_its_value_do_not(engine):
     r = engine.ask("青山县水利事务中心2023年公务用车方面一共花了多少钱")
     assert r.found and r.values[0].value == pytest.approx(6.10)
     assert "购置及运行维护费" in r.citations[0].text
+
+
+def test_a_figure_whose_own_clause_names_another_item_is_not_the_concepts(engine):
+    """分项看：…公务用车运行维护费…比上年增加 1.90: that change is the item's; the total's is stated as
+    与上年相比增加 2.40, and every way of saying "against last year" reaches it."""
+    r = engine.ask("比上年增加了多少", history=["青山县水利事务中心2023年三公经费合计"])
+    assert r.found and r.values[0].value == pytest.approx(2.40)
+    for said in ("比上年", "与上年相比", "较上年", "比去年", "同比"):
+        r = engine.ask(f"青山县水利事务中心2023年三公经费{said}增加多少")
+        assert r.found and r.values[0].value == pytest.approx(2.40), said
+        assert "与上年相比增加 2.40" in r.citations[0].text
+
+
+def test_last_year_written_as_a_year_number_is_last_year():
+    from retriever.prose import against_last_year
+
+    assert against_last_year("和2022年相比，收入总计少了", 2023) == "比上年，收入总计少了"
+    assert against_last_year("较2022年少了", 2023) == "比上年少了"
+    assert against_last_year("较2021年少了", 2023) == "较2021年少了"  # two years back is not last year
+    assert against_last_year("较上年增减额") == "比上年增减额"
