@@ -6,7 +6,7 @@ import re
 
 from .lexicon import load
 from .models import Paragraph, Section
-from .sections import ITEM_RE, section_at
+from .sections import BULLET_RE, ITEM_RE, section_at
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FIGURE_CAPTION = re.compile(load("document.json")["figure_caption_pattern"])
@@ -70,7 +70,7 @@ def build_paragraphs(lines: list[str], skip: set[int], heading_lines: set[int],
         if _is_residue(t, mid):
             continue
         record = bool(_KEY_VALUE.match(t)) and len(t) < width * 0.8
-        if (ITEM_RE.match(t) or record) and parts:
+        if (ITEM_RE.match(t) or BULLET_RE.match(t) or record) and parts:
             flush()
         if not parts:
             start = no

@@ -16,7 +16,9 @@ _L1 = re.compile(rf"^第[{_CN}\d]+部分")
 _L2 = re.compile(rf"^[{_CN}]{{1,3}}[、，.．]")
 _L3 = re.compile(rf"^[（(][{_CN}]{{1,3}}[）)]")
 ITEM_RE = re.compile(r"^(?:\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是)")
-_TOC = re.compile(r"^\s*[-*•]\s+")
+_TOC = re.compile(r"^\s*[-*•]\s+")  # a list item; it is a contents entry when it names a section
+_TOC_ENTRY = re.compile(rf"^(?:\**)(?:第[{_CN}\d]+部分|[{_CN}]{{1,3}}[、，.．]|[（(][{_CN}]{{1,3}}[）)])")
+BULLET_RE = _TOC
 _SENTENCE_END = tuple("。！？；：:")
 
 
@@ -29,7 +31,15 @@ def wrap_width(lines: list[str]) -> int:
 
 
 def is_toc_line(line: str) -> bool:
-    return bool(_TOC.match(line))
+    """A contents entry ("- 一、部门主要职责", "- 第四部分 …") or a page number ("- 19 -"); a list item
+    of the text ("- 大英过境游客短信推送", "- 2022年政府性基金预算财政拨款支出：0万元。") is content."""
+    m = _TOC.match(line)
+    if not m:
+        return False
+    rest = line[m.end():].strip()
+    if not re.search(r"[\u4e00-\u9fff]", rest):
+        return True
+    return bool(_TOC_ENTRY.match(rest)) and not re.search(r"\d[\d,]*\.\d+|[：:]", rest)
 
 
 _MARKDOWN = re.compile(r"^#+\s*|^\*\*|\*\*$")  # Markdown heading marks and a bold title's stars

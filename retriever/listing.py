@@ -7,6 +7,7 @@ from typing import Optional
 
 from indexer.lexicon import alternation as _any, load
 from indexer.models import AskResponse
+from indexer.sections import BULLET_RE
 
 from .compose import citation, who
 from .query import Question
@@ -16,11 +17,12 @@ _MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
 _LEVELS = load("questions.json")["code_levels"]
 
 
-_TARGET = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})"
-                     rf"|([\u4e00-\u9fff]{{1,4}})(?:{_any(_W['ask_after_noun'])})")
+_NOUN_AFTER = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})")
+_NOUN_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}})(?:{_any(_W['ask_after_noun'])})")
 _CLASSIFIER = re.compile(rf"^({_any(_W['noun_classifiers'])})(?=.)")
 _ENUM = re.compile(rf"(?:{_any(_W['intro_words'])}|" + "|".join(f"{re.escape(w)}(?=[：:])" for w in _W["intro_before_colon"])
                    + r")[：:]?([^。；;]+)")
+_INTRO_PREFIX = re.compile(rf"^.*(?:{_any(w for w in _W['intro_words'] if len(w) > 1)})[：:]?")
 _ORDINAL_START = f"[{_W['ordinal_numerals']}]{_W['ordinal_marker']}"
 _ORDINAL_ITEMS = re.compile(rf"{_ORDINAL_START}([\u4e00-\u9fff（）()“”]{{2,16}}?)"
                             rf"(?=[\s\d，,。；;：:]|{_any(_W['ordinal_item_stops'])})")
@@ -28,12 +30,13 @@ _STRIP = re.compile(rf"^[{_W['item_leading']}]|{re.escape(_W['item_trailing'])}$
 
 
 def target_noun(q: Question) -> str:
-    m = _TARGET.search(q.norm)
-    if not m:
-        return ""
-    if m.group(1):  # "哪几个科室" → 科室
+    """The noun listed: after the question word when one follows it ("有哪些科室", "哪几个科室" → 科室),
+    else before it ("自评的项目有哪些" → 项目)."""
+    m = _NOUN_AFTER.search(q.norm)
+    if m:
         return _CLASSIFIER.sub("", m.group(1))
-    return m.group(2).split(_W["possessive"])[-1]  # "自评的项目有哪些" → 项目
+    m = _NOUN_BEFORE.search(q.norm)
+    return m.group(1).split(_W["possessive"])[-1] if m else ""
 
 
 def answer_list(q: Question, engine) -> Optional[AskResponse]:
@@ -74,6 +77,10 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
     rid = q.single.report_id
     hits = engine.index.hybrid(q.core or q.text, engine._qvec(q.text), {rid}, k=12)
     paragraphs = [c for c, _ in hits if c.kind == "paragraph"]
+    for chunk in paragraphs:  # "投向以下事项：" and a list item per paragraph after it
+        items, used = _bulleted_after(engine.index, chunk, noun)
+        if len(items) >= 2:
+            return _respond(q, engine, items, used, noun)
     for chunk in paragraphs:  # "包括A、B、C"
         items = listed_items(chunk.text, noun)
         if len(items) >= 2:
@@ -104,12 +111,30 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
     return None
 
 
+def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
+    """The list items ("- A", "• B") of the paragraphs right after `chunk` when it introduces them
+    (ends with a colon, and names the noun asked for when there is one)."""
+    text = chunk.text.strip()
+    if not text.endswith(("：", ":")) or noun and noun not in text:
+        return [], []
+    items, used = [], [chunk.chunk_id]
+    nxt = index.neighbours(chunk.chunk_id)[1]
+    while nxt and (m := BULLET_RE.match(index.by_id[nxt].text)):
+        items.append(_STRIP.sub("", index.by_id[nxt].text[m.end():].strip().rstrip("。；;")))
+        used.append(nxt)
+        nxt = index.neighbours(nxt)[1]
+    return [i for i in items if i], used
+
+
 def listed_items(text: str, noun: str) -> list[str]:
     """Items after 包括/有/：, separated by 、."""
     for m in _ENUM.finditer(text):
-        items = [_STRIP.sub("", p.strip()) for p in re.split(r"[、，,]", m.group(1))]
+        parts = re.split(r"[、，,]", m.group(1))
+        # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
+        items = [_STRIP.sub("", _INTRO_PREFIX.sub("", p.strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
-        if len(items) >= 2 and (not noun or sum(noun[-1] in i for i in items) >= len(items) - 1 or noun in text[:m.start()]):
+        named = noun and noun in text[:m.start()] + parts[0]
+        if len(items) >= 2 and (not noun or named or sum(any(ch in i for ch in noun) for i in items) >= len(items) - 1):
             return items
     return []
 

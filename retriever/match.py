@@ -438,7 +438,7 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
 
 
 _LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"]) + ")$")
-_LABEL_HEAD = re.compile(r"^(\d{2,4}\s*年度?|" + alternation(_FORMS["label_head"]) + ")+")
+_LABEL_HEAD = re.compile(r"^([-*•]\s*|\d{2,4}\s*年度?|" + alternation(_FORMS["label_head"]) + ")+")
 
 
 def prose_label(q: Question, p: ProseFigure) -> str:
