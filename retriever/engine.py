@@ -227,14 +227,15 @@ def _promote(cands: list[Candidate], c: Optional[Candidate]) -> Optional[Candida
 
 
 def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candidate) -> Candidate:
-    """A sentence and a table cell both accepted, with other values: the cell wins (and moves to the
-    front) when its table, row and column hold more of the question's words than the sentence does
-    ("服务类采购": the 政府采购服务支出 row, not a sentence on 政府采购 to small firms)."""
+    """A sentence accepted and a table cell of another value scoring at least `ACCEPT`: the cell is judged
+    instead (and moves to the front) when its table, row and column hold more of the question's words
+    than the sentence does ("服务类采购": the 政府采购服务支出 row, not a sentence on 政府采购 to small
+    firms). A cell below the table threshold is then no answer, and neither is the sentence."""
     def held(text: str) -> int:
         return sum(1 for w in q.words if w in text)
 
     said = held(squash(best.prose.sentence + best.prose.local)) if best.prose is not None else 0
-    cell = next((c for c in cands if c.kind == "table" and c.score >= th.ACCEPT_TABLE
+    cell = next((c for c in cands if c.kind == "table" and c.score >= th.ACCEPT
                  and abs(c.value - best.value) >= th.SAME_VALUE
                  and held(squash(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")) > said), None)
     return _promote(cands, cell) or best

@@ -331,11 +331,19 @@ def _around(text: str, key: str, term: str) -> list[tuple[str, bool]]:
     return out
 
 
+@lru_cache(maxsize=4)
+def _noise_re(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(alternation(words, longest_first=True))
+
+
+def _noise_words(lex: dict) -> re.Pattern:
+    return _noise_re(tuple(lex["question_noise"] + lex["compare_noise"] + list(lex["relative_years"])))
+
+
 def strip_noise(text: str, lex: dict) -> str:
     """Question words, comparison words, a relative year (去年 names the report, not the figure) and
     demonstratives (该局, 这个中心) removed."""
-    for w in sorted(lex["question_noise"] + lex["compare_noise"] + list(lex["relative_years"]), key=len, reverse=True):
-        text = text.replace(w, "")
+    text = _noise_words(lex).sub("", text)  # leftmost first: 花了多少 loses 花了 and 多少, not 了多少
     for pat in lex["noise_patterns"]:
         text = re.sub(pat, "", text)
     return text

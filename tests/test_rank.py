@@ -206,8 +206,12 @@ def test_a_table_cell_that_holds_more_of_the_question_than_the_sentence_wins():
                       fact=cell)
     cands = [prose, table]
     assert _table_that_explains_more(q, cands, prose) is table and cands[0] is table
-    weak = Candidate("table", "r1", 1.0, "1", "万元", "x", "c3", 3, 3, th.ACCEPT_TABLE - 1, fact=cell)
-    assert _table_that_explains_more(q, [prose, weak], prose) is prose  # not accepted: the sentence stays
+    weak = Candidate("table", "r1", 1.0, "1", "万元", "x", "c3", 3, 3, th.ACCEPT - 0.5, fact=cell)
+    assert _table_that_explains_more(q, [prose, weak], prose) is prose  # no candidate at all: the sentence stays
+    # a cell between the two thresholds still shows what the sentence leaves out: it is judged (and not
+    # accepted), so the sentence's 0 never answers 服务类政府采购
+    middle = Candidate("table", "r1", 1.0, "1", "万元", "x", "c3", 3, 3, (th.ACCEPT + th.ACCEPT_TABLE) / 2, fact=cell)
+    assert _table_that_explains_more(q, [prose, middle], prose) is middle
     q = question("政府采购", words=("政府采购",))
     assert _table_that_explains_more(q, [prose, table], prose) is prose  # as much in the sentence: it stays
 
