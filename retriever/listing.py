@@ -18,10 +18,11 @@ _LEVELS = load("questions.json")["code_levels"]
 
 
 _NOUN_AFTER = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})")
-_NOUN_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}})(?:{_any(_W['ask_after_noun'])})")
+_ASK_AFTER = re.compile(_any(_W["ask_after_noun"], longest_first=True))
 _CLASSIFIER = re.compile(rf"^({_any(_W['noun_classifiers'])})(?=.)")
 _ENUM = re.compile(rf"(?:{_any(_W['intro_words'])}|" + "|".join(f"{re.escape(w)}(?=[：:])" for w in _W["intro_before_colon"])
                    + r")[：:]?([^。；;]+)")
+_LEADING_VERB = re.compile(rf"^(?:{_any(_W['noun_leading_verbs'], longest_first=True)})(?=..)")  # 下设科室 → 科室
 _INTRO_PREFIX = re.compile(rf"^.*(?:{_any(w for w in _W['intro_words'] if len(w) > 1)})[：:]?")
 _ORDINAL_START = f"[{_W['ordinal_numerals']}]{_W['ordinal_marker']}"
 _ORDINAL_ITEMS = re.compile(rf"{_ORDINAL_START}([\u4e00-\u9fff（）()“”]{{2,16}}?)"
@@ -35,8 +36,11 @@ def target_noun(q: Question) -> str:
     m = _NOUN_AFTER.search(q.norm)
     if m:
         return _CLASSIFIER.sub("", m.group(1))
-    m = _NOUN_BEFORE.search(q.norm)
-    return m.group(1).split(_W["possessive"])[-1] if m else ""
+    m = _ASK_AFTER.search(q.norm)  # leftmost, longest: 科室都有哪些 → 都有哪些
+    if not m:
+        return ""
+    before = re.search(r"(\d年)?([\u4e00-\u9fff]{1,4})$", q.norm[:m.start()].split(_W["possessive"])[-1])
+    return _LEADING_VERB.sub("", before.group(2)) if before else ""
 
 
 def answer_list(q: Question, engine) -> Optional[AskResponse]:

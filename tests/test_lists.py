@@ -65,3 +65,11 @@ def test_a_list_item_with_a_figure_is_text_and_a_contents_entry_is_not(engine):
     r = engine.ask("临江县文物保护中心2021年政府性基金预算财政拨款支出是多少")
     assert r.found and r.values[0].value == pytest.approx(12.5)
     assert r.values[0].label.startswith("政府性基金")
+
+
+def test_a_follow_up_asks_for_the_items_of_the_count_asked_before(engine):
+    history = ["临江县文物保护中心2021年有几个科室"]
+    assert engine.ask(history[0]).values[0].value == pytest.approx(3)
+    for follow_up in ("分别是哪些", "都有哪些"):
+        r = engine.ask(follow_up, history=history)
+        assert r.found and "科室共3个：文物科、安全保卫科、综合办公室" in r.answer, follow_up
