@@ -3,11 +3,12 @@ enumerates ("包括A、B、C", "一是A…二是B…", paragraphs that each open
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Optional
 
 from indexer.lexicon import alternation as _any, load
 from indexer.models import AskResponse
-from indexer.sections import BULLET_RE
+from indexer.sections import BULLET_RE, ITEM_RE
 
 from .compose import citation, who
 from .query import Question
@@ -23,6 +24,7 @@ _CLASSIFIER = re.compile(rf"^({_any(_W['noun_classifiers'])})(?=.)")
 _ENUM = re.compile(rf"(?:{_any(_W['intro_words'])}|" + "|".join(f"{re.escape(w)}(?=[：:])" for w in _W["intro_before_colon"])
                    + r")[：:]?([^。；;]+)")
 _LEADING_VERB = re.compile(rf"^(?:{_any(_W['noun_leading_verbs'], longest_first=True)})(?=..)")  # 下设科室 → 科室
+_OPENING = re.compile(rf"(?:{ITEM_RE.pattern.lstrip('^')})?\s*")  # "1." / "（1）" before a paragraph's item
 _INTRO_PREFIX = re.compile(rf"^.*(?:{_any(w for w in _W['intro_words'] if len(w) > 1)})[：:]?")
 _ORDINAL_START = f"[{_W['ordinal_numerals']}]{_W['ordinal_marker']}"
 _ORDINAL_ITEMS = re.compile(rf"{_ORDINAL_START}([\u4e00-\u9fff（）()“”]{{2,16}}?)"
@@ -92,18 +94,14 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
     if noun and paragraphs and noun not in _MEASURE_NOUNS:
         # items that each open a paragraph of a well-matching section ("安全管理项目绩效自评综述：…")
         for section in list(dict.fromkeys(c.section for c in paragraphs[:6])):
-            items, used = [], []
-            for c in engine.index.by_report[rid]:
-                if c.kind != "paragraph" or c.section != section:
-                    continue
-                m = re.match(rf"^[“\"]?([\u4e00-\u9fff（）()“”]{{2,16}}?)[”\"]?{noun}", c.text)
-                if m and m.group(1) not in items:
-                    items.append(m.group(1))
-                    used.append(c.chunk_id)
+            items, used = _paragraph_openings(engine.index.by_report[rid], section, noun)
             if len(items) >= 2:
                 return _respond(q, engine, items, used, noun)
     for chunk in paragraphs:  # "一是A…二是B…", continued in the following paragraph when split
         items = ordinal_items(chunk.text)
+        first = re.search(_ORDINAL_START, chunk.text)
+        if noun and noun not in _MEASURE_NOUNS and first and noun not in chunk.text[:first.start()][-12:]:
+            continue  # points of a passage ("主要产出和效益：一是…") are items of a noun only when it introduces them
         if len(items) >= 2:
             used = [chunk.chunk_id]
             nxt = engine.index.neighbours(chunk.chunk_id)[1]
@@ -113,6 +111,29 @@ def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
                 nxt = engine.index.neighbours(nxt)[1]
             return _respond(q, engine, items, used, noun)
     return None
+
+
+def _paragraph_openings(chunks, section: str, noun: str) -> tuple[list[str], list[str]]:
+    """Items that each open a paragraph of `section` as "<item><noun>" ("1. 安全管理项目绩效自评综述：…").
+    The items of one list open alike: when some are numbered only those count, and the words after the
+    noun (绩效自评综述) are those most items share (本部门…反映所有项目绩效自评结果 is no item)."""
+    found: list[tuple[str, str, bool, str]] = []  # (item, chunk id, numbered, words after the noun)
+    item_re = re.compile(rf"[“\"]?([\u4e00-\u9fff（）()“”\-—]{{2,24}})[”\"]?{re.escape(noun)}")
+    for c in chunks:
+        if c.kind != "paragraph" or c.section != section:
+            continue
+        opening = _OPENING.match(c.text)
+        m = item_re.match(c.text, opening.end())
+        item = _STRIP.sub("", m.group(1)) if m else ""
+        if item and item not in (f[0] for f in found):
+            after = re.match(r"[^：:，,。；;\s]*", c.text[m.end():]).group(0)
+            found.append((item, c.chunk_id, opening.end() > 0, after))
+    if any(f[2] for f in found):
+        found = [f for f in found if f[2]]
+    shared, n = Counter(f[3] for f in found).most_common(1)[0] if found else ("", 0)
+    if n >= 2:
+        found = [f for f in found if f[3] == shared]
+    return [f[0] for f in found], [f[1] for f in found]
 
 
 def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
@@ -131,11 +152,12 @@ def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
 
 
 def listed_items(text: str, noun: str) -> list[str]:
-    """Items after 包括/有/：, separated by 、."""
+    """Items after 包括/有/：, separated by 、 (a comma ends the enumeration)."""
     for m in _ENUM.finditer(text):
-        parts = re.split(r"[、，,]", m.group(1))
+        parts = m.group(1).split("、")  # an enumeration's items are joined by 、; commas end it
+        parts[-1] = re.split(r"[，,]", parts[-1])[0]
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
-        items = [_STRIP.sub("", _INTRO_PREFIX.sub("", p.strip())) for p in parts]
+        items = [_STRIP.sub("", _INTRO_PREFIX.sub("", re.split(r"[，,]", p)[-1].strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
         named = noun and noun in text[:m.start()] + parts[0]
         if len(items) >= 2 and (not noun or named or sum(any(ch in i for ch in noun) for i in items) >= len(items) - 1):

@@ -36,6 +36,20 @@ REPORT = """# 临江县文物保护中心 2021年度部门决算
 - 安防系统升级改造
 
 本年度中小企业获得的政府采购合同金额为 86.00 万元。
+
+## 五、预算绩效情况说明
+
+### （一）项目支出自评结果
+
+本中心组织对项目支出开展绩效自评，工作有序推进，评价范围覆盖全部项目，充分发挥资金效益。
+
+本中心在决算中反映所有项目绩效自评结果。
+
+1. 文物巡查项目绩效自评综述：项目全年预算数为 20.00 万元，执行数为 20.00 万元。主要产出和效益：一是完成巡查报告 12 份；二是隐患整改率 100%。
+
+2. 文物安全-消防改造项目绩效自评综述：项目全年预算数为 30.00 万元，执行数为 30.00 万元。
+
+3. 临江古城墙本体及周边环境数字化监测平台建设项目绩效自评综述：项目全年预算数为 36.00 万元。
 """
 
 
@@ -73,3 +87,11 @@ def test_a_follow_up_asks_for_the_items_of_the_count_asked_before(engine):
     for follow_up in ("分别是哪些", "都有哪些"):
         r = engine.ask(follow_up, history=history)
         assert r.found and "科室共3个：文物科、安全保卫科、综合办公室" in r.answer, follow_up
+
+
+def test_items_opening_the_paragraphs_of_a_section_and_only_those(engine):
+    """Numbered paragraphs "N. <item>项目绩效自评综述" are the list: not the unnumbered sentence that also
+    says 项目绩效自评, not the points inside one (一是…二是…), not clauses after 有 (有序推进，…)."""
+    r = engine.ask("临江县文物保护中心2021年开展绩效自评的项目有哪些")
+    assert r.found
+    assert "项目共3个：文物巡查、文物安全-消防改造、临江古城墙本体及周边环境数字化监测平台建设。" in r.answer
