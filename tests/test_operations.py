@@ -55,6 +55,9 @@ REPORT = """青山县水利事务中心2023年度部门决算
 | 政府采购工程支出 | 30.00 |
 | 政府采购服务支出 | 6.00 |
 
+六、国有资本经营预算财政拨款支出决算情况说明
+本单位没有国有资本经营收入，也没有使用国有资本经营安排的支出，故本表无数据。
+
 四、一般公共预算财政拨款支出决算情况说明
 一般公共预算财政拨款支出 800.00 万元，占本年支出合计的 100%。其中：基本支出 300.00 万元，项目支出 500.00 万元。基本支出中，人员经费 280.00 万元，公用经费 20.00 万元。
 """
@@ -278,3 +281,10 @@ def test_the_words_of_an_amount_question_and_of_a_category_name_no_figure(engine
 
     q = understand("青山县水利事务中心2023年工程类采购花了多少", engine.index)
     assert "花" not in q.core and "类" not in q.core and "工程" in q.core
+
+
+def test_state_assets_are_not_state_capital(engine):
+    """国有资产 is a term of its own: a nil of 国有资本经营 spending shares 国有 and 资 with it, no more."""
+    assert_not_found(engine.ask("青山县水利事务中心2023年国有资产总额"))
+    r = engine.ask("青山县水利事务中心2023年使用国有资本经营安排的支出是多少")
+    assert r.found and r.values[0].value == 0
