@@ -179,7 +179,9 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return None  # a plain lookup answers it with the report's own figure
     a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
-    if a is None or b is None or b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
+    if a is None or b is None:  # not computable: the share the report states of the part, of this whole
+        return _stated_share(q, a_text, b_text, find, index)
+    if b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
         return None
     if abs(a.value) > abs(b.value) + th.SAME_VALUE:
         return None  # a part larger than its whole: the whole found is not the part's
@@ -189,6 +191,24 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.{places}f}%（{formula}）。")
     return _response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) -> Optional[AskResponse]:
+    """The part's share as the report states it ("卫生健康(类)支出 122.55 万元，占 2.81%"), when the whole
+    it is of is the whole asked: named in its clause or column ("占本年支出合计的"), else, for a share
+    naming no whole, in the title of the section that states it."""
+    r = q.single
+    stated = _best(find(subquestion(q, a_text + _WORDS["share_word"] + "比", index, unit="%")), r.report_id, "%")
+    if stated is None or not stated_share_of_part(q, stated):
+        return None
+    own = stated.prose.clause if stated.prose is not None else stated.column
+    whole = own.split(_WORDS["share_word"], 1)[-1] if _WORDS["share_word"] in own else ""
+    whole = re.sub(_WORDS["share_tail_pattern"], "", plain(whole))
+    where = whole or (index.by_id[stated.chunk_id].section if stated.chunk_id in index.by_id else "")
+    if _covers(plain(b_text), plain(where)) < 0.85:
+        return None
+    sentence = f"{who(index, r.report_id)}{a_text}占{b_text}的{_fmt(stated)}%（报告所列）。"
+    return _response(q, index, stated.value, "%", f"{a_text}占{b_text}的比例", None, [stated], sentence)
 
 
 def _is_share(label: str) -> bool:

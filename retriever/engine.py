@@ -131,9 +131,9 @@ class Engine:
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
         """Facts and prose figures of the retrieved chunks, scored and ranked (match.py, rank.py)."""
         near = self.retrieve(q, report_ids)
-        facts = [f for rid in report_ids for f in self._table_facts.get(rid, ())
-                 if near is None or f.chunk_id in near]
-        figures = [p for rid in report_ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
+        ids = sorted(report_ids)  # one order for ties, whatever the set's
+        facts = [f for rid in ids for f in self._table_facts.get(rid, ()) if near is None or f.chunk_id in near]
+        figures = [p for rid in ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)
         if self.meaning is not None:

@@ -18,7 +18,7 @@ from . import rank
 from . import thresholds as th
 from .prose import ProseFigure
 from .index import ROW_ORDINAL
-from .query import Question, plain
+from .query import Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
@@ -353,7 +353,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if key:
         # words far from the number count less when its own clause shares nothing with the question
         clause, local, before = (bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
-        near = "clause_context_overlap" if clause & key else "far_context_overlap"
+        # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
+        near = "clause_context_overlap" if clause & key or not subject_of(p.clause) else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
     x.update(concept_signals(q, p.local, p.before))

@@ -83,11 +83,11 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     """A follow-up that names no figure ("那上一年呢", "占比多少") asks about the figure of the latest
     earlier question that named one; "两者相差多少" about the figures of the two latest."""
     both = next((w for w in load("questions.json")["both_words"] if w in text), "")
-    if _subject_of(q.core.replace(both, "") if both else q.core):
+    if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
     subjects = []
     for h in reversed(history[-10:]):
-        s = _subject_of(_understand(h, index, None, None, None, None).core)
+        s = subject_of(_understand(h, index, None, None, None, None).core)
         if s and s not in subjects:
             subjects.append(s)
         if len(subjects) == (2 if both else 1):
@@ -97,7 +97,7 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     return subjects[0] + text if subjects else text
 
 
-def _subject_of(core: str) -> str:
+def subject_of(core: str) -> str:
     """The words of a question core that name a figure: the core without aspect words (changes,
     budgets, shares, last year, units), follow-up and question words; "" when no two characters
     of a word are left."""

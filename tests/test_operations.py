@@ -288,3 +288,26 @@ def test_state_assets_are_not_state_capital(engine):
     assert_not_found(engine.ask("青山县水利事务中心2023年国有资产总额"))
     r = engine.ask("青山县水利事务中心2023年使用国有资本经营安排的支出是多少")
     assert r.found and r.values[0].value == 0
+
+
+SHARES = """白沙县农业技术推广站2022年度部门决算
+
+一、收入支出决算总体情况说明
+2022年度收入总计 500.00 万元，支出总计 500.00 万元。
+
+二、一般公共预算财政拨款支出决算情况说明
+2022年度一般公共预算财政拨款支出 480.00 万元。
+2022年度一般公共预算财政拨款支出 480.10 万元，主要用于以下方面：
+1.农林水(类)支出 420.00 万元，占 87.49%。
+2.卫生健康(类)支出 60.10 万元，占 12.51%。
+"""
+
+
+def test_a_share_the_report_states_answers_when_its_whole_cannot_be_decided(tmp_path):
+    """The whole is stated twice with different values (480.00, 480.10): no share is computed, the one the
+    report states under the section on that whole is given; a share of another whole is not."""
+    engine = engine_over(tmp_path, {"白沙县农业技术推广站_2022.txt": SHARES.encode("utf-8")})
+    r = engine.ask("白沙县农业技术推广站2022年农林水支出占一般公共预算财政拨款支出的比重")
+    assert r.found and r.values[0].value == pytest.approx(87.49) and r.values[0].unit == "%"
+    assert "农林水(类)支出 420.00 万元，占 87.49%" in r.citations[0].text
+    assert_not_found(engine.ask("白沙县农业技术推广站2022年农林水支出占政府性基金预算财政拨款支出的比重"))
