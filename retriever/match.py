@@ -416,7 +416,10 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
             continue  # a change (较上年增减额) answers only a question about change, and only a change does
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
-        seg = squash(f.column).split("/")[-1]
+        parts = squash(f.column).split("/")
+        seg = parts[-1]
+        if len(parts) > 1 and budget_label(parts[-2]) and not budget_label(seg):
+            seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
         if seg and seg not in label and seg not in _VALUE_COLUMNS:
             label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
