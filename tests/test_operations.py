@@ -300,6 +300,10 @@ SHARES = """白沙县农业技术推广站2022年度部门决算
 2022年度一般公共预算财政拨款支出 480.10 万元，主要用于以下方面：
 1.农林水(类)支出 420.00 万元，占 87.49%。
 2.卫生健康(类)支出 60.10 万元，占 12.51%。
+年初预算为 400.00 万元，支出决算为 480.10 万元，完成年初预算的 120.03%。
+
+三、“三公”经费支出决算情况说明
+2022年度“三公”经费财政拨款支出预算为 3.00 万元，支出决算为 1.78 万元，完成预算的 59.33%。
 """
 
 
@@ -311,3 +315,10 @@ def test_a_share_the_report_states_answers_when_its_whole_cannot_be_decided(tmp_
     assert r.found and r.values[0].value == pytest.approx(87.49) and r.values[0].unit == "%"
     assert "农林水(类)支出 420.00 万元，占 87.49%" in r.citations[0].text
     assert_not_found(engine.ask("白沙县农业技术推广站2022年农林水支出占政府性基金预算财政拨款支出的比重"))
+
+
+def test_a_rate_of_budget_completion_is_the_figures_own(tmp_path):
+    """预算完成率 of 三公经费: its sentence says 完成预算的 59.33%, another figure's says 完成年初预算的."""
+    engine = engine_over(tmp_path, {"白沙县农业技术推广站_2022.txt": SHARES.encode("utf-8")})
+    r = engine.ask("白沙县农业技术推广站2022年三公经费预算完成率")
+    assert r.found and r.values[0].value == pytest.approx(59.33)
