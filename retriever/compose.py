@@ -95,6 +95,24 @@ def per_report(q: Question, cands: list[Candidate], index: LoadedIndex) -> AskRe
                        citations=cites, confidence=confidence(ordered[0].score) if ordered else 0.0)
 
 
+def together(q: Question, answers: list[AskResponse]) -> AskResponse:
+    """Several answers in one response (one per report, or per figure asked): their citations
+    renumbered, their values pointing to them."""
+    values, cites, parts = [], [], []
+    for a in answers:
+        ids = {}
+        for c in a.citations:
+            ids[c.id] = f"c{len(cites) + 1}"
+            cites.append(c.model_copy(update={"id": ids[c.id]}))
+        for v in a.values:
+            values.append(v.model_copy(update={"citation_id": ids.get(v.citation_id, v.citation_id),
+                                               "inputs": [ids.get(i, i) for i in v.inputs]}))
+        parts.append(a.answer.rstrip("。"))
+    found = [a for a in answers if a.found]
+    return AskResponse(question=q.text, found=bool(found), answer="；".join(parts) + "。", values=values,
+                       citations=cites, confidence=min((a.confidence for a in found), default=0.0))
+
+
 def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum: bool) -> AskResponse:
     """Which report has the highest (lowest) figure for the concept asked about."""
     best_per: dict[str, Candidate] = {}

@@ -510,6 +510,19 @@ _DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": shar
                 "sum": total, "budget": budget}
 
 
+def several_asked(q: Question) -> list[str]:
+    """The figures "A和B分别是多少" names, each to be answered on its own ([] for other questions)."""
+    if not any(w in q.norm for w in load("questions.json")["several_words"]) or q.ops & {"sum", "share", "net"}:
+        return []
+    items = _items(q.core, q)
+    return items if len(items) >= 2 and all(len(plain(i)) >= 2 for i in items) else []
+
+
+def asked_derivation(q: Question) -> str:
+    """The derivation the question calls for ("" for none): each report's own when several are asked."""
+    return _asked(q)
+
+
 def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """The first derivation the question calls for that can be computed from cited figures."""
     kind = _asked(q)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +16,7 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import computed_only, derive, stated_share_of_part, states_change, states_last_year
+from .derive import asked_derivation, computed_only, several_asked, derive, stated_share_of_part, states_change, states_last_year
 from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex
@@ -23,7 +24,7 @@ from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_fund
                     table_candidates)
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
-from .query import Question, understand
+from .query import Question, subquestion, understand
 from . import thresholds as th
 
 
@@ -168,10 +169,16 @@ class Engine:
         multi = len(q.reports) > 1
         if multi and q.ops & {"compare", "compare_max", "compare_min"}:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
+        if multi and asked_derivation(q):  # "A和B的基本支出比项目支出少多少": each report's own derivation
+            return compose.together(q, [self._answer(replace(q, reports=[r]), top_k)
+                                           for r in sorted(q.reports, key=lambda r: r.report_id)])
         if not multi and asks_passage(q):
             passage = explain(q, self.index, self._qvec(q.core))
             if passage is not None:
                 return passage
+        several = several_asked(q) if not multi else []
+        if several:  # "基本支出和项目支出分别是多少": each figure looked up on its own
+            return compose.together(q, [self._answer(subquestion(q, it, self.index), top_k) for it in several])
         if "list" in q.ops and not multi:
             listed = answer_list(q, self)
             return listed or compose.not_found(q, compose.missing_figure(q), self.index)

@@ -131,6 +131,8 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     q = _finish(q, lex, index.vocab)
     if q.ops & set(lex["many_report_ops"]):  # "哪个更多？多多少？": the follow-up asks the gap
         q.ops |= {op for op in ("difference",) if any(w in norm for w in lex["ops"][op])}
+    elif "difference" in q.ops and len(q.reports) > 1 and len(q.concepts) <= 1 and not q.asks_change:
+        q.ops.add("compare")  # one figure of several reports, a gap asked ("A和B的基本支出差多少"): between them
     named = q.reports if res.named else []
     if named and len(q.years) >= 2 and q.ops & {"difference", "compare", "compare_max", "compare_min"} \
             and not q.asks_change:
@@ -360,12 +362,16 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)
+    if "多少" in norm:
+        q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
     core = _against_last_year(norm, vocab)
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
         core = core.replace(mention, " ")
     for m in q.mentions:
         core = core.replace(m, "")
+    if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
+        core = re.sub(rf"^[{load('questions.json')['derivations']['sum_separators']}]+", "", core)
     for r in q.reports:
         higher = index_names_higher(r)
         if higher:

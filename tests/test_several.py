@@ -1,0 +1,48 @@
+"""Several figures in one question, end to end over two invented reports of one county: figures asked
+together (A和B分别是多少), a gap between two reports, and a derivation asked of each report."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generalize import engine_over
+
+
+def report(unit: str, basic: float, project: float, staff: float, office: float, cut: float) -> bytes:
+    return f"""{unit}2022年度部门决算
+
+一、支出决算情况说明
+2022年度本年支出合计 {basic + project:.2f} 万元，其中：基本支出 {basic:.2f} 万元，项目支出 {project:.2f} 万元。
+基本支出中，人员经费 {staff:.2f} 万元，公用经费 {office:.2f} 万元。
+
+二、“三公”经费支出决算情况说明
+2022年度“三公”经费支出决算 2.00 万元，比上年减少 {cut:.2f} 万元。
+""".encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("several"), {
+        "松江县档案馆_2022.txt": report("松江县档案馆", 300.0, 100.0, 280.0, 20.0, 0.4),
+        "松江县气象服务中心_2022.txt": report("松江县气象服务中心", 200.0, 500.0, 150.0, 50.0, 0.3),
+    })
+
+
+def test_figures_asked_together_are_answered_each(engine):
+    r = engine.ask("松江县档案馆2022年人员经费和公用经费分别是多少")
+    assert r.found and [v.value for v in r.values] == [pytest.approx(280.0), pytest.approx(20.0)]
+    assert len({v.citation_id for v in r.values}) >= 1 and all(v.citation_id for v in r.values)
+    assert {c.id for c in r.citations} >= {v.citation_id for v in r.values}
+    assert "共" not in r.answer  # no list of names
+
+
+def test_the_gap_between_two_reports(engine):
+    r = engine.ask("松江县档案馆和松江县气象服务中心2022年基本支出差多少")
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(100.0)
+
+
+def test_a_derivation_asked_of_two_reports_is_each_reports_own(engine):
+    r = engine.ask("松江县档案馆和松江县气象服务中心2022年基本支出比项目支出多多少")
+    derived = [v.value for v in r.values if v.derived]
+    assert sorted(derived) == [pytest.approx(-300.0), pytest.approx(200.0)]
+    r = engine.ask("松江县档案馆和松江县气象服务中心2022年三公经费比上年减少多少")
+    assert r.found and sorted(v.value for v in r.values) == [pytest.approx(0.3), pytest.approx(0.4)]
