@@ -146,13 +146,18 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
 
 def focus(text: str, lex: dict) -> str:
     """The part of a several-part question that asks for a figure ("X是多少？比上年变化如何？" → the
-    first; "是否主要靠上级补助？占多少？" → the second). The whole text names the report."""
+    first; "是否主要靠上级补助？占多少？" → the first, whose source the share is of). The whole text names
+    the report."""
     parts = [p for p in re.split(r"[？?；;！!]", text) if p.strip()]
     if len(parts) <= 1:
         return text
     words = lex["figure_question_words"] + [w for op in ("compare", "compare_max", "compare_min", "list")
                                             for w in lex["ops"][op]]
     asks = [p for p in parts if any(w in p for w in words)]
+    relied = [p for p in parts if reliance(squash(p), lex) != squash(p)]
+    share = lex["derivations"]["share_word"]
+    if relied and all(share in p for p in asks):  # "是否主要靠X？占多少？": X's share, as the first part names it
+        return relied[0]
     return asks[0] if asks else parts[0]
 
 

@@ -322,3 +322,9 @@ def test_a_rate_of_budget_completion_is_the_figures_own(tmp_path):
     engine = engine_over(tmp_path, {"白沙县农业技术推广站_2022.txt": SHARES.encode("utf-8")})
     r = engine.ask("白沙县农业技术推广站2022年三公经费预算完成率")
     assert r.found and r.values[0].value == pytest.approx(59.33)
+
+
+def test_a_share_asked_after_a_reliance_question_is_the_sources(engine):
+    """"是否主要靠X？占多少？": the second part names no source; the first does."""
+    r = engine.ask("青山县水利事务中心2023年是否主要靠财政拨款？占多少？")
+    assert r.found and r.values[0].value == pytest.approx(100.0) and r.values[0].unit == "%"
