@@ -316,7 +316,8 @@ def unasked_count(q: Question, label: str) -> float:
     extra = [c for c in q.vocab.concepts(label)
              if c not in asked and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
                                            for a in q.concepts)
-             and not any(a in c for a in q.concepts)]
+             and not any(a in c for a in q.concepts)
+             and not (q.scope and coverage(c, plain(q.scope) + "|" + plain(q.core)) >= 0.7)]  # 政府采购…中服务类
     return float(min(2, len(extra)))
 
 
@@ -363,6 +364,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["subject_other"] = unasked_count(q, p.local)  # its own subject is another item (分项看：…, B比上年增加)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
+    if q.scope and coverage(plain(q.scope), plain(p.before + p.local)) >= 0.5:
+        x["scope_in_sentence"] = 1.0  # "A中B": a sentence speaking of A states its parts
     changed = any(w in p.clause for w in _CHANGE_STATED)
     if not q.asks_change and changed:
         x["change_unasked"] = 1.0  # a change (增加 X, 少了 Y) answers only a question about change

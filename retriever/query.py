@@ -82,7 +82,13 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
 def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: list[str]) -> str:
     """A follow-up that names no figure ("那上一年呢", "占比多少") asks about the figure of the latest
     earlier question that named one; "两者相差多少" about the figures of the two latest."""
-    both = next((w for w in load("questions.json")["both_words"] if w in text), "")
+    lex = load("questions.json")
+    both = next((w for w in lex["both_words"] if w in text), "")
+    inside = next((w for w in lex["follow_up_scope_words"] if text.lstrip().startswith(w)), "")
+    if inside:  # "其中服务类的呢": a part of the figure asked before
+        earlier = next((s for h in reversed(history[-10:]) if not h.lstrip().startswith(inside)
+                        and (s := subject_of(_understand(h, index, None, None, None, None).core))), "")
+        return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
     subjects = []

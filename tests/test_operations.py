@@ -328,3 +328,12 @@ def test_a_share_asked_after_a_reliance_question_is_the_sources(engine):
     """"是否主要靠X？占多少？": the second part names no source; the first does."""
     r = engine.ask("青山县水利事务中心2023年是否主要靠财政拨款？占多少？")
     assert r.found and r.values[0].value == pytest.approx(100.0) and r.values[0].unit == "%"
+
+
+def test_a_follow_up_opening_with_qizhong_asks_a_part_of_the_figure_before(engine):
+    history = ["青山县水利事务中心2023年政府采购支出总额是多少"]
+    assert engine.ask(history[0]).values[0].value == pytest.approx(40.0)
+    r = engine.ask("其中工程类的呢", history=history)
+    assert r.found and r.values[0].value == pytest.approx(30.0)
+    r = engine.ask("其中货物类的呢", history=history + ["其中工程类的呢"])
+    assert r.found and r.values[0].value == pytest.approx(4.0)
