@@ -379,8 +379,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
         core = core.replace(mention, " ")
-    for m in q.mentions:
-        core = core.replace(m, "")
+    for m in q.mentions:  # with the comparison word before a name and its 的 ("比江汉区的多多少")
+        core = re.sub(rf"[{lex['comparison_prefixes']}]?{re.escape(m)}的?", "", core)
     if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
         core = re.sub(rf"^[{load('questions.json')['derivations']['sum_separators']}]+", "", core)
     for r in q.reports:

@@ -285,6 +285,13 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
     if year:
         res.years = [year] + [y for y in res.years if y != year]
     named = _strongest(names, norm, pool)
+    if named and history and not report_id and _compared_with(norm, named):
+        ctx = _from_history(names, history, pool)  # "比江汉区的多多少": the unit before, against this one
+        if ctx is not None:
+            ids = {n.report.report_id for n in named}
+            named = named + [n for n in ctx[0] if n.report.report_id not in ids]
+            res.years = res.years or ctx[2]
+            res.context = ctx[1]
     if not named and not report_id:
         ctx = _from_history(names, history or [], pool)
         if ctx is not None:
@@ -316,6 +323,13 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
     if not many and len(res.reports) > 1 and (_ambiguous(named) or not res.named):
         res.choices, res.reports = res.reports, []
     return res
+
+
+def _compared_with(norm: str, named: list[Named]) -> bool:
+    """The question names its reports only as what the figure is compared with ("比江汉区的多多少")."""
+    prefixes = load("questions.json")["comparison_prefixes"]
+    starts = [norm.find(w) for n in named for w in n.mention.split("|") if w and w in norm]
+    return bool(starts) and all(i > 0 and norm[i - 1] in prefixes for i in starts)
 
 
 def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):

@@ -46,3 +46,13 @@ def test_a_derivation_asked_of_two_reports_is_each_reports_own(engine):
     assert sorted(derived) == [pytest.approx(-300.0), pytest.approx(200.0)]
     r = engine.ask("松江县档案馆和松江县气象服务中心2022年三公经费比上年减少多少")
     assert r.found and sorted(v.value for v in r.values) == [pytest.approx(0.3), pytest.approx(0.4)]
+
+
+def test_a_follow_up_comparing_with_another_unit_keeps_the_unit_before(engine):
+    history = ["松江县档案馆2022年基本支出是多少"]
+    r = engine.ask("比松江县气象服务中心的多多少", history=history)
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(100.0)
+    assert {v.report_id for v in r.values} == {rep.report_id for rep in engine.index.reports.values()}
+    # naming the other unit alone, without a comparison, moves the conversation there
+    r = engine.ask("松江县气象服务中心呢", history=history)
+    assert r.found and r.values[0].value == pytest.approx(200.0)
