@@ -16,7 +16,7 @@ from indexer.models import Fact
 
 from . import rank
 from . import thresholds as th
-from .prose import ProseFigure
+from .prose import LAST_YEAR, ProseFigure
 from .index import ROW_ORDINAL
 from .query import Question, plain, subject_of
 
@@ -37,6 +37,14 @@ def bigrams(s: str) -> frozenset[str]:
     """Character bigrams of the CJK/alphanumeric text (cached: row and column labels repeat)."""
     s = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z%]", "", s)
     return frozenset(s[i:i + 2] for i in range(len(s) - 1))
+
+
+def clause_bigrams(s: str) -> frozenset[str]:
+    """Bigrams of a sentence's text within its clauses ("比上年，支出合计" has no 年支)."""
+    return frozenset().union(*(bigrams(part) for part in _CLAUSE_SEP.split(s)))
+
+
+_CLAUSE_SEP = re.compile(r"[，,；;。：:、]")
 
 
 def coverage(part: str, whole: str) -> float:
@@ -353,7 +361,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x: dict[str, float] = {}
     if key:
         # words far from the number count less when its own clause shares nothing with the question
-        clause, local, before = (bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
+        clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
         near = "clause_context_overlap" if clause & key or not subject_of(p.clause) else "far_context_overlap"
         x[near] = len(key & local) / len(key)
@@ -364,6 +372,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["subject_other"] = unasked_count(q, p.local)  # its own subject is another item (分项看：…, B比上年增加)
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
+    if q.vs_last_year and LAST_YEAR in p.local:
+        x["last_year_stated"] = 1.0  # against last year, as asked (not against the budget)
     if q.scope and coverage(plain(q.scope), plain(p.before + p.local)) >= 0.5:
         x["scope_in_sentence"] = 1.0  # "A中B": a sentence speaking of A states its parts
     changed = any(w in p.clause for w in _CHANGE_STATED)
@@ -386,7 +396,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x.update(_budget_signals(q, p.clause))
     if q.table or q.codes:
         x["question_points_to_table"] = 1.0
-    if any(c not in _VALUE_COLUMNS and coverage(c, p.sentence + p.local) < 0.5 for c in q.columns_named):
+    if any(c not in _VALUE_COLUMNS and coverage(c, p.before + p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
 

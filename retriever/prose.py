@@ -14,6 +14,9 @@ from indexer.lexicon import load
 from indexer.models import Fact
 
 
+LAST_YEAR = "比上年"  # how `against_last_year` writes every way of saying it
+
+
 @lru_cache(maxsize=64)
 def _comparison_forms(year: Optional[int]) -> tuple[tuple[re.Pattern, str], ...]:
     prev = str(year - 1) if year else r"(?!)"  # no report year: no year number is last year

@@ -15,7 +15,7 @@ from indexer.lexicon import alternation, fix_typos, load, squash, table_specs
 from indexer.aliases import split_name
 
 from .index import LoadedIndex, ReportRec
-from .prose import against_last_year
+from .prose import LAST_YEAR, against_last_year
 from .resolve import resolve
 
 _FORMS = load("questions.json")["question_word_forms"]
@@ -57,6 +57,7 @@ class Question:
     vocab: "Vocabulary" = field(default_factory=lambda: Vocabulary(), repr=False)  # the index's domain terms
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
+    vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
     words: tuple = ()  # the core's words that do not frame it (content_words)
     columns_named: tuple = ()  # column names of the index found in `core` (本年收入合计, 得分)
@@ -375,7 +376,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
             q.ops.add(op)
     if "多少" in norm:
         q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
-    core = _against_last_year(norm, vocab)
+    core = _against_last_year(norm, vocab, q.single.year if q.single else None)
+    q.vs_last_year = LAST_YEAR in core
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
         core = core.replace(mention, " ")
@@ -408,22 +410,22 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)
     q.columns_named = _columns_named(plain(core), q.vocab.columns)
     earlier = [y for y, back in lex["relative_years"].items() if back < 0]  # "比去年多给了多少": a change
-    q.asks_change = any(w in norm for w in lex["change_words"]) \
+    q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year \
         or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
     return q
 
 
-def _against_last_year(text: str, vocab) -> str:
-    """与上年相比 / 较去年 / 同比 written 比上年, as sentences are read (prose.against_last_year); a table
-    column the question names (较上年增减额) keeps its own spelling."""
-    said = against_last_year(text)
+def _against_last_year(text: str, vocab, year: Optional[int] = None) -> str:
+    """与上年相比 / 较去年 / 同比 / 比2021年 (of a 2022 report) written 比上年, as sentences are read
+    (prose.against_last_year); a table column the question names (较上年增减额) keeps its own spelling."""
+    said = against_last_year(text, year)
     if said == text:
         return text
     columns = [c for c in getattr(vocab, "columns", ()) if c in text and against_last_year(c) != c]
     if not columns:
         return said
     parts = re.split(f"({alternation(columns, longest_first=True)})", text)
-    return "".join(p if i % 2 else against_last_year(p) for i, p in enumerate(parts))
+    return "".join(p if i % 2 else against_last_year(p, year) for i, p in enumerate(parts))
 
 
 def _columns_named(core: str, columns: list[str]) -> tuple[str, ...]:

@@ -337,3 +337,9 @@ def test_a_follow_up_opening_with_qizhong_asks_a_part_of_the_figure_before(engin
     assert r.found and r.values[0].value == pytest.approx(30.0)
     r = engine.ask("其中货物类的呢", history=history + ["其中工程类的呢"])
     assert r.found and r.values[0].value == pytest.approx(4.0)
+
+
+def test_last_year_named_by_its_number_in_the_question(engine):
+    """比2022年 in a question on a 2023 report is 比上年, as 和2022年相比 in the sentence is."""
+    r = engine.ask("青山县水利事务中心2023年收入总计比2022年少了多少")
+    assert r.found and r.values[0].value == pytest.approx(140.0)
