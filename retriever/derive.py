@@ -33,7 +33,7 @@ def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
     other values by the fitted margin, as a lookup must; a sentence alone, whose weights are hand-set,
     only must not tie with another value."""
     pool = [c for c in cands if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit)
-            and want(c)]
+            and want(c) and not c.features.get("appropriation_twin")]  # the all-funds figure, unless asked
     if not pool or pool[0].score < th.ACCEPT:
         return None
     judged = pool[0]

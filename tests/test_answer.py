@@ -243,3 +243,12 @@ def test_a_unit_read_from_the_rows_own_noun_does_not_overrule_the_column_asked(b
     r = ask(backend_engine, "汉阳区大数据中心2021年对口帮扶人数评分一共多少")
     assert not (r.values and r.values[0].value == pytest.approx(15.0)), r.answer
     assert "16" in r.answer and "得分" in r.answer
+
+
+def test_a_derivation_takes_the_all_funds_figure_not_its_appropriation_twin(backend_engine):
+    """支出合计 of 汉阳 2021 is 2,785.73 (all funds); the appropriation-only table's 2,784.51 is only its twin,
+    shown beside a lookup but never an input of a difference."""
+    r = ask(backend_engine, "汉阳区大数据中心2021年收入合计和支出合计相差多少")
+    assert not any(v.value == pytest.approx(2784.51) for v in r.values)
+    r = ask(backend_engine, "汉阳区大数据中心2021年支出合计是多少")
+    assert any(v.value == pytest.approx(2785.73) for v in r.values)
