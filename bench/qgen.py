@@ -1,6 +1,6 @@
 """Generate the question suite from an index and, with --eval, score the engine on it.
 
-    python -m bench.qgen --index-dir DIR [--out FILE] [--eval] [--json] [--seed N] [--per-fact N]
+    python -m bench.qgen --index-dir DIR [--out FILE] [--eval] [--json] [--seed N] [--per-fact N] [--prose]
 
 The suite (JSON Lines, gold format plus `expected_report_id`, `template`, `held_out`, `expected`)
 goes to --out (default: not written). --suite FILE scores an existing suite instead of generating.
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from bench.qsuite import SEED, generate_suite, run_suite, suite_meta
+from bench.qsuite.prose import prose_suite
 
 
 def write_jsonl(items: list[dict], path: Path) -> None:
@@ -76,13 +77,20 @@ def main(argv=None) -> int:
     ap.add_argument("--results", type=Path, help="write every per-question result here (JSON Lines)")
     ap.add_argument("--show-fails", type=int, default=0, metavar="N", help="print N failures")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--prose", action="store_true",
+                    help="the prose suite instead: figures stated in sentences, all held out (measured, never fitted)")
     a = ap.parse_args(argv)
 
     from retriever.index import LoadedIndex
 
     index = LoadedIndex(a.index_dir)
     t0 = time.perf_counter()
-    items = read_jsonl(a.suite) if a.suite else generate_suite(index, a.seed, a.per_fact, a.unanswerable_per_kind)
+    if a.suite:
+        items = read_jsonl(a.suite)
+    elif a.prose:
+        items = prose_suite(index, a.seed)
+    else:
+        items = generate_suite(index, a.seed, a.per_fact, a.unanswerable_per_kind)
     meta = {**suite_meta(index, items), "seed": a.seed, "per_fact": a.per_fact,
             "generate_seconds": round(time.perf_counter() - t0, 2)}
     if a.out:

@@ -283,3 +283,26 @@ def test_recall_reuses_cached_query_vectors(tmp_path):
     recall.cached_vectors(emb, ["甲", "乙"], cache)
     recall.cached_vectors(emb, ["甲", "乙", "丙"], cache)
     assert calls == ["甲", "乙", "丙"]
+
+
+def prose_fact(rid, clause, value, line):
+    return Fact(report_id=rid, chunk_id=f"{rid}-p{line}", kind="prose", table="", row_name="", column="",
+                value=value, raw=f"{value:.2f}", unit="万元", line=line, line_end=line, clause=clause,
+                local=clause, before=clause, sentence=f"{clause}{value:.2f}万元。")
+
+
+def test_the_prose_suite_asks_a_sentences_figure_only_when_its_name_has_one_value():
+    from bench.qsuite.prose import prose_suite
+    from retriever.query import Vocabulary
+
+    index = tiny_index()
+    index.facts = index.facts + [
+        prose_fact("rA", "2021年公务接待费支出", 3.5, 50),  # one term, one value: asked
+        prose_fact("rA", "人员经费", 280.0, 51),
+        prose_fact("rA", "人员经费为", 281.0, 52),  # the same name with another value: not asked
+        prose_fact("rA", "公务接待费比上年减少", 0.5, 53),  # a change: not asked
+    ]
+    index.vocab = Vocabulary(["公务接待费", "人员经费"])
+    items = prose_suite(index)
+    assert {it["question"] for it in items if it["template"] == "P1"} == {"武汉市汉阳区大数据中心2021年公务接待费支出是多少？"}
+    assert all(it["held_out"] and it["answer_value"] == 3.5 and it["expected_report_id"] == "rA" for it in items)
