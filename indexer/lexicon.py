@@ -33,7 +33,17 @@ def alternation(words: Iterable[str], longest_first: bool = False) -> str:
     return "|".join(re.escape(w) for w in words)
 
 
+@lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def fix_typos(text: str) -> str:
+    """A question as the reports write it: traditional characters simplified (綦江公路事務中心收入總計),
+    then the typos of place names corrected."""
+    text = _to_simplified().convert(text) if re.search(r"[\u4e00-\u9fff]", text or "") else text
     for wrong, right in load("regions.json")["typos"].items():
         text = text.replace(wrong, right)
     return text

@@ -39,6 +39,7 @@ def bigrams(s: str) -> frozenset[str]:
     return frozenset(s[i:i + 2] for i in range(len(s) - 1))
 
 
+@lru_cache(maxsize=1 << 16)
 def clause_bigrams(s: str) -> frozenset[str]:
     """Bigrams of a sentence's text within its clauses ("比上年，支出合计" has no 年支)."""
     return frozenset().union(*(bigrams(part) for part in _CLAUSE_SEP.split(s)))

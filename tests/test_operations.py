@@ -343,3 +343,8 @@ def test_last_year_named_by_its_number_in_the_question(engine):
     """比2022年 in a question on a 2023 report is 比上年, as 和2022年相比 in the sentence is."""
     r = engine.ask("青山县水利事务中心2023年收入总计比2022年少了多少")
     assert r.found and r.values[0].value == pytest.approx(140.0)
+
+
+def test_a_question_in_traditional_characters(engine):
+    r = engine.ask("青山縣水利事務中心2023年收入總計是多少")
+    assert r.found and r.values[0].value == pytest.approx(860.0)
