@@ -152,10 +152,10 @@ def _share_sides(q: Question) -> tuple[str, str]:
     if _WORDS["share_word"] not in q.core:
         return "", ""
     a_text, b_text = q.core.split(_WORDS["share_word"], 1)
-    scoped = re.match(load("questions.json")["scope_infix"], a_text)
-    if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope
-        a_text = scoped.group(2)
     b_text = re.sub(_WORDS["share_tail_pattern"], "", b_text)
+    scoped = re.match(load("questions.json")["scope_infix"], a_text)
+    if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope, the whole the scope
+        a_text, b_text = scoped.group(2), b_text or scoped.group(1)  # when no other is named (…占多少)
     return (a_text, b_text) if a_text and b_text else ("", "")
 
 

@@ -142,6 +142,8 @@ class Engine:
             column_named_by_meaning(q, cands)
         cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
+        if cands and cands[0].kind == "prose" and rank.table_twin(cands, cands[0], th.SAME_VALUE, th.ACCEPT) is None:
+            _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
         return cands
 
     def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
@@ -208,9 +210,7 @@ class Engine:
             twin = rank.table_twin(cands, best, th.SAME_VALUE, th.ACCEPT)
             if twin is not None and rank.rival(cands, twin, th.MARGIN, th.SAME_VALUE) is not None:
                 twin = None  # the cells tie (公务用车: 购置费 0, 运行维护费 3.98); the sentence's label decides
-            if twin is None:
-                best = judged = _table_that_explains_more(q, cands, best)
-            elif twin.score >= th.ACCEPT_TABLE:
+            if twin is not None and twin.score >= th.ACCEPT_TABLE:
                 judged = twin
             if best.kind == "prose" and not _writes_number(best):
                 twin = _written_twin(cands, best)

@@ -22,6 +22,7 @@ from .query import Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
+_VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 _SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
@@ -364,7 +365,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         # words far from the number count less when its own clause shares nothing with the question
         clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
-        near = "clause_context_overlap" if clause & key or not subject_of(p.clause) else "far_context_overlap"
+        bare = not subject_of(p.clause) and not any(w in p.clause for w in _VALUE_ASPECTS)  # not 支出决算为
+        near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
     x.update(concept_signals(q, p.local, p.before))

@@ -118,7 +118,8 @@ def _aspect_words() -> re.Pattern:
         + lex["ops"]["share"] + lex["ops"]["previous_year"] + lex["ops"]["sum"] + lex["ops"]["difference"] \
         + lex["derivations"]["absolute_difference_words"] + list(lex["relative_years"]) + lex["question_noise"] \
         + [w for ws in lex["direction_words"].values() for w in ws] + [w for w, _ in lex["units"]] \
-        + lex["aspect_particles"] + lex["ops"]["list"] + lex["list_questions"]["ask_after_noun"]
+        + lex["aspect_particles"] + lex["ops"]["list"] + lex["list_questions"]["ask_after_noun"] \
+        + lex["value_aspect_words"]
     return re.compile(alternation(words, longest_first=True))
 
 

@@ -348,3 +348,17 @@ def test_last_year_named_by_its_number_in_the_question(engine):
 def test_a_question_in_traditional_characters(engine):
     r = engine.ask("青山縣水利事務中心2023年收入總計是多少")
     assert r.found and r.values[0].value == pytest.approx(860.0)
+
+
+def test_a_share_asked_as_zhan_duoshao(engine):
+    """"X占多少" asks X's share; "A中B占多少" B's share of A."""
+    r = engine.ask("青山县水利事务中心2023年政府采购支出总额中工程类采购占多少")
+    assert r.found and r.values[0].unit == "%" and r.values[0].value == pytest.approx(75.0)
+    assert "30.00 / 40.00" in r.answer
+
+
+def test_a_follow_up_asking_another_value_of_the_figure_before(engine):
+    """支出决算呢 after 三公经费预算: the final account of 三公经费, never another item's."""
+    history = ["青山县水利事务中心2023年三公经费合计是多少"]
+    r = engine.ask("决算数呢", history=history)
+    assert not r.found or r.values[0].value == pytest.approx(9.60)
