@@ -23,6 +23,7 @@ from .query import Question, plain, subject_of
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
+_ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
 _BUDGET = tuple(_LEX["budget_words"])
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 _SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
@@ -372,7 +373,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x.update(concept_signals(q, p.local, p.before))
     x["label_unasked"] = unasked_count(q, p.clause)
     if x.get("concept_in_sentence_only"):
-        x["subject_other"] = unasked_count(q, p.local)  # its own subject is another item (分项看：…, B比上年增加)
+        # its own subject is another item (分项看：…, B比上年增加), not another value of it (年初预算为…，支出决算为)
+        x["subject_other"] = unasked_count(q, _ASPECT_WORDS.sub("", p.local))
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
     x["scope_itself"] = scope_itself(q, p.clause)
     if q.vs_last_year and LAST_YEAR in p.local:

@@ -302,6 +302,8 @@ SHARES = """白沙县农业技术推广站2022年度部门决算
 1.农林水(类)支出 420.00 万元，占 87.49%。
 2.卫生健康(类)支出 60.10 万元，占 12.51%。
 年初预算为 400.00 万元，支出决算为 480.10 万元，完成年初预算的 120.03%。
+1. 农林水支出(类)农业农村(款)事业运行(项)。年初预算为 60.00 万元，支出决算为 65.00 万元。
+2. 卫生健康支出(类)行政事业单位医疗(款)事业单位医疗(项)。年初预算为 10.00 万元，支出决算为 9.00 万元。
 
 三、“三公”经费支出决算情况说明
 2022年度“三公”经费财政拨款支出预算为 3.00 万元，支出决算为 1.78 万元，完成预算的 59.33%。
@@ -363,3 +365,10 @@ def test_a_follow_up_asking_another_value_of_the_figure_before(engine):
     history = ["青山县水利事务中心2023年三公经费合计是多少"]
     r = engine.ask("支出决算呢", history=history)
     assert r.found and r.values[0].value == pytest.approx(9.60)
+
+
+def test_the_value_named_in_the_clause_before_is_no_other_item(tmp_path):
+    """"年初预算为 60.00 万元，支出决算为 65.00 万元": 年初预算 is another value of 事业运行, not another item."""
+    engine = engine_over(tmp_path, {"白沙县农业技术推广站_2022.txt": SHARES.encode("utf-8")})
+    r = engine.ask("白沙县农业技术推广站2022年事业运行的支出决算")
+    assert r.found and r.values[0].value == pytest.approx(65.0)
