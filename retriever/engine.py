@@ -16,7 +16,8 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import asked_derivation, computed_only, several_asked, derive, stated_share_of_part, states_change, states_last_year
+from .derive import (asked_derivation, computed_only, derive, several_asked, stated_share_of_part, states_change,
+                     states_last_year)
 from .explain import asks_passage, explain
 from .listing import answer_list
 from .index import LoadedIndex

@@ -14,7 +14,7 @@ from indexer.lexicon import load
 from indexer.models import Fact
 
 
-LAST_YEAR = "比上年"  # how `against_last_year` writes every way of saying it
+LAST_YEAR = load("questions.json")["comparison_forms"][0][1]  # how `against_last_year` writes them all (比上年)
 
 
 @lru_cache(maxsize=64)

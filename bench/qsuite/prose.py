@@ -8,17 +8,18 @@ would be a guess). Each is asked with the full and a short unit name.
 """
 from __future__ import annotations
 
+import json
 import random
 import re
 
+from .lexicon import DATA
 from .names import report_names
 
-_LEAD = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|\d{2,4}\s*年度?|其中|全年|本年度?|[：:，,\s])+")
-_TAIL = re.compile(r"(?:为|是|达到?|共计|合计|总计为?|约|[：:，,\s])+$")
-_STATED_OTHERWISE = re.compile(r"增|减|少|多|降|涨|变动|预算|占|比|较|上年|去年|同期|平均|累计|其中|以上|以下")
+_P = json.loads(DATA.read_text(encoding="utf-8"))["prose"]
+_LEAD, _TAIL = re.compile(_P["lead"]), re.compile(_P["tail"])
+_STATED_OTHERWISE = re.compile("|".join(map(re.escape, _P["stated_otherwise"])))
 EXTRA_CHARS = 4  # a clause may hold this many characters besides its term (支出, 决算数)
-TEMPLATES = (("P1", "full", "{unit}{year}年{label}是多少？"), ("P2", "short", "{unit}{year}年{label}多少万元"),
-             ("P3", "full", "{unit}{year}年度的{label}"))
+TEMPLATES = tuple(tuple(t) for t in _P["templates"])
 
 
 def label_of(clause: str) -> str:
