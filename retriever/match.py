@@ -466,8 +466,11 @@ _LABEL_HEAD = re.compile(r"^([-*•]\s*|\d{2,4}\s*年度?|" + alternation(_FORMS
 def prose_label(q: Question, p: ProseFigure) -> str:
     """A readable name for a figure in a sentence: its clause, trimmed, with the question's concept in
     front when the clause leaves it implicit ("三公经费" + "支出决算")."""
-    label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", ROW_ORDINAL.sub("", plain(p.clause)))).strip("，、：:") \
-        or plain(p.clause)
+    clause = plain(p.clause)
+    for r in q.reports:  # "2022年度武汉市江汉区大数据中心政府采购支出总额": the unit is said by the answer
+        if r.report_id == p.report_id and r.unit_name and plain(r.unit_name) in clause:
+            clause = clause.replace(plain(r.unit_name), "")
+    label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", ROW_ORDINAL.sub("", clause))).strip("，、：:") or plain(p.clause)
     concept = next((c for c in q.concepts if c in plain(p.before) and c not in label), "")
     return (concept + label)[-24:]
 

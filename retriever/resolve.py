@@ -326,10 +326,16 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
 
 
 def _compared_with(norm: str, named: list[Named]) -> bool:
-    """The question names its reports only as what the figure is compared with ("比江汉区的多多少")."""
-    prefixes = load("questions.json")["comparison_prefixes"]
-    starts = [norm.find(w) for n in named for w in n.mention.split("|") if w and w in norm]
-    return bool(starts) and all(i > 0 and norm[i - 1] in prefixes for i in starts)
+    """The question names its reports only as what the figure is compared with ("比江汉区的多多少",
+    "和硚口区比呢")."""
+    lex = load("questions.json")
+    prefixes, joiners = lex["comparison_prefixes"], lex["derivations"]["sum_separators"]
+    spans = [(norm.find(w), norm.find(w) + len(w)) for n in named for w in n.mention.split("|") if w and w in norm]
+
+    def compared(start: int, end: int) -> bool:
+        before = norm[start - 1]
+        return before in prefixes or before in joiners and re.match(r"的?相?比", norm[end:]) is not None
+    return bool(spans) and all(b > 0 and compared(b, e) for b, e in spans)
 
 
 def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):

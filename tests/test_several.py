@@ -56,3 +56,8 @@ def test_a_follow_up_comparing_with_another_unit_keeps_the_unit_before(engine):
     # naming the other unit alone, without a comparison, moves the conversation there
     r = engine.ask("松江县气象服务中心呢", history=history)
     assert r.found and r.values[0].value == pytest.approx(200.0)
+
+
+def test_a_follow_up_he_x_bi_ne_sets_the_unit_before_beside_x(engine):
+    r = engine.ask("和松江县气象服务中心比呢", history=["松江县档案馆2022年基本支出是多少"])
+    assert r.found and sorted(v.value for v in r.values) == [pytest.approx(200.0), pytest.approx(300.0)]
