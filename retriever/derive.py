@@ -43,7 +43,7 @@ def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
     return None if rank.rival(pool, judged, margin, th.SAME_VALUE) else pool[0]
 
 
-def _response(q: Question, index, value: float, unit: str, label: str, formula: str,
+def _response(q: Question, index, value: float, unit: str, label: str, formula: Optional[str],
               inputs: list[Candidate], sentence: str) -> AskResponse:
     cites, by_chunk, ids = [], {}, []
     for c in inputs:  # inputs stated in one passage share its citation

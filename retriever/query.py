@@ -375,7 +375,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for op, words in lex["ops"].items():
         if op == "previous_year" and _op_words(norm, words, lex) or op != "previous_year" and any(w in norm for w in words):
             q.ops.add(op)
-    if "多少" in norm:
+    if any(w in norm for w in lex["list_questions"]["not_a_list"]):
         q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
     core = _against_last_year(norm, vocab, q.single.year if q.single else None)
     q.vs_last_year = LAST_YEAR in core
@@ -385,7 +385,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for m in q.mentions:  # with the comparison word before a name and its 的 ("比江汉区的多多少")
         core = re.sub(rf"[{lex['comparison_prefixes']}]?{re.escape(m)}的?", "", core)
     if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
-        core = re.sub(rf"^[{load('questions.json')['derivations']['sum_separators']}]+", "", core)
+        core = re.sub(rf"^[{lex['derivations']['sum_separators']}]+", "", core)
     for r in q.reports:
         higher = index_names_higher(r)
         if higher:
