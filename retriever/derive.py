@@ -470,7 +470,7 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return _response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
 
 
-def _asked(q: Question) -> str:
+def asked_derivation(q: Question) -> str:
     """The derivation the question calls for ("" for none), in the order they are tried."""
     if wants_previous_year(q):
         return "previous_year"
@@ -492,7 +492,7 @@ def computed_only(q: Question) -> str:
     "share" (a share stated of the part), "difference" (a stated change or variance), "previous_year"
     (a figure stated as last year's), "sum" and "net" (none); "" for other questions. When `derive` finds no inputs for one, the lookup answers only with
     such a figure."""
-    kind = _asked(q)
+    kind = asked_derivation(q)
     parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
               "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_sides(q)[0],
               "previous_year": lambda: True}
@@ -518,12 +518,7 @@ def several_asked(q: Question) -> list[str]:
     return items if len(items) >= 2 and all(len(plain(i)) >= 2 for i in items) else []
 
 
-def asked_derivation(q: Question) -> str:
-    """The derivation the question calls for ("" for none): each report's own when several are asked."""
-    return _asked(q)
-
-
 def derive(q: Question, find: Finder, index) -> Optional[AskResponse]:
     """The first derivation the question calls for that can be computed from cited figures."""
-    kind = _asked(q)
+    kind = asked_derivation(q)
     return _DERIVATIONS[kind](q, find, index) if kind else None

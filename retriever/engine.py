@@ -168,13 +168,11 @@ class Engine:
 
     def _answer(self, q: Question, top_k: int) -> AskResponse:
         ids = {r.report_id for r in q.reports}
-        cands = self.candidates(q, ids)
         multi = len(q.reports) > 1
-        if multi and q.ops & {"compare", "compare_max", "compare_min"}:
-            return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
-        if multi and asked_derivation(q):  # "A和B的基本支出比项目支出少多少": each report's own derivation
+        compare = q.ops & {"compare", "compare_max", "compare_min"}
+        if multi and not compare and asked_derivation(q):  # "A和B的基本支出比项目支出少多少": each report's own
             return compose.together(q, [self._answer(replace(q, reports=[r]), top_k)
-                                           for r in sorted(q.reports, key=lambda r: r.report_id)])
+                                        for r in sorted(q.reports, key=lambda r: r.report_id)])
         if not multi and asks_passage(q):
             passage = explain(q, self.index, self._qvec(q.core))
             if passage is not None:
@@ -185,6 +183,9 @@ class Engine:
         if "list" in q.ops and not multi:
             listed = answer_list(q, self)
             return listed or compose.not_found(q, compose.missing_figure(q), self.index)
+        cands = self.candidates(q, ids)  # only now: the branches above rank their own sub-questions
+        if multi and compare:
+            return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
         if not multi:
             # the question's own candidates are already ranked; its sub-questions are ranked on demand
             derived = derive(q, lambda sub: cands if sub is q else self.candidates(sub, ids), self.index)

@@ -6,7 +6,7 @@ with kind="prose"; the retriever never reads numbers out of paragraphs itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
@@ -49,7 +49,5 @@ class ProseFigure:
     def of(cls, f: Fact, year: Optional[int] = None) -> "ProseFigure":
         """The figure of a prose fact; its clause and context say "against last year" as 比上年
         (`against_last_year`), its sentence stays as written (it is quoted)."""
-        p = cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, f.clause, f.local, f.before, f.sentence,
-                f.line, f.line_end or f.line)
-        return replace(p, clause=against_last_year(p.clause, year), local=against_last_year(p.local, year),
-                       before=against_last_year(p.before, year))
+        said = [against_last_year(t or "", year) for t in (f.clause, f.local, f.before)]
+        return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, *said, f.sentence, f.line, f.line_end or f.line)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
+from itertools import islice
+from typing import Iterator, Optional
 
 from indexer.lexicon import alternation, fix_typos, load, squash, table_specs
 
@@ -87,21 +88,24 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     both = next((w for w in lex["both_words"] if w in text), "")
     inside = next((w for w in lex["follow_up_scope_words"] if text.lstrip().startswith(w)), "")
     if inside:  # "其中服务类的呢": a part of the figure asked before
-        earlier = next((s for h in reversed(history[-10:]) if not h.lstrip().startswith(inside)
-                        and (s := subject_of(_understand(h, index, None, None, None, None).core))), "")
+        earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
-    subjects = []
-    for h in reversed(history[-10:]):
-        s = subject_of(_understand(h, index, None, None, None, None).core)
-        if s and s not in subjects:
-            subjects.append(s)
-        if len(subjects) == (2 if both else 1):
-            break
+    subjects = list(islice(_earlier_subjects(index, history), 2 if both else 1))
     if both:
         return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
     return subjects[0] + text if subjects else text
+
+
+def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
+    """The figures the earlier questions named, latest first, each once."""
+    seen = set()
+    for h in reversed(history[-10:]):
+        s = subject_of(_understand(h, index, None, None, None, None).core)
+        if s and s not in seen:
+            seen.add(s)
+            yield s
 
 
 def subject_of(core: str) -> str:
