@@ -181,6 +181,8 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)
+    if q.table and any(c.kind != "table" or c.table != q.table for c in (a, b)):
+        return None  # "X表中A占B": both from the table named, not a whole found elsewhere
     if b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
         return None
     if abs(a.value) > abs(b.value) + th.SAME_VALUE:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from indexer.lexicon import squash
+from indexer.lexicon import classification, squash
 from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
                             VerifyResponse)
 
@@ -25,7 +25,7 @@ from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_fund
                     table_candidates)
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
-from .query import Question, subquestion, understand
+from .query import Question, plain, terms_in, subquestion, understand
 from . import thresholds as th
 
 
@@ -59,6 +59,7 @@ class Engine:
             elif f.kind == "prose":
                 year = index.reports[f.report_id].year if f.report_id in index.reports else None
                 self.prose.setdefault(f.report_id, []).append(ProseFigure.of(f, year))
+        self._said: dict[str, str] = {}  # report id → its whole text, spelled plainly (lazily)
         self._lock = threading.Lock()
         self.meaning = ColumnMeaning(self._qvec, self._passage_vecs) if embedder is not None else None
 
@@ -133,7 +134,7 @@ class Engine:
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
         """Facts and prose figures of the retrieved chunks, scored and ranked (match.py, rank.py)."""
         near = self.retrieve(q, report_ids)
-        ids = sorted(report_ids)  # one order for ties, whatever the set's
+        ids = sorted(rid for rid in report_ids if not self._lacks_concept(q, rid))  # one order for ties
         facts = [f for rid in ids for f in self._table_facts.get(rid, ()) if near is None or f.chunk_id in near]
         figures = [p for rid in ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
@@ -146,6 +147,19 @@ class Engine:
         if cands and cands[0].kind == "prose" and rank.table_twin(cands, cands[0], th.SAME_VALUE, th.ACCEPT) is None:
             _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
         return cands
+
+    def _lacks_concept(self, q: Question, report_id: str) -> bool:
+        """The report nowhere says a row of the national classification that the question names in its
+        own words (人大事务 asked of a report without that row): none of its figures is about it. Only
+        those names are fixed wherever a report uses them; a term a colloquial word was read as is exempt."""
+        named = [c for c in terms_in(q.core, _CLASS_NAMES) if not any(t in c or c in t for t in q.terms)]
+        if not named:
+            return False
+        if report_id not in self._said:
+            self._said[report_id] = said_plainly(" ".join(  # rows as parsed: a PDF may break a name
+                [c.text for c in self.index.chunks if c.report_id == report_id]
+                + [f.row_name for f in self._table_facts.get(report_id, ())]))
+        return any(said_plainly(_stem(c)) not in self._said[report_id] for c in named)
 
     def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
             year: Optional[int] = None, unit: Optional[str] = None,
@@ -225,6 +239,22 @@ class Engine:
         if other is not None:
             return compose.undecided(q, judged, other, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
+
+
+_CLASS_NAMES = sorted({n for names in classification().values() for n in names.values()}, key=len, reverse=True)
+
+
+def _stem(name: str) -> str:
+    """A classification name as every report writes it: 一般公共服务(类)支出 → 一般公共服务, 因公出国(境)费用
+    → 因公出国(境)费."""
+    if len(name) > 4 and name.endswith("支出"):
+        return name[:-2]
+    return name[:-1] if name.endswith("费用") else name
+
+
+def said_plainly(text: str) -> str:
+    """Text without spaces, quotes and brackets (“三公”经费, 因公出国(境)费 = 因公出国（境）费)."""
+    return re.sub(r"[()（）〔〕\[\]【】]", "", plain(text))
 
 
 def _promote(cands: list[Candidate], c: Optional[Candidate]) -> Optional[Candidate]:

@@ -22,6 +22,7 @@ from .query import Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
+_PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
 _BUDGET = tuple(_LEX["budget_words"])
@@ -386,10 +387,13 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["change_unasked"] = 1.0  # a change (增加 X, 少了 Y) answers only a question about change
     elif q.asks_change and not changed:
         x["change_missing"] = 1.0  # and a question about change is answered by a change
-    clause_b = bigrams(p.clause) - _GENERIC
+    clause_b = bigrams(_without_own_name(q, p, p.clause)) - _GENERIC
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}
         x["clause_asked"] = len(clause_b & asked) / len(clause_b)
+        whole = p.before.rsplit(_PART_MARK, 1)[0] if _PART_MARK in p.before else ""
+        if whole and key and key <= bigrams(whole) and clause_b - asked:
+            x["part_unasked"] = 1.0  # "X总额 A，其中：X货物 B": the whole asked, not this part
     for t in q.terms:
         t = squash(t)
         name = "term_in_clause" if t in squash(p.local) else "term_in_sentence" if t in squash(p.before) else ""
@@ -463,13 +467,23 @@ _LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"]) + ")$")
 _LABEL_HEAD = re.compile(r"^([-*•]\s*|\d{2,4}\s*年度?|" + alternation(_FORMS["label_head"]) + ")+")
 
 
+def _without_own_name(q: Question, p: ProseFigure, text: str) -> str:
+    """`text` without the name of its own report's unit and year ("2022年度武汉市江汉区大数据中心政府采购
+    支出总额"): they say whose figure it is, which the resolved report already says, not what it is."""
+    text = plain(text)
+    for r in q.reports:
+        if r.report_id == p.report_id:
+            if r.unit_name:
+                text = text.replace(plain(r.unit_name), "")
+            if r.year:
+                text = re.sub(f"{r.year}年度?", "", text)
+    return text
+
+
 def prose_label(q: Question, p: ProseFigure) -> str:
     """A readable name for a figure in a sentence: its clause, trimmed, with the question's concept in
     front when the clause leaves it implicit ("三公经费" + "支出决算")."""
-    clause = plain(p.clause)
-    for r in q.reports:  # "2022年度武汉市江汉区大数据中心政府采购支出总额": the unit is said by the answer
-        if r.report_id == p.report_id and r.unit_name and plain(r.unit_name) in clause:
-            clause = clause.replace(plain(r.unit_name), "")
+    clause = _without_own_name(q, p, p.clause)
     label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", ROW_ORDINAL.sub("", clause))).strip("，、：:") or plain(p.clause)
     concept = next((c for c in q.concepts if c in plain(p.before) and c not in label), "")
     return (concept + label)[-24:]

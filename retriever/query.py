@@ -261,11 +261,11 @@ class Vocabulary(list):
 
     def concepts(self, text: str) -> list[str]:
         if text not in self._found:
-            self._found[text] = _concepts(text, self)
+            self._found[text] = terms_in(text, self)
         return self._found[text]
 
 
-def _concepts(core: str, vocab: list[str]) -> list[str]:
+def terms_in(core: str, vocab: list[str]) -> list[str]:
     """Domain terms in the question, longest first, not overlapping."""
     found, taken = [], [False] * len(core)
     for term in vocab:
@@ -410,7 +410,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
     q.core = core = strip_noise(core, lex)
-    q.concepts = _concepts(core, vocab)
+    q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)
     q.columns_named = _columns_named(plain(core), q.vocab.columns)

@@ -214,11 +214,11 @@ def test_everyday_words_for_report_terms(backend_engine, question, value):
 
 
 def test_a_one_character_synonym_keeps_the_questions_word(backend_engine):
-    """车 adds 公务用车 to the terms, but 车子 stays 车子 (not 车辆子)."""
+    """车 adds 公务用车 to the terms, but 车队 stays 车队 (not 车辆队)."""
     from retriever.query import understand
 
-    q = understand("汉阳区大数据中心2021年车子方面花了多少钱", backend_engine.index)
-    assert "车子" in q.core and "车辆子" not in q.core and "公务用车" in q.terms
+    q = understand("汉阳区大数据中心2021年车队方面花了多少钱", backend_engine.index)
+    assert "车队" in q.core and "车辆队" not in q.core and "公务用车" in q.terms
 
 
 def test_a_nil_stated_in_words_is_answered_as_zero_with_its_sentence(backend_engine):
