@@ -26,7 +26,7 @@ def _fmt(c: Candidate) -> str:
 
 
 
-def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
+def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
     """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
     is accepted and not undecided. A table cell (or a sentence with an accepted table twin) must beat
@@ -43,7 +43,7 @@ def _best(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
     return None if rank.rival(pool, judged, margin, th.SAME_VALUE) else pool[0]
 
 
-def _response(q: Question, index, value: float, unit: str, label: str, formula: Optional[str],
+def derived_response(q: Question, index, value: float, unit: str, label: str, formula: Optional[str],
               inputs: list[Candidate], sentence: str) -> AskResponse:
     cites, by_chunk, ids = [], {}, []
     for c in inputs:  # inputs stated in one passage share its citation
@@ -78,15 +78,15 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
-    current = _best(find(subquestion(q, q.core, index)), r.report_id, "万元",
-                    lambda c: _direction(c) == 0 and not _change_column(c))
+    levels = find(subquestion(q, q.core, index))
+    current = decided_input(levels, r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
     if current is None:
         return None
     changes = find(subquestion(q, q.core, index, asks_change=True))
     # a table row states its own change in a column (较上年增减额): the row of this figure, or of
     # the table cell the prose figure restates
-    rows = [c for c in changes if c.fact is not None and c.report_id == r.report_id and not _change_column(c)
-            and abs(c.value - current.value) < th.SAME_VALUE and c.score >= th.ACCEPT]
+    rows = [c for c in levels + changes if c.fact is not None and c.report_id == r.report_id
+            and not _change_column(c) and abs(c.value - current.value) < th.SAME_VALUE and c.score >= th.ACCEPT]
     for base in ([current] if current.fact is not None else []) + rows:
         row_delta = next((c for c in changes if c.fact is not None and _change_column(c)
                           and c.fact.table == base.fact.table and c.fact.row_name == base.fact.row_name
@@ -99,7 +99,7 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
                   and c.prose is not None and current.prose is not None and c.score >= 0.5
                   and c.prose.sentence == current.prose.sentence and _against_last_year(c)), None)
     if delta is None:
-        delta = _best(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _against_last_year(c))
+        delta = decided_input(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _against_last_year(c))
     if delta is None or abs(delta.value - current.value) < th.SAME_VALUE and delta.line_start == current.line_start:
         return None  # one figure read as both the value and its change
     return _previous_from(q, index, r, current, delta, _direction(delta))
@@ -131,7 +131,7 @@ def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, 
     sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{label}约为"
                 f"{format_amount(value)}万元（{formula}；本年{_fmt(current)}万元，较上年"
                 f"{'增加' if sign > 0 else '减少'}{change}万元）。")
-    return _response(q, index, value, "万元", f"{year}年度{label}", formula, [current, delta], sentence)
+    return derived_response(q, index, value, "万元", f"{year}年度{label}", formula, [current, delta], sentence)
 
 
 def _direction(c: Candidate) -> int:
@@ -174,11 +174,11 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     a_text, b_text = _share_sides(q)
     if r is None or not a_text:
         return None
-    direct = _best(find(q), r.report_id, "%")
+    direct = decided_input(find(q), r.report_id, "%")
     if direct is not None and stated_share_of_part(q, direct):
         return None  # a plain lookup answers it with the report's own figure
-    a = _best(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
-    b = _best(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
+    a = decided_input(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
+    b = decided_input(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)
     if q.table and any(c.kind != "table" or c.table != q.table for c in (a, b)):
@@ -192,7 +192,7 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.{places}f}%（{formula}）。")
-    return _response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+    return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
 
 
 def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) -> Optional[AskResponse]:
@@ -200,7 +200,7 @@ def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) ->
     it is of is the whole asked: named in its clause or column ("占本年支出合计的"), else, for a share
     naming no whole, in the title of the section that states it."""
     r = q.single
-    stated = _best(find(subquestion(q, a_text + _WORDS["share_word"] + "比", index, unit="%")), r.report_id, "%")
+    stated = decided_input(find(subquestion(q, a_text + _WORDS["share_word"] + "比", index, unit="%")), r.report_id, "%")
     if stated is None or not stated_share_of_part(q, stated):
         return None
     own = stated.prose.clause if stated.prose is not None else stated.column
@@ -210,7 +210,7 @@ def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) ->
     if _covers(plain(b_text), plain(where)) < 0.85:
         return None
     sentence = f"{who(index, r.report_id)}{a_text}占{b_text}的{_fmt(stated)}%（报告所列）。"
-    return _response(q, index, stated.value, "%", f"{a_text}占{b_text}的比例", None, [stated], sentence)
+    return derived_response(q, index, stated.value, "%", f"{a_text}占{b_text}的比例", None, [stated], sentence)
 
 
 def _is_share(label: str) -> bool:
@@ -257,8 +257,8 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     side_a, side_b = _side(a_text), _side(b_text)
     ca = [c for c in find(subquestion(q, a_text, index, unit="万元")) if _labelled(c, side_a)]
     cb = [c for c in find(subquestion(q, b_text, index, unit="万元")) if _labelled(c, side_b)]
-    a = _best(ca, r.report_id, "万元", lambda c: not states_change(c))  # levels, not stated changes
-    b = _best(cb, r.report_id, "万元", lambda c: not states_change(c) and (
+    a = decided_input(ca, r.report_id, "万元", lambda c: not states_change(c))  # levels, not stated changes
+    b = decided_input(cb, r.report_id, "万元", lambda c: not states_change(c) and (
         a is None or not (c.chunk_id == a.chunk_id and c.value == a.value)))
     if a is None or b is None:
         return None
@@ -271,7 +271,7 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
         value = abs(value)
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
-    return _response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+    return derived_response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
 
 
 def _only_side(text: str) -> bool:
@@ -361,7 +361,7 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return None
     found = []
     for it in items:
-        c = _best(find(subquestion(q, it, index, unit="万元")), r.report_id, "万元")
+        c = decided_input(find(subquestion(q, it, index, unit="万元")), r.report_id, "万元")
         if c is None:
             return None
         found.append(c)
@@ -369,7 +369,7 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     formula = " + ".join(_fmt(c) for c in found)
     sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{_fmt(c)}万元" for c in found) + \
         f"，合计{format_amount(value)}万元（{formula}）。"
-    return _response(q, index, value, "万元", "合计", formula, found, sentence)
+    return derived_response(q, index, value, "万元", "合计", formula, found, sentence)
 
 
 # ------------------------------------------------------------------ net change
@@ -401,7 +401,7 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
         name = it
         for w in _DIRECTIONS:
             name = name.replace(w, "")
-        c = _best(find(subquestion(q, name, index, unit="万元", asks_change=True)), r.report_id, "万元",
+        c = decided_input(find(subquestion(q, name, index, unit="万元", asks_change=True)), r.report_id, "万元",
                   lambda c: _change_column(c) or c.prose is not None and _against_last_year(c))
         if c is None or len(name) < 2:
             return None
@@ -417,7 +417,7 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     parts = "、".join(f"{c.label}{'增加' if s > 0 else '减少'}{a}万元" for s, c, a in zip(signs, found, amounts))
     sentence = f"{who(index, r.report_id)}{parts}，相抵后净{'增加' if value >= 0 else '减少'}" \
                f"{format_amount(abs(value))}万元（{formula}）。"
-    return _response(q, index, value, "万元", "净变化", formula, found, sentence)
+    return derived_response(q, index, value, "万元", "净变化", formula, found, sentence)
 
 
 def _stated_direction(index, c: Candidate) -> int:
@@ -446,11 +446,11 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     actual_text = _BUDGET_ASKED.sub("", q.core)
     if r is None or actual_text == q.core or len(actual_text) < 2:
         return None
-    direct = _best(find(q), r.report_id, "万元")
+    direct = decided_input(find(q), r.report_id, "万元")
     if direct is not None and not direct.features.get("budget_missing"):
         return None
     sub = subquestion(q, actual_text, index, unit="万元")
-    current = _best(find(sub), r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
+    current = decided_input(find(sub), r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
     if current is None:
         return None
     label = re.sub(_WORDS["final_account_tail"], "", current.label) or current.label
@@ -469,7 +469,7 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     formula = f"{_fmt(current)} {'-' if sign > 0 else '+'} {change}"
     sentence = (f"按{who(index, r.report_id)}决算说明推算，{label}预算数为{format_amount(value)}万元（{formula}；"
                 f"决算{_fmt(current)}万元，与预算相比{'增加' if sign > 0 else '减少'}{change}万元）。")
-    return _response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
+    return derived_response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
 
 
 def asked_derivation(q: Question) -> str:

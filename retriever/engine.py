@@ -19,6 +19,7 @@ from . import compose, rank
 from .derive import (asked_derivation, computed_only, derive, several_asked, stated_share_of_part, states_change,
                      states_last_year)
 from .explain import asks_passage, explain
+from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_funds, prose_candidates,
@@ -191,6 +192,10 @@ class Engine:
             passage = explain(q, self.index, self._qvec(q.core))
             if passage is not None:
                 return passage
+        if not multi and asks_extreme_part(q):  # "三公经费里面哪项最多": a part, never the total
+            smallest = "compare_min" in q.ops and "compare_max" not in q.ops
+            return extreme_part(q, lambda sub: self.candidates(sub, ids), lambda rid: self._table_facts.get(rid, []),
+                                self.index, smallest) or compose.not_found(q, compose.missing_figure(q), self.index)
         several = several_asked(q) if not multi else []
         if several:  # "基本支出和项目支出分别是多少": each figure looked up on its own
             return compose.together(q, [self._answer(subquestion(q, it, self.index), top_k) for it in several])
@@ -198,6 +203,9 @@ class Engine:
             listed = answer_list(q, self)
             return listed or compose.not_found(q, compose.missing_figure(q), self.index)
         cands = self.candidates(q, ids)  # only now: the branches above rank their own sub-questions
+        if q.per_unit:  # "人均接待费": a figure stated per person, never the total
+            cands = [c for c in cands if q.per_unit in plain(c.label + c.row_name + c.column
+                                                             + (c.prose.local if c.prose is not None else ""))]
         if multi and compare:
             return compose.comparison(q, cands, self.index, "compare_min" in q.ops and "compare_max" not in q.ops)
         if not multi:

@@ -372,7 +372,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
     x.update(concept_signals(q, p.local, p.before))
-    x["label_unasked"] = unasked_count(q, p.clause)
+    x["label_unasked"] = unasked_count(q, p.local if key and bare else p.clause)  # a bare clause's subject
     if x.get("concept_in_sentence_only"):
         # its own subject is another item (分项看：…, B比上年增加), not another value of it (年初预算为…，支出决算为)
         x["subject_other"] = unasked_count(q, _ASPECT_WORDS.sub("", p.local))

@@ -17,7 +17,7 @@ from indexer.aliases import split_name
 
 from .index import LoadedIndex, ReportRec
 from .prose import LAST_YEAR, against_last_year
-from .resolve import resolve
+from .resolve import relative_offset, resolve, years_in
 
 _FORMS = load("questions.json")["question_word_forms"]
 _CODE = re.compile(r"(?<![\d.])(\d{3,7})(?![\d.]" + "".join(r"|\s*" + re.escape(w) for w in _FORMS["code_not_before"]) + ")")
@@ -58,6 +58,7 @@ class Question:
     vocab: "Vocabulary" = field(default_factory=lambda: Vocabulary(), repr=False)  # the index's domain terms
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
+    per_unit: str = ""  # "人均", "每次": a figure per person or item is asked
     vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
     words: tuple = ()  # the core's words that do not frame it (content_words)
@@ -141,6 +142,8 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)
+    if years_in(norm) and (relative_offset(norm) or 0) < 0:
+        q.ops.add("previous_year")  # "2020年公务接待费去年花了多少": the year before the one named
     if q.ops & set(lex["many_report_ops"]):  # "哪个更多？多多少？": the follow-up asks the gap
         q.ops |= {op for op in ("difference",) if any(w in norm for w in lex["ops"][op])}
     elif "difference" in q.ops and len(q.reports) > 1 and len(q.concepts) <= 1 and not q.asks_change:
@@ -383,6 +386,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
     core = _against_last_year(norm, vocab, q.single.year if q.single else None)
     q.vs_last_year = LAST_YEAR in core
+    q.per_unit = next((w for w in lex["per_unit_words"] if w in norm), "")
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
         core = core.replace(mention, " ")
@@ -409,7 +413,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
-    q.core = core = strip_noise(core, lex)
+    q.core = core = strip_noise(core, lex).lstrip("的")  # 去年的收支总计: no possessive left in front
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)

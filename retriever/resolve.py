@@ -171,16 +171,20 @@ def abbreviation(text: str, body: str) -> str:
 
 
 # ------------------------------------------------------------------ years
-def _relative_year(text: str, base: Optional[int]) -> Optional[int]:
-    """今年 / 去年 / 前年 relative to the conversation's year (not 比去年, a change)."""
-    if base is None:
-        return None
+def relative_offset(text: str) -> Optional[int]:
+    """The years back that 今年 / 去年 / 前年 say (0, -1, -2); not 比去年, a change; None without them."""
     lex = load("questions.json")
     for word, offset in lex["relative_years"].items():
         for m in re.finditer(word, text):
             if m.start() == 0 or text[m.start() - 1] not in lex["comparison_prefixes"]:
-                return base + offset
+                return offset
     return None
+
+
+def _relative_year(text: str, base: Optional[int]) -> Optional[int]:
+    """今年 / 去年 / 前年 relative to the conversation's year."""
+    offset = relative_offset(text)
+    return None if base is None or offset is None else base + offset
 
 
 # ------------------------------------------------------------------ resolve

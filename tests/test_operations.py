@@ -129,21 +129,21 @@ def test_an_input_of_a_derivation_is_as_decided_as_a_lookup():
     """Three 财政拨款 rows tied: none is the part of a share. A sentence rivalled by another sentence
     within the margin is still an input when its table twin is accepted and stands clear."""
     from retriever import thresholds as th
-    from retriever.derive import _best
+    from retriever.derive import decided_input
     from retriever.match import Candidate
 
     def cand(kind, value, score, line):
         return Candidate(kind, "r1", value, str(value), "万元", "x", f"c{line}", line, line, score)
 
     tied = [cand("table", 3859.16, 4.56, 1), cand("table", 0.0, 4.56, 2), cand("table", 0.0, 4.56, 3)]
-    assert _best(tied, "r1", "万元") is None
+    assert decided_input(tied, "r1", "万元") is None
     clear = [cand("table", 3859.16, 4.56, 1), cand("table", 0.0, 4.56 - th.MARGIN - 0.1, 2)]
-    assert _best(clear, "r1", "万元") is clear[0]
+    assert decided_input(clear, "r1", "万元") is clear[0]
     said = cand("prose", 2204.0, 7.5, 1)
     pool = [said, cand("prose", 1492.0, 7.1, 2), cand("table", 2204.0, 6.9, 3), cand("table", 251.1, 4.2, 4)]
-    assert _best(pool, "r1", "万元") is said
-    assert _best(pool[:2], "r1", "万元") is said  # sentences alone: only a tie undecides
-    assert _best([said, cand("prose", 1492.0, 7.5, 2)], "r1", "万元") is None
+    assert decided_input(pool, "r1", "万元") is said
+    assert decided_input(pool[:2], "r1", "万元") is said  # sentences alone: only a tie undecides
+    assert decided_input([said, cand("prose", 1492.0, 7.5, 2)], "r1", "万元") is None
 
 
 @pytest.mark.parametrize("question", [

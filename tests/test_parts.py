@@ -1,0 +1,103 @@
+"""Which part of a figure is largest, figures per person, and last year's value asked around the
+report's own year, end to end over a small invented report."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generalize import engine_over
+
+REPORT = """东湖县档案馆2023年度部门决算
+
+第二部分 2023年度部门决算情况说明
+
+一、收入支出决算总体情况说明
+收入总计：1100.00 万元
+收支总计较上年决算数：增加 100.00 万元，增幅 10.00%
+
+| 指标 | 收入总计 | 支出总计 |
+|:--|--:|--:|
+| 2023年决算数（万元） | 1100.00 | 1100.00 |
+| 较上年增减额（万元） | +100.00 | +100.00 |
+
+2023年度本年收入合计1050.00万元，比上年决算数多50.00万元，增长5.00%。
+
+二、一般公共预算财政拨款基本支出决算情况说明
+
+一般公共预算财政拨款基本支出决算明细表
+| 科目编码 | 科目名称 | 决算数 |
+|:--|:--|--:|
+| 301 | 工资福利支出 | 300.00 |
+| 30101 | 基本工资 | 120.00 |
+| 30102 | 津贴补贴 | 180.00 |
+| 302 | 商品和服务支出 | 50.00 |
+| 30201 | 办公费 | 20.00 |
+| 30211 | 差旅费 | 30.00 |
+
+三、“三公”经费支出决算情况说明
+“三公”经费支出 6.00 万元，比上年增加 1.00 万元。全年公务接待 10 批次、100 人次。
+
+“三公”经费支出决算明细
+| 项目 | 决算数 |
+|:--|--:|
+| 合计 | 6.00 |
+| 因公出国（境）费 | 0 |
+| 公务用车购置及运行费 | 4.00 |
+| 公务接待费 | 2.00 |
+
+四、政府采购支出说明
+| 采购类别 | 金额（万元） |
+|:--|--:|
+| 政府采购货物支出 | 15.00 |
+| 政府采购服务支出 | 45.00 |
+| 政府采购支出总额 | 60.00 |
+
+五、国有资产占用情况
+| 资产类别 | 金额（万元） |
+|:--|--:|
+| 房屋 | 300.00 |
+| 车辆 | 20.00 |
+| 资产总额 | 500.00 |
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("parts"), {"东湖县档案馆_2023.md": REPORT.encode("utf-8")})
+
+
+@pytest.mark.parametrize("question, label, value", [
+    ("东湖县档案馆2023年三公经费里面哪项最多", "公务用车购置及运行费", 4.00),
+    ("东湖县档案馆2023年三公经费中哪一项最少", "因公出国（境）费", 0.0),
+    ("东湖县档案馆2023年政府采购哪一类最多", "政府采购服务支出", 45.00),
+    ("东湖县档案馆2023年工资福利支出中哪一项最多", "津贴补贴", 180.00),
+])
+def test_the_largest_part_of_a_figure_is_a_part_that_adds_up_with_the_others(engine, question, label, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == value and r.values[0].label == label, r.answer
+    assert len(r.citations) >= 1 and r.values[0].derived
+
+
+def test_parts_that_do_not_add_up_to_their_whole_answer_nothing(engine):
+    r = engine.ask("东湖县档案馆2023年国有资产中哪一项最多")  # 房屋 + 车辆 ≠ 资产总额: rows are missing
+    assert not r.found and r.values == [], r.answer
+
+
+def test_a_figure_per_person_is_never_the_total(engine):
+    r = engine.ask("东湖县档案馆2023年人均公务接待费是多少")
+    assert not r.found and r.values == [], r.answer
+    assert engine.ask("东湖县档案馆2023年公务接待费是多少").values[0].value == 2.00
+
+
+def test_last_year_said_after_the_reports_own_year_is_the_year_before(engine):
+    r = engine.ask("东湖县档案馆2023年三公经费去年花了多少")
+    assert r.found and r.values[0].value == 5.00, r.answer
+
+
+def test_last_years_total_comes_from_the_change_in_the_table_row_a_sentence_restates(engine):
+    r = engine.ask("东湖县档案馆2022年收入总计是多少")
+    assert r.found and r.values[0].value == 1000.00, r.answer
+
+
+def test_a_rate_stated_of_another_subject_never_answers(engine):
+    r = engine.ask("东湖县档案馆2023年收支总计增长了百分之几")
+    assert not r.found or r.values[0].value == 10.00, r.answer
