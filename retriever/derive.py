@@ -11,7 +11,7 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, not_found, who
-from .match import Candidate, bigrams, budget_label, change_cell, clean_row
+from .match import Candidate, bigrams, budget_label, change_cell, clean_row, tied_total
 from .query import Question, plain, subquestion
 from . import rank, thresholds as th
 
@@ -40,7 +40,10 @@ def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = 
     if judged.kind == "prose":
         judged = rank.table_twin(pool, judged, th.SAME_VALUE, th.ACCEPT_TABLE) or judged
     margin = th.MARGIN if judged.kind == "table" else th.TIE
-    return None if rank.rival(pool, judged, margin, th.SAME_VALUE) else pool[0]
+    if rank.rival(pool, judged, margin, th.SAME_VALUE):
+        total = tied_total(pool, judged, margin)  # rows tied that add up to one of them: that total
+        return None if total is None else pool[0] if abs(pool[0].value - total.value) <= th.SAME_VALUE else total
+    return pool[0]
 
 
 def derived_response(q: Question, index, value: float, unit: str, label: str, formula: Optional[str],
@@ -149,14 +152,21 @@ def _direction_of(text: str) -> int:
 # ------------------------------------------------------------------ share
 def _share_sides(q: Question) -> tuple[str, str]:
     """The part and the whole of "A占B的比例" ("", "" when the question is not so worded)."""
+    a_text, b_text, _ = _share_parts(q)
+    return a_text, b_text
+
+
+def _share_parts(q: Question) -> tuple[str, str, str]:
+    """The part, the whole and the scope the part is read in ("政府采购中服务类占多少": 服务类 of 政府采购)."""
     if _WORDS["share_word"] not in q.core:
-        return "", ""
+        return "", "", ""
     a_text, b_text = q.core.split(_WORDS["share_word"], 1)
     b_text = re.sub(_WORDS["share_tail_pattern"], "", b_text)
+    scope = q.scope
     scoped = re.match(load("questions.json")["scope_infix"], a_text)
     if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope, the whole the scope
-        a_text, b_text = scoped.group(2), b_text or scoped.group(1)  # when no other is named (…占多少)
-    return (a_text, b_text) if a_text and b_text else ("", "")
+        scope, a_text, b_text = scoped.group(1), scoped.group(2), b_text or scoped.group(1)  # (…占多少)
+    return (a_text, b_text, scope) if a_text and b_text else ("", "", "")
 
 
 def stated_share_of_part(q: Question, c: Candidate) -> bool:
@@ -171,19 +181,21 @@ def stated_share_of_part(q: Question, c: Candidate) -> bool:
 
 def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
-    a_text, b_text = _share_sides(q)
+    a_text, b_text, scope = _share_parts(q)
     if r is None or not a_text:
         return None
     direct = decided_input(find(q), r.report_id, "%")
     if direct is not None and stated_share_of_part(q, direct):
         return None  # a plain lookup answers it with the report's own figure
     a = decided_input(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
+    if scope and (a is None or not _in_scope(a, scope)):  # 服务类 of 政府采购, not a 服务项目 elsewhere
+        a = decided_input(find(subquestion(q, scope + a_text, index, unit="万元")), r.report_id, "万元") or a
     b = decided_input(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)
     if q.table and any(c.kind != "table" or c.table != q.table for c in (a, b)):
         return None  # "X表中A占B": both from the table named, not a whole found elsewhere
-    if b.value == 0 or a.value == b.value and (a.chunk_id == b.chunk_id or a.label == b.label):
+    if b.value == 0 or a.value == b.value and _one_figure(a, b):
         return None
     if abs(a.value) > abs(b.value) + th.SAME_VALUE:
         return None  # a part larger than its whole: the whole found is not the part's
@@ -193,6 +205,23 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.{places}f}%（{formula}）。")
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+def _in_scope(c: Candidate, scope: str) -> bool:
+    """The figure is said within the scope asked: its row, table or sentence speaks of it."""
+    said = c.label + c.row_name + (c.fact.table_title if c.fact is not None else "") \
+        + (c.prose.before if c.prose is not None else "")
+    return _covers(plain(scope), plain(said)) >= 0.5
+
+
+def _one_figure(a: Candidate, b: Candidate) -> bool:
+    """Two inputs that are one figure read twice (one row, or one clause of a sentence); a whole and its
+    only part stated side by side (总额 2,027.38，其中：服务支出 2,027.38) are two."""
+    if a.label == b.label:
+        return True
+    if a.prose is not None and b.prose is not None:
+        return a.prose.clause == b.prose.clause and a.line_start == b.line_start
+    return a.chunk_id == b.chunk_id and a.kind == b.kind == "table" and a.row_name == b.row_name
 
 
 def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) -> Optional[AskResponse]:

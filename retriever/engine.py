@@ -23,7 +23,7 @@ from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_list
 from .index import LoadedIndex
 from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_funds, prose_candidates,
-                    table_candidates)
+                    table_candidates, tied_total)
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
 from .query import Question, plain, terms_in, subquestion, understand
@@ -244,7 +244,10 @@ class Engine:
         if multi:
             return compose.per_report(q, cands, self.index)
         other = rank.rival(cands, judged, th.MARGIN, th.SAME_VALUE)
-        if other is not None:
+        total = tied_total(cands, judged, th.MARGIN) if other is not None and best is judged else None
+        if total is not None:  # 政府采购: its 支出总额 row, which the tied rows add up to
+            best = judged = total
+        elif other is not None:
             return compose.undecided(q, judged, other, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
 

@@ -498,3 +498,23 @@ def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]
         out.append(Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
                              p.line_start, p.line_end, sc, prose=p, features=features))
     return out
+
+
+_TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])
+
+
+def tied_total(cands: list[Candidate], best: Candidate, margin: float) -> Optional[Candidate]:
+    """Rows of one table and column that tie for a question naming only what they share (政府采购:
+    货物支出 15, 服务支出 45, 支出总额 60): the one total row that the others add up to is the figure
+    itself, by the report's own identity; None when there is no such row."""
+    if best.fact is None:
+        return None
+    tied = [c for c in cands if c.kind == "table" and c.fact is not None and best.score - c.score < margin
+            and (c.fact.table, c.fact.table_title, c.column, c.report_id)
+            == (best.fact.table, best.fact.table_title, best.column, best.report_id)]
+    totals = [c for c in tied if clean_row(c.row_name).endswith(_TOTAL_WORDS)]
+    if len(totals) != 1 or len(tied) < 3:
+        return None
+    parts = [c.value for c in tied if c is not totals[0]]
+    return totals[0] if abs(sum(parts) - totals[0].value) <= th.SAME_VALUE * len(parts) else None
+

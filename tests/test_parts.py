@@ -51,6 +51,9 @@ REPORT = """东湖县档案馆2023年度部门决算
 | 政府采购服务支出 | 45.00 |
 | 政府采购支出总额 | 60.00 |
 
+六、项目支出情况
+档案数字化服务项目 5.00 万元，主要用于馆藏档案扫描。
+
 五、国有资产占用情况
 | 资产类别 | 金额（万元） |
 |:--|--:|
@@ -101,3 +104,21 @@ def test_last_years_total_comes_from_the_change_in_the_table_row_a_sentence_rest
 def test_a_rate_stated_of_another_subject_never_answers(engine):
     r = engine.ask("东湖县档案馆2023年收支总计增长了百分之几")
     assert not r.found or r.values[0].value == 10.00, r.answer
+
+
+def test_a_part_asked_within_a_scope_is_the_scopes_part(engine):
+    r = engine.ask("东湖县档案馆2023年政府采购中服务类占多少")  # not the 档案数字化服务项目
+    assert r.found and r.values[0].value == 75.00, r.answer
+    assert [v.value for v in r.values[1:]] == [45.00, 60.00]
+
+
+def test_each_of_two_figures_asked_with_ge(engine):
+    r = engine.ask("东湖县档案馆2023年基本工资和津贴补贴各多少")
+    assert r.found and [v.value for v in r.values] == [120.00, 180.00], r.answer
+
+
+def test_rows_tied_for_what_they_share_answer_with_the_total_they_add_up_to(engine):
+    r = engine.ask("东湖县档案馆2023年政府采购花了多少")  # 货物 15 + 服务 45 = 支出总额 60
+    assert r.found and r.values[0].value == 60.00, r.answer
+    r = engine.ask("东湖县档案馆2023年国有资产有多少钱")  # 房屋 + 车辆 ≠ 资产总额: no identity, no answer
+    assert not r.found or r.values[0].value == 500.00, r.answer
