@@ -76,8 +76,8 @@ def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
     if not history or q.codes:
         return q
     asked = _with_earlier_figures(text, q, index, history)
-    if asked != text:
-        q = _understand(asked, index, report_id, year, unit, history)
+    if asked != text:  # the reports stay those the question itself was read to compare
+        q = _understand(asked, index, report_id, year, unit, history, many=len(q.reports) > 1)
         q.text = text
     return q
 
@@ -93,9 +93,14 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
-    subjects = list(islice(_earlier_subjects(index, history), 2 if both else 1))
+    # "哪个多" of one report after two figures were asked: those two, side by side
+    compared = len(q.reports) == 1 and bool(q.ops & {*lex["many_report_ops"], "difference"}) \
+        and not q.asks_change and not _names_other_side(q.norm, lex)
+    subjects = list(islice(_earlier_subjects(index, history), 2 if both or compared else 1))
     if both:
         return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
+    if compared and len(subjects) == 2:
+        return f"{subjects[1]}和{subjects[0]}{text}"
     return subjects[0] + text if subjects else text
 
 
@@ -132,11 +137,13 @@ _ASPECT = _aspect_words()
 
 
 def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: Optional[int], unit: Optional[str],
-                history: Optional[list[str]]) -> Question:
+                history: Optional[list[str]], many: bool = False) -> Question:
     lex = load("questions.json")
     norm = squash(fix_typos(text))
-    many = any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
-        or any(w in norm for w in lex["many_report_words"])
+    many = many or any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
+        or any(w in norm for w in lex["many_report_words"]) \
+        or bool(history) and any(w in norm for w in lex["ops"]["difference"]) and not subject_of(norm) \
+        and not _names_other_side(norm, lex)  # "多多少" after two units were asked about
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
     q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
@@ -144,6 +151,7 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     q = _finish(q, lex, index.vocab)
     if years_in(norm) and (relative_offset(norm) or 0) < 0:
         q.ops.add("previous_year")  # "2020年公务接待费去年花了多少": the year before the one named
+    _two_figures_compared(q, lex)
     if q.ops & set(lex["many_report_ops"]):  # "哪个更多？多多少？": the follow-up asks the gap
         q.ops |= {op for op in ("difference",) if any(w in norm for w in lex["ops"][op])}
     elif "difference" in q.ops and len(q.reports) > 1 and len(q.concepts) <= 1 and not q.asks_change:
@@ -157,6 +165,27 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
             who = named[0].unit_name or named[0].region
             q.missing = f"语料中没有{who}{absent[0]}年度的决算；现有" + "、".join(f"{y}年" for y in sorted(have))
     return q
+
+
+_DIFFERENCE_PATTERNS = [re.compile(p) for p in load("questions.json")["derivations"]["difference_patterns"]]
+
+
+def _names_other_side(norm: str, lex: dict) -> bool:
+    """"比预算多多少", "与上年相比": the question names what its figure is compared with."""
+    return any(w in norm for w in lex["budget_words"] + lex["side_words"]) \
+        or any(p in norm for p in lex["comparison_prefixes"])
+
+
+def _two_figures_compared(q: Question, lex: dict) -> None:
+    """"项目支出和基本支出哪个多" of one report: the two figures side by side, as their difference."""
+    if len(q.reports) != 1 or not q.ops & {*lex["many_report_ops"], "difference"} or q.asks_change \
+            or any(p.search(q.core) for p in _DIFFERENCE_PATTERNS):
+        return
+    joiners = lex["derivations"]["sum_separators"]
+    m = re.fullmatch(rf"(.{{2,}}?)[{joiners}](.{{2,}}?)(?:{'|'.join(lex['compare_residue'])})+", q.core)
+    if m and subject_of(m.group(1)) and subject_of(m.group(2)):
+        q.core = f"{m.group(1)}和{m.group(2)}相差"
+        q.ops = (q.ops - set(lex["many_report_ops"])) | {"difference"}
 
 
 def focus(text: str, lex: dict) -> str:

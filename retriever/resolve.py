@@ -302,6 +302,8 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
+            if many:  # "哪个多" after a question on 洪山 and one on 江汉: the two compared
+                named = _with_unit_before(names, history or [], pool, named)
     placed = any(n.strength > HIGHER for n in named)  # a city alone leaves its districts and units open
     region = _unknown_region(norm, names, placed) or (None if placed else _unknown_unit(norm, names, pool)) \
         or (None if placed else _unknown_place(norm))
@@ -340,6 +342,20 @@ def _compared_with(norm: str, named: list[Named]) -> bool:
         before = norm[start - 1]
         return before in prefixes or before in joiners and re.match(r"的?相?比", norm[end:]) is not None
     return bool(spans) and all(b > 0 and compared(b, e) for b, e in spans)
+
+
+def _with_unit_before(names: NameIndex, history: list[str], pool: list[ReportRec], latest: list[Named]) -> list[Named]:
+    """The reports of the latest earlier question, with those of the question before it that named
+    another unit (its years are the latest's); `latest` alone when the two name the same unit."""
+    seen = {n.report.report_id for n in latest}
+    recent = history[-10:]
+    for i in range(len(recent) - 1, -1, -1):
+        if _strongest(names, squash(fix_typos(recent[i])), pool):
+            ctx = _from_history(names, recent[:i], pool)
+            if ctx is None:
+                return latest
+            return latest + [n for n in ctx[0] if n.report.report_id not in seen]
+    return latest
 
 
 def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):

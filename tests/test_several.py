@@ -61,3 +61,22 @@ def test_a_follow_up_comparing_with_another_unit_keeps_the_unit_before(engine):
 def test_a_follow_up_he_x_bi_ne_sets_the_unit_before_beside_x(engine):
     r = engine.ask("和松江县气象服务中心比呢", history=["松江县档案馆2022年基本支出是多少"])
     assert r.found and sorted(v.value for v in r.values) == [pytest.approx(200.0), pytest.approx(300.0)]
+
+
+def test_which_is_more_after_two_units_were_asked_compares_them(engine):
+    history = ["松江县档案馆2022年项目支出是多少", "松江县气象服务中心呢"]
+    r = engine.ask("哪个多", history=history)
+    assert r.found and "松江县气象服务中心" in r.answer.split("。")[0]
+    assert sorted(v.value for v in r.values)[-2:] == [pytest.approx(100.0), pytest.approx(500.0)]
+    r = engine.ask("多多少", history=history + ["哪个多"])
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(400.0)
+
+
+def test_which_is_more_of_two_figures_of_one_report_is_their_difference(engine):
+    r = engine.ask("松江县档案馆2022年基本支出和项目支出哪个多")
+    assert r.found and r.values[0].derived and abs(r.values[0].value) == pytest.approx(200.0)
+    history = ["松江县档案馆2022年基本支出是多少", "项目支出呢"]
+    r = engine.ask("哪个多", history=history)
+    assert r.found and r.values[0].derived and abs(r.values[0].value) == pytest.approx(200.0)
+    r = engine.ask("相差多少", history=history)
+    assert r.found and r.values[0].derived and abs(r.values[0].value) == pytest.approx(200.0)
