@@ -187,10 +187,12 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     direct = decided_input(find(q), r.report_id, "%")
     if direct is not None and stated_share_of_part(q, direct):
         return None  # a plain lookup answers it with the report's own figure
-    a = decided_input(find(subquestion(q, a_text, index, unit="万元")), r.report_id, "万元")
+    parts = find(subquestion(q, a_text, index, unit="万元"))
+    a = decided_input(parts, r.report_id, "万元")
     if scope and (a is None or not _in_scope(a, scope)):  # 服务类 of 政府采购, not a 服务项目 elsewhere
         a = decided_input(find(subquestion(q, scope + a_text, index, unit="万元")), r.report_id, "万元") or a
     b = decided_input(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
+    a = _part_beside(parts, b) or a
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)
     if q.table and any(c.kind != "table" or c.table != q.table for c in (a, b)):
@@ -205,6 +207,23 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.{places}f}%（{formula}）。")
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+def _part_beside(parts: list[Candidate], whole: Optional[Candidate]) -> Optional[Candidate]:
+    """The part in the whole's own table and column group, when the part's rows in several tables tie
+    (一般公共服务支出 in the 收入, 支出 and 财政拨款 tables) or another table's row was taken: a share
+    is of one table's figures (the issue's 收入决算表 row over a 财政拨款 total was 100.01%)."""
+    if whole is None or whole.fact is None or not parts:
+        return None
+    group = whole.column.split("/")[0]
+    top = max(c.score for c in parts)
+
+    def beside(c: Candidate) -> bool:  # the whole's column, another row; or its row, a column of its group
+        return c.column == whole.column and c.row_name != whole.row_name \
+            or c.row_name == whole.row_name and c.column != whole.column and c.column.split("/")[0] == group
+    return next((c for c in parts if c.fact is not None and c.report_id == whole.report_id
+                 and c.fact.table == whole.fact.table and c.fact.table_title == whole.fact.table_title
+                 and beside(c) and c.score >= max(th.ACCEPT_TABLE, top - th.MARGIN)), None)
 
 
 def _in_scope(c: Candidate, scope: str) -> bool:

@@ -122,3 +122,39 @@ def test_rows_tied_for_what_they_share_answer_with_the_total_they_add_up_to(engi
     assert r.found and r.values[0].value == 60.00, r.answer
     r = engine.ask("东湖县档案馆2023年国有资产有多少钱")  # 房屋 + 车辆 ≠ 资产总额: no identity, no answer
     assert not r.found or r.values[0].value == 500.00, r.answer
+
+
+TABLES = """北岭县数据中心2023年度部门决算
+
+收入决算表
+| 科目编码 | 科目名称 | 本年收入合计 | 财政拨款收入 | 其他收入 |
+|:--|:--|--:|--:|--:|
+| 201 | 一般公共服务支出 | 905.00 | 900.00 | 5.00 |
+| 208 | 社会保障和就业支出 | 95.00 | 95.00 | |
+| | 合计 | 1000.00 | 995.00 | 5.00 |
+
+支出决算表
+| 科目编码 | 科目名称 | 本年支出合计 | 基本支出 | 项目支出 |
+|:--|:--|--:|--:|--:|
+| 201 | 一般公共服务支出 | 880.00 | 180.00 | 700.00 |
+| 208 | 社会保障和就业支出 | 120.00 | 120.00 | |
+| | 合计 | 1000.00 | 300.00 | 700.00 |
+
+一般公共预算财政拨款支出决算表
+| 科目编码 | 科目名称 | 小计 | 基本支出 | 项目支出 |
+|:--|:--|--:|--:|--:|
+| 201 | 一般公共服务支出 | 870.00 | 170.00 | 700.00 |
+| 208 | 社会保障和就业支出 | 120.00 | 120.00 | |
+| | 合计 | 990.00 | 290.00 | 700.00 |
+"""
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("tables"), {"北岭县数据中心_2023.md": TABLES.encode("utf-8")})
+
+
+def test_a_share_takes_its_part_from_the_wholes_own_table(tables):
+    r = tables.ask("北岭县数据中心2023年一般公共服务支出占总支出的比例")  # 880 of 1000, the 支出决算表's
+    assert r.found and r.values[0].value == pytest.approx(88.0), r.answer
+    assert "880.00 / 1,000.00" in r.answer
