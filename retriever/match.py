@@ -22,7 +22,8 @@ from .query import Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
-_PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
+_PART_MARK = _LEX["part_mark"]
+_AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True))  # 其中: the figures after it are parts of the one before
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
 _BUDGET = tuple(_LEX["budget_words"])
@@ -368,6 +369,9 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
         bare = not subject_of(p.clause) and not any(w in p.clause for w in _VALUE_ASPECTS)  # not 支出决算为
+        subject = _lead_subject(q, p)
+        if subject:  # "X支出7.8万元。与上年相比少支出1.24万元": the sentence before names it
+            local, bare = local | clause_bigrams(subject), True
         near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
@@ -408,6 +412,16 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if any(c not in _VALUE_COLUMNS and coverage(c, p.before + p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
+
+
+def _lead_subject(q: Question, p: ProseFigure) -> str:
+    """The first clause of the short sentence before the figure's own, when that clause names a domain
+    term and the figure's sentence names none before it; else ""."""
+    own = p.before[len(p.lead):] if p.lead and p.before.startswith(p.lead) else ""
+    if not own.strip() or subject_of(_AMOUNT_WORDS.sub("", plain(own))) or q.vocab is None:
+        return ""  # the sentence names its own subject (购置方面支出 0 万元；运行方面支出 3.98 万元)
+    first = _CLAUSE_SEP.split(p.lead, 1)[0]
+    return first if q.vocab.concepts(plain(first)) else ""
 
 
 def _abbreviated(q: Question, text: str) -> frozenset[str]:

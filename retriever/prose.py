@@ -44,10 +44,22 @@ class ProseFigure:
     sentence: str
     line_start: int  # the paragraph's lines
     line_end: int
+    lead: str = ""  # a short sentence before this one, read with it (`before` starts with it)
 
     @classmethod
     def of(cls, f: Fact, year: Optional[int] = None) -> "ProseFigure":
         """The figure of a prose fact; its clause and context say "against last year" as 比上年
         (`against_last_year`), its sentence stays as written (it is quoted)."""
         said = [against_last_year(t or "", year) for t in (f.clause, f.local, f.before)]
-        return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, *said, f.sentence, f.line, f.line_end or f.line)
+        return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, *said, f.sentence, f.line, f.line_end or f.line,
+                   against_last_year(_lead(f.before or "", f.sentence or ""), year))
+
+
+def _lead(before: str, sentence: str) -> str:
+    """The part of `before` ahead of the figure's own sentence: the short sentence the index joined to
+    it as its heading (indexer/prose_facts.py), "" when there is none."""
+    for k in range(min(len(before), len(sentence)), -1, -1):
+        if before.endswith(sentence[:k]):
+            return before[:len(before) - k]
+    return ""
+

@@ -51,6 +51,9 @@ REPORT = """东湖县档案馆2023年度部门决算
 | 政府采购服务支出 | 45.00 |
 | 政府采购支出总额 | 60.00 |
 
+七、机关运行经费支出情况
+2023年机关运行经费支出 4.00 万元，预算完成率100%。与2022年相比少支出 0.50 万元，下降 11.11%。
+
 六、项目支出情况
 档案数字化服务项目 5.00 万元，主要用于馆藏档案扫描。
 
@@ -99,6 +102,11 @@ def test_last_year_said_after_the_reports_own_year_is_the_year_before(engine):
 def test_last_years_total_comes_from_the_change_in_the_table_row_a_sentence_restates(engine):
     r = engine.ask("东湖县档案馆2022年收入总计是多少")
     assert r.found and r.values[0].value == 1000.00, r.answer
+
+
+def test_a_sentence_without_a_subject_takes_the_one_of_the_short_sentence_before(engine):
+    r = engine.ask("东湖县档案馆2023年机关运行经费比上年少了多少")
+    assert r.found and r.values[0].value == 0.50, r.answer
 
 
 def test_a_rate_stated_of_another_subject_never_answers(engine):
