@@ -190,7 +190,8 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     parts = find(subquestion(q, a_text, index, unit="万元"))
     a = decided_input(parts, r.report_id, "万元")
     if scope and (a is None or not _in_scope(a, scope)):  # 服务类 of 政府采购, not a 服务项目 elsewhere
-        a = decided_input(find(subquestion(q, scope + a_text, index, unit="万元")), r.report_id, "万元") or a
+        named = _AMOUNT_END.sub("", _TOTAL_END.sub("", scope)) + a_text  # 政府采购支出总额中服务类: 政府采购服务类
+        a = decided_input(find(subquestion(q, named, index, unit="万元")), r.report_id, "万元") or a
     b = decided_input(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
     a = _part_beside(parts, b) or a
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
@@ -207,6 +208,12 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
                 f"{value:.{places}f}%（{formula}）。")
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
+
+
+_TOTAL_END = re.compile(f"(?:{alternation(load('questions.json')['total_rows'] + load('questions.json')['part_total_words'], longest_first=True)})$")
+
+
+_AMOUNT_END = re.compile(f"(?:{alternation(load('questions.json')['amount_words'], longest_first=True)})$")
 
 
 def _part_beside(parts: list[Candidate], whole: Optional[Candidate]) -> Optional[Candidate]:
@@ -229,7 +236,7 @@ def _part_beside(parts: list[Candidate], whole: Optional[Candidate]) -> Optional
 def _in_scope(c: Candidate, scope: str) -> bool:
     """The figure is said within the scope asked: its row, table or sentence speaks of it."""
     said = c.label + c.row_name + (c.fact.table_title if c.fact is not None else "") \
-        + (c.prose.before if c.prose is not None else "")
+        + (c.prose.before + c.prose.sentence if c.prose is not None else "")
     return _covers(plain(scope), plain(said)) >= 0.5
 
 

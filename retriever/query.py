@@ -105,10 +105,18 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
 
 
 def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
-    """The figures the earlier questions named, latest first, each once."""
+    """The figures the earlier questions named, latest first, each once ("其中财政拨款收入呢" after a
+    question on 收入合计 named 收入合计中财政拨款收入)."""
     seen = set()
-    for h in reversed(history[-10:]):
-        s = subject_of(_understand(h, index, None, None, None, None).core)
+    recent = history[-10:]
+    scope_words = load("questions.json")["follow_up_scope_words"]
+    for i in range(len(recent) - 1, -1, -1):
+        h = recent[i].lstrip()
+        inside = next((w for w in scope_words if h.startswith(w)), "")
+        s = subject_of(_understand(h[len(inside):], index, None, None, None, None).core)
+        if s and inside:
+            outer = next(_earlier_subjects(index, recent[:i]), "")
+            s = f"{outer}中{s}" if outer else s
         if s and s not in seen:
             seen.add(s)
             yield s

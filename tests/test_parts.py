@@ -166,3 +166,15 @@ def test_a_share_takes_its_part_from_the_wholes_own_table(tables):
     r = tables.ask("北岭县数据中心2023年一般公共服务支出占总支出的比例")  # 880 of 1000, the 支出决算表's
     assert r.found and r.values[0].value == pytest.approx(88.0), r.answer
     assert "880.00 / 1,000.00" in r.answer
+
+
+def test_a_share_asked_as_zhanbi_of_a_scope(engine):
+    r = engine.ask("东湖县档案馆2023年政府采购支出总额中服务类占比多少")
+    assert r.found and r.values[0].value == 75.00, r.answer
+
+
+def test_a_share_asked_after_a_part_of_the_figure_before(engine):
+    history = ["东湖县档案馆2023年政府采购支出总额是多少", "其中服务类的呢"]
+    assert engine.ask(history[1], history=history[:1]).values[0].value == 45.00
+    r = engine.ask("占比多少", history=history)
+    assert r.found and r.values[0].value == 75.00, r.answer
