@@ -95,9 +95,12 @@ class NameIndex:
                 return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
         place = next((p for p in places if p in text), None)
         frag = abbreviation(text.replace(place, " ") if place else text, self.parts[r.report_id].body)
+        other = frag and _place_before(text, frag, places + [self.parts[r.report_id].higher])
+        if other and not (place and (place.endswith(_DISTRICT) or not other.endswith(_DISTRICT))):
+            return None  # "白沙市万州区胜利街道办事处": this unit's kind in another district of the city named
         if place and frag:
             return Named(r, PLACED, f"“{place}”与“{frag}”", place + "|" + frag)
-        if frag and len(frag) >= 4 and not _placed_elsewhere(text, frag, places + [self.parts[r.report_id].higher]):
+        if frag and len(frag) >= 4:
             literal = frag == self.parts[r.report_id].body  # the unit's own words beat an abbreviation
             return Named(r, UNPLACED + (LITERAL if literal else 0.0), f"简称“{frag}”", frag)
         if place and not other_unit(text, place, self.parts[r.report_id].body):
@@ -120,14 +123,24 @@ def _higher_places(higher: str) -> list[str]:
 _PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_unit_endings'])}))$")
 
 
+_DISTRICT = tuple(_PLACES["mention_endings"])
+
+
 def _placed_elsewhere(text: str, mention: str, own: list[str]) -> bool:
     """The mention follows a place name that is not the report's own ("岑溪市农产品…中心")."""
+    return bool(_place_before(text, mention, own))
+
+
+def _place_before(text: str, mention: str, own: list[str]) -> str:
+    """The place name right before the mention when it is not the report's own, else ""."""
     for m in re.finditer(re.escape(mention), text):
-        before = _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+        # the place may end inside the mention ("黄陂区胜利街道办事处" read as 区胜利街道办事处)
+        head = 1 if _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start() + 1]) else 0
+        before = _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start() + head])
         if before and not _NOT_PLACE.search(before.group(1)) \
                 and not any(before.group(1) in o or o.endswith(before.group(1)) for o in own if o):
-            return True
-    return False
+            return before.group(1)
+    return ""
 
 
 def other_unit(text: str, place: str, body: str) -> str:
@@ -216,6 +229,8 @@ def _unknown_region(text: str, names: NameIndex, named: bool = False) -> Optiona
     known = {p for r in names.reports for p in names.places(r)}
     for hit in _REGION_MENTION.finditer(text):
         m = hit.group(1).lstrip(_PLACES["higher_levels"]).lstrip(_PLACES["joiners"])
+        inner = re.split(f"[{_PLACES['higher_levels']}]", m)[-1]  # 沙市万州区 (of 白沙市万州区): 万州区
+        m = inner if len(inner) >= 3 else m
         if len(m) < 2 or _NOT_PLACE.search(m) or m in known or any(m in k or k in m for k in known):
             continue
         start, end = hit.end(1) - len(m), hit.end(1)
@@ -305,7 +320,8 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             if many:  # "哪个多" after a question on 洪山 and one on 江汉: the two compared
                 named = _with_unit_before(names, history or [], pool, named)
     placed = any(n.strength > HIGHER for n in named)  # a city alone leaves its districts and units open
-    region = _unknown_region(norm, names, placed) or (None if placed else _unknown_unit(norm, names, pool)) \
+    unit_named = any(n.strength >= UNPLACED for n in named)  # a place alone names no unit of it
+    region = _unknown_region(norm, names, placed) or (None if unit_named else _unknown_unit(norm, names, pool)) \
         or (None if placed else _unknown_place(norm))
     if region and not report_id and all(n.strength < PLACED for n in named):
         res.missing = f"语料中没有{region}的决算"  # a place the corpus lacks; its unit type alone names no report

@@ -155,3 +155,17 @@ def test_a_city_leaves_an_unknown_district_or_unit_there_missing(names):
     assert resolve("武汉市青山区教育局2023年项目支出", names).missing  # a district the corpus lacks
     res = resolve("武汉市江岸区财政局2023年项目支出", names)  # another unit of a known district
     assert res.missing and res.reports == [] and res.choices == []
+
+
+def test_the_units_words_after_another_district_of_its_city_name_no_report():
+    """A report whose places include its city (白沙市, 新港区): 白沙市万州区胜利街道办事处 and 黄陂区胜利街道
+    办事处 are that kind of unit in other districts; the city alone still names it."""
+    names = NameIndex([rec("street", "白沙市新港区胜利街道办事处", "白沙市新港区", 2023)])
+    for q in ("白沙市万州区胜利街道办事处2023年事业运行基本支出是多少", "黄陂区胜利街道办事处2023年本年支出合计"):
+        res = resolve(q, names)
+        assert res.reports == [] and res.choices == [] and res.missing, q
+    assert "万州区" in resolve("白沙市万州区胜利街道办事处2023年事业运行", names).missing
+    assert ids(resolve("白沙市胜利街道办事处2023年事业运行基本支出", names)) == ["street"]
+    assert ids(resolve("白沙市新港区胜利街道办事处2023年事业运行基本支出", names)) == ["street"]
+    res = resolve("白沙市新港区人力资源和社会保障局2023年收入合计", names)  # another unit of its district
+    assert res.reports == [] and res.missing
