@@ -239,7 +239,7 @@ class Engine:
             if best.kind == "prose" and not _writes_number(best):
                 twin = _written_twin(cands, best)
             best = _promote(cands, twin) or best
-        if judged is None or judged.score < (th.ACCEPT_TABLE if judged.kind == "table" else th.ACCEPT):
+        if not _accepted(judged):
             return compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
             return compose.per_report(q, cands, self.index)
@@ -261,6 +261,15 @@ def _stem(name: str) -> str:
     if len(name) > 4 and name.endswith("支出"):
         return name[:-2]
     return name[:-1] if name.endswith("费用") else name
+
+
+def _accepted(c: Optional[Candidate]) -> bool:
+    """Scored at its kind's threshold, and not a cell whose column is not the one the question names
+    while a domain term it names, or the table it names, is not the cell's either."""
+    if c is None or c.score < (th.ACCEPT_TABLE if c.kind == "table" else th.ACCEPT):
+        return False
+    f = c.features
+    return not (c.kind == "table" and f.get("column_other") and (f.get("concept_missing") or f.get("table_other")))
 
 
 def said_plainly(text: str) -> str:

@@ -154,6 +154,11 @@ TABLES = """北岭县数据中心2023年度部门决算
 | 201 | 一般公共服务支出 | 870.00 | 170.00 | 700.00 |
 | 208 | 社会保障和就业支出 | 120.00 | 120.00 | |
 | | 合计 | 990.00 | 290.00 | 700.00 |
+
+财政拨款收入支出决算总表
+| 项目 | 合计 | 一般公共预算财政拨款 |
+|:--|--:|--:|
+| 农林水支出 | 40.00 | 40.00 |
 """
 
 
@@ -178,3 +183,17 @@ def test_a_share_asked_after_a_part_of_the_figure_before(engine):
     assert engine.ask(history[1], history=history[:1]).values[0].value == 45.00
     r = engine.ask("占比多少", history=history)
     assert r.found and r.values[0].value == 75.00, r.answer
+
+
+def test_a_table_named_with_two_characters_swapped(tables):
+    from retriever.query import table_in
+    assert table_in("一般公共预算财拨政款支出决算表中一般公共服务支出")[0] == "一般公共预算财政拨款支出决算表"
+    r = tables.ask("北岭县数据中心2023年一般公共预算财拨政款支出决算表中一般公共服务支出的项目支出是多少")
+    assert r.found and r.values[0].value == 700.00 and "一般公共预算财政拨款支出决算表" in r.answer, r.answer
+    r = tables.ask("北岭县数据中心2023年一般公共预算财拨政款支出决算表中一般公共服务支出的基本支出是多少")
+    assert r.found and r.values[0].value == 170.00, r.answer
+
+
+def test_a_column_the_named_table_lacks_gives_no_other_column_of_it(tables):
+    r = tables.ask("北岭县数据中心2023年财政拨款收入支出决算总表中农林水支出的基本支出是多少")
+    assert not r.found and r.values == [], r.answer  # not its 合计
