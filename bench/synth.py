@@ -545,7 +545,19 @@ def _main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--layout", choices=LAYOUTS, action="append")
+    ap.add_argument("--templates", action="store_true",
+                    help="n reports in the other provinces' templates and formats of synth_templates.py "
+                         "(PDF, Markdown, text), cycling through them")
     a = ap.parse_args(argv)
+    if a.templates:
+        from .synth_templates import FORMATS, TEMPLATES, variant
+
+        a.out_dir.mkdir(parents=True, exist_ok=True)
+        for k in range(a.n):
+            expected, data, _ = variant(a.seed, k, TEMPLATES[(k * 3 + 2) % len(TEMPLATES)], FORMATS[k % len(FORMATS)])
+            (a.out_dir / expected.file_name).write_bytes(data)
+            print(a.out_dir / expected.file_name)
+        return
     for p in generate(a.out_dir, a.n, a.seed, a.layout or LAYOUTS):
         print(p)
 

@@ -189,3 +189,10 @@ def test_targets_and_results_file(tmp_path):
     assert "D-FULL" in text and "D-QUICK" in text and text.count("my notes") == 1
     assert pct([3, 1, 2], 50) == 2 and pct([], 50) is None
 
+
+
+def test_synthetic_reports_in_other_templates_are_written_in_every_format(tmp_path, capsys):
+    synth._main([str(tmp_path), "-n", "3", "--seed", "2", "--templates"])
+    written = sorted(p.suffix for p in tmp_path.iterdir())
+    assert written == [".md", ".pdf", ".txt"]
+    assert (tmp_path / "upload_002.pdf").read_bytes().startswith(b"%PDF")
