@@ -32,6 +32,9 @@ _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？、（）()]")
 _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 _YEARISH = re.compile(r"^(19|20)\d\d$")
 _BARE_CODE = re.compile(r"\d{3,7}$")
+# terms spelled with 、 inside (收、支总计) are one clause, not two
+_ENUMERATED_TERMS = sorted({t for ts in load("questions.json")["concept_equivalents"].values() for t in ts if "、" in t},
+                           key=len, reverse=True)
 LEAD_MAX = 40  # a sentence this short before ("1.一般公共服务支出(类)。") is a heading naming the subject
 
 
@@ -76,7 +79,10 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
         if value is None:
             continue
         before = lead + sentence[:m.start()]
-        parts = _CLAUSE_BREAK.split(_LEVEL_MARKER.sub("", before))  # 卫生健康支出（类）41.39: one clause
+        joined = before
+        for term in _ENUMERATED_TERMS:
+            joined = joined.replace(term, term.replace("、", ""))
+        parts = _CLAUSE_BREAK.split(_LEVEL_MARKER.sub("", joined))  # 卫生健康支出（类）41.39: one clause
         clause = parts[-1] if parts else before
         if not clause.strip() and len(parts) >= 2:
             clause = parts[-2]

@@ -101,3 +101,9 @@ def test_a_classification_level_marker_is_no_clause_break():
     _, facts = _prose("3. 卫生健康支出（类）41.39 万元，占 2.63%。1.一般公共服务（类）支出 1456.72 万元。")
     assert [(f.value, f.clause) for f in facts if f.unit == "万元"] == [
         (41.39, "3. 卫生健康支出"), (1456.72, "1.一般公共服务支出")]
+
+
+def test_a_term_spelled_with_a_pause_mark_stays_one_clause():
+    _, facts = _prose("2021 年度财政拨款收、支总计均为 2784.51 万元。")
+    assert [(f.value, f.clause) for f in facts] == [(2784.51, "2021 年度财政拨款收支总计均为")]
+    assert facts[0].sentence.startswith("2021 年度财政拨款收、支总计")  # quoted as written
