@@ -11,8 +11,8 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, not_found, who
-from .match import Candidate, bigrams, budget_label, change_cell, clean_row, tied_total
-from .query import Question, plain, subquestion
+from .match import TOTAL_WORDS, Candidate, bigrams, budget_label, change_cell, clean_row, tied_total
+from .query import DIFFERENCE_PATTERNS, Question, plain, subquestion
 from . import rank, thresholds as th
 
 Finder = Callable[[Question], list[Candidate]]
@@ -150,14 +150,9 @@ def _direction_of(text: str) -> int:
 
 
 # ------------------------------------------------------------------ share
-def _share_sides(q: Question) -> tuple[str, str]:
-    """The part and the whole of "A占B的比例" ("", "" when the question is not so worded)."""
-    a_text, b_text, _ = _share_parts(q)
-    return a_text, b_text
-
-
 def _share_parts(q: Question) -> tuple[str, str, str]:
-    """The part, the whole and the scope the part is read in ("政府采购中服务类占多少": 服务类 of 政府采购)."""
+    """The part, the whole and the scope the part is read in of "A占B的比例" ("政府采购中服务类占多少": 服务类
+    of 政府采购); all "" when the question is not so worded."""
     if _WORDS["share_word"] not in q.core:
         return "", "", ""
     a_text, b_text = q.core.split(_WORDS["share_word"], 1)
@@ -172,7 +167,7 @@ def _share_parts(q: Question) -> tuple[str, str, str]:
 def stated_share_of_part(q: Question, c: Candidate) -> bool:
     """A share the report states of the question's part: its sentence holds the part's words, or the
     part's words hold its row's name (a 100% said of another figure is no answer)."""
-    a_text, _ = _share_sides(q)
+    a_text = _share_parts(q)[0]
     if not a_text:
         return True
     about = _covers(a_text, c.prose.local) if c.prose is not None else _covers(plain(c.row_name), a_text)
@@ -210,7 +205,7 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
 
 
-_TOTAL_END = re.compile(f"(?:{alternation(load('questions.json')['total_rows'] + load('questions.json')['part_total_words'], longest_first=True)})$")
+_TOTAL_END = re.compile(f"(?:{alternation(TOTAL_WORDS, longest_first=True)})$")
 
 
 _AMOUNT_END = re.compile(f"(?:{alternation(load('questions.json')['amount_words'], longest_first=True)})$")
@@ -229,7 +224,7 @@ def _part_beside(parts: list[Candidate], whole: Optional[Candidate]) -> Optional
         return c.column == whole.column and c.row_name != whole.row_name \
             or c.row_name == whole.row_name and c.column != whole.column and c.column.split("/")[0] == group
     return next((c for c in parts if c.fact is not None and c.report_id == whole.report_id
-                 and c.fact.table == whole.fact.table and c.fact.table_title == whole.fact.table_title
+                 and (c.fact.table, c.fact.table_title) == (whole.fact.table, whole.fact.table_title)
                  and beside(c) and c.score >= max(th.ACCEPT_TABLE, top - th.MARGIN)), None)
 
 
@@ -280,13 +275,12 @@ def _covers(part: str, text: str) -> float:
 
 
 # ------------------------------------------------------------------ difference
-_DIFF_PATTERNS = [re.compile(p) for p in _WORDS["difference_patterns"]]
 _FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides in brackets
 _SIDE_WORDS = tuple(load("questions.json")["side_words"])
 
 
 def _difference_match(q: Question):
-    return next((m for m in (pat.search(q.core) for pat in _DIFF_PATTERNS) if m), None)
+    return next((m for m in (pat.search(q.core) for pat in DIFFERENCE_PATTERNS) if m), None)
 
 
 def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
@@ -551,7 +545,7 @@ def computed_only(q: Question) -> str:
     such a figure."""
     kind = asked_derivation(q)
     parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
-              "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_sides(q)[0],
+              "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_parts(q)[0],
               "previous_year": lambda: True}
     return kind if kind in parsed and parsed[kind]() else ""
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from indexer.lexicon import classification, squash
+from indexer.lexicon import classification, load, squash
 from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
                             VerifyResponse)
 
@@ -135,7 +135,7 @@ class Engine:
     def candidates(self, q: Question, report_ids: set[str]) -> list[Candidate]:
         """Facts and prose figures of the retrieved chunks, scored and ranked (match.py, rank.py)."""
         near = self.retrieve(q, report_ids)
-        ids = sorted(rid for rid in report_ids if not self._lacks_concept(q, rid))  # one order for ties
+        ids = sorted(report_ids - self._lacking_named_rows(q, report_ids))  # one order for ties
         facts = [f for rid in ids for f in self._table_facts.get(rid, ()) if near is None or f.chunk_id in near]
         figures = [p for rid in ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
@@ -149,18 +149,21 @@ class Engine:
             _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
         return cands
 
-    def _lacks_concept(self, q: Question, report_id: str) -> bool:
-        """The report nowhere says a row of the national classification that the question names in its
-        own words (人大事务 asked of a report without that row): none of its figures is about it. Only
-        those names are fixed wherever a report uses them; a term a colloquial word was read as is exempt."""
-        named = [c for c in terms_in(q.core, _CLASS_NAMES) if not any(t in c or c in t for t in q.terms)]
-        if not named:
-            return False
+    def _lacking_named_rows(self, q: Question, report_ids: set[str]) -> set[str]:
+        """The reports that nowhere say a row of the national classification the question names in its own
+        words (人大事务 asked of a report without that row): none of their figures is about it. Only those
+        names are fixed wherever a report uses them; a term a colloquial word was read as is exempt."""
+        named = [said_plainly(_stem(c)) for c in terms_in(q.core, _CLASS_NAMES)
+                 if not any(t in c or c in t for t in q.terms)]
+        return {rid for rid in report_ids if named and any(c not in self._said_in(rid) for c in named)}
+
+    def _said_in(self, report_id: str) -> str:
+        """The report's whole text, spelled plainly (built once per report, on first use)."""
         if report_id not in self._said:
             self._said[report_id] = said_plainly(" ".join(  # rows as parsed: a PDF may break a name
                 [c.text for c in self.index.chunks if c.report_id == report_id]
                 + [f.row_name for f in self._table_facts.get(report_id, ())]))
-        return any(said_plainly(_stem(c)) not in self._said[report_id] for c in named)
+        return self._said[report_id]
 
     def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
             year: Optional[int] = None, unit: Optional[str] = None,
@@ -255,12 +258,15 @@ class Engine:
 _CLASS_NAMES = sorted({n for names in classification().values() for n in names.values()}, key=len, reverse=True)
 
 
+_WRITTEN_ENDINGS = load("classification.json")["written_endings"]
+
+
 def _stem(name: str) -> str:
-    """A classification name as every report writes it: 一般公共服务(类)支出 → 一般公共服务, 因公出国(境)费用
-    → 因公出国(境)费."""
-    if len(name) > 4 and name.endswith("支出"):
-        return name[:-2]
-    return name[:-1] if name.endswith("费用") else name
+    """A classification name as every report writes it (一般公共服务(类)支出 → 一般公共服务)."""
+    for ending, written in _WRITTEN_ENDINGS:
+        if name.endswith(ending) and len(name) - len(ending) + len(written) >= 3:
+            return name[:len(name) - len(ending)] + written
+    return name
 
 
 def _accepted(c: Optional[Candidate]) -> bool:

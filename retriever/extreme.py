@@ -14,13 +14,12 @@ from indexer.models import AskResponse, Fact
 
 from .compose import who
 from .derive import Finder, decided_input, derived_response
-from .match import Candidate, clean_row
+from .match import TOTAL_WORDS, Candidate, adds_up, clean_row, fact_candidate, is_total_row, same_column
 from .query import Question, subquestion
 from . import thresholds as th
 
 _LEX = load("questions.json")
 _WHICH = sorted(_LEX["part_which_words"], key=len, reverse=True)
-_TOTALS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])
 
 
 def asks_extreme_part(q: Question) -> bool:
@@ -38,9 +37,7 @@ def _whole_text(q: Question) -> str:
 
 def _parts(whole: Fact, facts: list[Fact]) -> list[Fact]:
     """Rows of the whole's table and column below it: by code when the rows are coded."""
-    same = [f for f in facts if f.table == whole.table and f.table_title == whole.table_title
-            and f.column == whole.column and f.row_name != whole.row_name and f.unit == whole.unit
-            and not clean_row(f.row_name).endswith(_TOTALS)]
+    same = [f for f in facts if same_column(f, whole) and f.row_name != whole.row_name and not is_total_row(f.row_name)]
     coded = [f for f in same if f.row_code]
     if whole.row_code:
         level = min((len(f.row_code) for f in coded if f.row_code.startswith(whole.row_code)
@@ -52,23 +49,13 @@ def _parts(whole: Fact, facts: list[Fact]) -> list[Fact]:
     return same
 
 
-def _as_candidate(f: Fact, score: float) -> Candidate:
-    return Candidate("table", f.report_id, f.value, f.raw, f.unit or "万元", clean_row(f.row_name), f.chunk_id,
-                     f.line, f.line_end or f.line, score, f.table, f.column, f.row_name, f)
-
-
-def _adds_up(whole: float, parts: list[Fact]) -> bool:
-    return len(parts) >= 2 and abs(sum(f.value for f in parts) - whole) <= th.SAME_VALUE * len(parts)
-
-
-def _total_row(anchor: Candidate, facts: list[Fact]) -> Optional[tuple[Fact, list[Fact]]]:
+def _total_row(anchor: Fact, facts: list[Fact]) -> Optional[tuple[Fact, list[Fact]]]:
     """The row of the anchor's table and column that its other rows add up to (政府采购支出总额 of
     货物, 工程, 服务), with those rows."""
-    rows = [f for f in facts if f.table == anchor.fact.table and f.table_title == anchor.fact.table_title
-            and f.column == anchor.fact.column and f.unit == anchor.fact.unit]
-    for total in (f for f in rows if clean_row(f.row_name).endswith(_TOTALS)):
-        parts = [f for f in rows if f is not total and not clean_row(f.row_name).endswith(_TOTALS)]
-        if _adds_up(total.value, parts):
+    rows = [f for f in facts if same_column(f, anchor)]
+    for total in (f for f in rows if is_total_row(f.row_name)):
+        parts = [f for f in rows if not is_total_row(f.row_name)]
+        if adds_up(total.value, [f.value for f in parts]):
             return total, parts
     return None
 
@@ -81,13 +68,13 @@ def _whole_and_parts(q: Question, cands: list[Candidate], facts: list[Fact]):
                       and abs(c.value - whole.value) <= th.SAME_VALUE), None)
     if whole is not None:
         parts = _parts(whole.fact, facts)
-        return (whole, parts) if _adds_up(whole.value, parts) else None
+        return (whole, parts) if adds_up(whole.value, [f.value for f in parts]) else None
     # no one figure decided: the table the best cell of the question is in, if it states a total
     anchor = next((c for c in cands if c.fact is not None and c.report_id == rid), None)
     if anchor is None or anchor.score < th.ACCEPT_TABLE:
         return None
-    found = _total_row(anchor, facts)
-    return (_as_candidate(found[0], anchor.score), found[1]) if found else None
+    found = _total_row(anchor.fact, facts)
+    return (fact_candidate(found[0], anchor.score), found[1]) if found else None
 
 
 def extreme_part(q: Question, find: Finder, facts_of: Callable[[str], list[Fact]], index,
@@ -103,9 +90,8 @@ def extreme_part(q: Question, find: Finder, facts_of: Callable[[str], list[Fact]
     ranked = sorted(parts, key=lambda f: f.value, reverse=not smallest)
     if ranked[0].value == ranked[1].value:
         return None  # two items tie: neither is "the" largest
-    part = _as_candidate(ranked[0], whole.score)
-    name = text if clean_row(whole.row_name).endswith(_TOTALS) and clean_row(whole.row_name) in _TOTALS \
-        else whole.label
+    part = fact_candidate(ranked[0], whole.score)
+    name = text if clean_row(whole.row_name) in TOTAL_WORDS else whole.label  # 合计: the words asked
     word = "最少" if smallest else "最多"
     sentence = (f"{who(index, r.report_id)}{name}{whole.raw}万元中，{part.label}{word}，为{part.raw}万元"
                 f"（共{len(parts)}项，各项之和与{name}相符）。")

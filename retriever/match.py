@@ -12,6 +12,7 @@ from typing import Optional
 
 from indexer.aliases import in_order
 from indexer.lexicon import alternation, load, squash, table_specs
+from indexer.layouts.identities import tolerance
 from indexer.models import Fact
 
 from . import rank
@@ -22,8 +23,8 @@ from .query import Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
-_PART_MARK = _LEX["part_mark"]
-_AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True))  # 其中: the figures after it are parts of the one before
+_PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
+_AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True))
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
 _BUDGET = tuple(_LEX["budget_words"])
@@ -514,7 +515,27 @@ def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]
     return out
 
 
-_TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])
+TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])  # rows that are totals (合计, 总额)
+
+
+def is_total_row(row_name: str) -> bool:
+    return clean_row(row_name).endswith(TOTAL_WORDS)
+
+
+def same_column(a: Fact, b: Fact) -> bool:
+    """Two cells of one column of one table of one report."""
+    return (a.report_id, a.table, a.table_title, a.column, a.unit) == (b.report_id, b.table, b.table_title, b.column, b.unit)
+
+
+def adds_up(total: float, parts: list[float]) -> bool:
+    """At least two parts summing to the total within the reports' rounding (`identities.tolerance`)."""
+    return len(parts) >= 2 and abs(sum(parts) - total) <= tolerance(len(parts) + 1)
+
+
+def fact_candidate(f: Fact, score: float) -> Candidate:
+    """A table fact as a candidate that no question scored (a part or total found by an identity)."""
+    return Candidate("table", f.report_id, f.value, f.raw, f.unit or "万元", clean_row(f.row_name), f.chunk_id,
+                     f.line, f.line_end or f.line, score, f.table, f.column, f.row_name, f)
 
 
 def tied_total(cands: list[Candidate], best: Candidate, margin: float) -> Optional[Candidate]:
@@ -524,11 +545,8 @@ def tied_total(cands: list[Candidate], best: Candidate, margin: float) -> Option
     if best.fact is None:
         return None
     tied = [c for c in cands if c.kind == "table" and c.fact is not None and best.score - c.score < margin
-            and (c.fact.table, c.fact.table_title, c.column, c.report_id)
-            == (best.fact.table, best.fact.table_title, best.column, best.report_id)]
-    totals = [c for c in tied if clean_row(c.row_name).endswith(_TOTAL_WORDS)]
-    if len(totals) != 1 or len(tied) < 3:
+            and same_column(c.fact, best.fact)]
+    totals = [c for c in tied if is_total_row(c.row_name)]
+    if len(totals) != 1:
         return None
-    parts = [c.value for c in tied if c is not totals[0]]
-    return totals[0] if abs(sum(parts) - totals[0].value) <= th.SAME_VALUE * len(parts) else None
-
+    return totals[0] if adds_up(totals[0].value, [c.value for c in tied if c is not totals[0]]) else None

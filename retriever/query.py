@@ -40,10 +40,10 @@ def _table_with_a_typo(t: str, longer_than: int) -> tuple[Optional[str], Optiona
     """A table name written with two neighbouring characters swapped ("一般公共预算财拨政款支出决算表",
     not 支出决算表), read where the question says 表; the longest such name, as the question writes it."""
     ends = [j for j, ch in enumerate(t) if ch == "表"]
-    best: tuple[Optional[str], Optional[str]] = (None, "x" * longer_than)
+    best: tuple[Optional[str], Optional[str]] = (None, None)
     for spec in table_specs() if ends else ():
         for pat in spec["patterns"]:
-            if len(pat) < 8 or not pat.endswith("表") or (best[1] and len(pat) <= len(best[1])):
+            if len(pat) < 8 or not pat.endswith("表") or len(pat) <= max(longer_than, len(best[1] or "")):
                 continue
             for j in ends:
                 w = t[j - len(pat) + 1:j + 1]
@@ -194,7 +194,8 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     return q
 
 
-_DIFFERENCE_PATTERNS = [re.compile(p) for p in load("questions.json")["derivations"]["difference_patterns"]]
+# the two sides of a difference (A与B之差, A和B相差, A比B多), shared with derive.py
+DIFFERENCE_PATTERNS = [re.compile(p) for p in load("questions.json")["derivations"]["difference_patterns"]]
 
 
 def _names_other_side(norm: str, lex: dict) -> bool:
@@ -206,10 +207,10 @@ def _names_other_side(norm: str, lex: dict) -> bool:
 def _two_figures_compared(q: Question, lex: dict) -> None:
     """"项目支出和基本支出哪个多" of one report: the two figures side by side, as their difference."""
     if len(q.reports) != 1 or not q.ops & {*lex["many_report_ops"], "difference"} or q.asks_change \
-            or any(p.search(q.core) for p in _DIFFERENCE_PATTERNS):
+            or any(p.search(q.core) for p in DIFFERENCE_PATTERNS):
         return
     joiners = lex["derivations"]["sum_separators"]
-    m = re.fullmatch(rf"(.{{2,}}?)[{joiners}](.{{2,}}?)(?:{'|'.join(lex['compare_residue'])})+", q.core)
+    m = re.fullmatch(rf"(.{{2,}}?)[{joiners}](.{{2,}}?)(?:{alternation(lex['compare_residue'])})+", q.core)
     if m and subject_of(m.group(1)) and subject_of(m.group(2)):
         q.core = f"{m.group(1)}和{m.group(2)}相差"
         q.ops = (q.ops - set(lex["many_report_ops"])) | {"difference"}

@@ -90,7 +90,7 @@ class NameIndex:
                 if a == full:
                     return Named(r, FULL, f"全称“{a}”", a)
                 placed = any(p in a for p in places)
-                if not placed and _placed_elsewhere(text, a, places + [self.parts[r.report_id].higher]):
+                if not placed and _place_before(text, a, places + [self.parts[r.report_id].higher]):
                     continue  # "藤县文旅局": the same kind of unit in another place
                 return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
         place = next((p for p in places if p in text), None)
@@ -126,17 +126,12 @@ _PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_u
 _DISTRICT = tuple(_PLACES["mention_endings"])
 
 
-def _placed_elsewhere(text: str, mention: str, own: list[str]) -> bool:
-    """The mention follows a place name that is not the report's own ("岑溪市农产品…中心")."""
-    return bool(_place_before(text, mention, own))
-
-
 def _place_before(text: str, mention: str, own: list[str]) -> str:
-    """The place name right before the mention when it is not the report's own, else ""."""
+    """The place name right before the mention when it is not the report's own ("岑溪市农产品…中心"),
+    else ""."""
     for m in re.finditer(re.escape(mention), text):
-        # the place may end inside the mention ("黄陂区胜利街道办事处" read as 区胜利街道办事处)
-        head = 1 if _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start() + 1]) else 0
-        before = _PLACE_BEFORE.search(text[max(0, m.start() - 6):m.start() + head])
+        start = max(0, m.start() - 6)  # the place may end inside the mention (黄陂区胜利… read as 区胜利…)
+        before = _PLACE_BEFORE.search(text[start:m.start() + 1]) or _PLACE_BEFORE.search(text[start:m.start()])
         if before and not _NOT_PLACE.search(before.group(1)) \
                 and not any(before.group(1) in o or o.endswith(before.group(1)) for o in own if o):
             return before.group(1)
@@ -318,7 +313,7 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
             res.years = res.years or ([rel] if rel else ctx_years)
             if many:  # "哪个多" after a question on 洪山 and one on 江汉: the two compared
-                named = _with_unit_before(names, history or [], pool, named)
+                named = _with_unit_before(names, history or [], pool, named, res.context)
     placed = any(n.strength > HIGHER for n in named)  # a city alone leaves its districts and units open
     unit_named = any(n.strength >= UNPLACED for n in named)  # a place alone names no unit of it
     region = _unknown_region(norm, names, placed) or (None if unit_named else _unknown_unit(norm, names, pool)) \
@@ -360,18 +355,15 @@ def _compared_with(norm: str, named: list[Named]) -> bool:
     return bool(spans) and all(b > 0 and compared(b, e) for b, e in spans)
 
 
-def _with_unit_before(names: NameIndex, history: list[str], pool: list[ReportRec], latest: list[Named]) -> list[Named]:
-    """The reports of the latest earlier question, with those of the question before it that named
-    another unit (its years are the latest's); `latest` alone when the two name the same unit."""
-    seen = {n.report.report_id for n in latest}
+def _with_unit_before(names: NameIndex, history: list[str], pool: list[ReportRec], latest: list[Named],
+                      latest_question: str) -> list[Named]:
+    """The reports of the latest earlier question that named a unit (`latest_question`), with those of the
+    one before it that named another unit; `latest` alone when the two name the same unit."""
     recent = history[-10:]
-    for i in range(len(recent) - 1, -1, -1):
-        if _strongest(names, squash(fix_typos(recent[i])), pool):
-            ctx = _from_history(names, recent[:i], pool)
-            if ctx is None:
-                return latest
-            return latest + [n for n in ctx[0] if n.report.report_id not in seen]
-    return latest
+    at = max((i for i, h in enumerate(recent) if h == latest_question), default=0)
+    ctx = _from_history(names, recent[:at], pool)
+    seen = {n.report.report_id for n in latest}
+    return latest + [n for n in ctx[0] if n.report.report_id not in seen] if ctx is not None else latest
 
 
 def _from_history(names: NameIndex, history: list[str], pool: list[ReportRec]):
