@@ -112,7 +112,8 @@ def score_fact(q: Question, f: Fact) -> tuple[float, dict[str, float]]:
 def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, float]]:
     """What a table fact has of the question: (label evidence, checks applied once there is evidence).
     Each value is a plain signal (a flag, a coverage, a count); `rank.FACT_WEIGHTS` weighs them."""
-    core, lex = q.core, load("questions.json")
+    lex = load("questions.json")
+    core = _without_change_words(q.core) if change_cell(f) else q.core
     row = clean_row(f.row_name)
     seg = squash(f.column).split("/")[-1]
     x: dict[str, float] = {}
@@ -132,7 +133,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             row_hit = True
     if not row_hit:
         x["row_overlap"] = max(coverage(row, row_core), coverage(row_core, row)) ** 2  # either side's in the other
-        x.update(_row_words(q, row, seg))
+        x.update(_row_words(q, row, seg, change_cell(f)))
     for t in q.terms:
         if squash(t) == row:
             x["term_is_row"] = x.get("term_is_row", 0.0) + 1.0
@@ -153,6 +154,20 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     if title_cov >= 0.6:
         x["title_overlap"] = title_cov
     return x, _fact_checks(q, f, row, title_cov)
+
+
+def _without_change_words(core: str) -> str:
+    """The core without the words a change column explains ("财政拨款收入增加": 财政拨款收入)."""
+    return _CHANGE_WORDS.sub(" ", core)
+
+
+_CHANGE_WORDS = re.compile(alternation(_CHANGE_STATED, longest_first=True))
+
+
+@lru_cache(maxsize=1024)
+def _change_positions(core: str) -> frozenset[int]:
+    """Positions of the plain core held by change words (增加, 减少了)."""
+    return frozenset(i for m in _CHANGE_WORDS.finditer(plain(core)) for i in range(m.start(), m.end()))
 
 
 def _outside_row(q: Question, row: str) -> str:
@@ -206,10 +221,11 @@ def _row_named(core: str, row: str) -> bool:
         if not row.startswith(_SIBLING_PREFIXES) else row in core
 
 
-def _row_words(q: Question, row: str, column: str) -> dict[str, float]:
+def _row_words(q: Question, row: str, column: str, of_change: bool = False) -> dict[str, float]:
     """The question's words found in the row and column in any order ("服务类采购" → 政府采购服务支出):
-    the share of its words found, when two or more of them are in the row itself."""
-    words = [w for w in q.words if w not in _GENERIC]
+    the share of its words found, when two or more of them are in the row itself (a change word, 增加,
+    left out for a column of changes)."""
+    words = [w for w in q.words if w not in _GENERIC and not (of_change and w in _CHANGE_STATED)]
     found = [w for w in words if w in row or w in column]
     if sum(w in row for w in found) >= 2:
         return {"row_words": len(found) / len(words)}
@@ -234,11 +250,13 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     elif f.table in lex["all_funds_tables"] and not any(w in q.norm for w in lex["appropriation_words"]):
         y["all_funds_table"] = 1.0
     y.update(_unit_signals(q, f.unit))
-    key = key_bigrams(q)
+    # a column of changes says the question's 增加 / 减少 for its rows
+    framing = q.framing | _change_positions(q.core) if change_cell(f) else q.framing
+    key = key_bigrams(q, framing)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
-    y["unexplained_chars"] = unexplained_chars(q, label_text)
+    y["unexplained_chars"] = unexplained_chars(q, label_text, framing)
     if not y["unexplained_chars"] and not y.get("question_unexplained"):
         y["all_explained"] = 1.0  # every word of the question is the table's, row's or column's
     y.update(concept_signals(q, label_text))
@@ -283,12 +301,14 @@ def _template_tables() -> frozenset[str]:
     return frozenset(spec["name"] for spec in table_specs())
 
 
-def key_bigrams(q: Question) -> set[str]:
-    """The question's bigrams that may name the figure: not generic, not touching a framing word."""
-    if not q.framing:
+def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None) -> set[str]:
+    """The question's bigrams that may name the figure: not generic, not touching a framing word
+    (`framing`: positions of the plain core, the question's own by default)."""
+    framing = q.framing if framing is None else framing
+    if not framing:
         return bigrams(q.core) - _GENERIC
     core = plain(q.core)
-    content = "".join(" " if i in q.framing else ch for i, ch in enumerate(core))
+    content = "".join(" " if i in framing else ch for i, ch in enumerate(core))
     return set().union(*(bigrams(part) for part in content.split())) - _GENERIC
 
 
@@ -335,20 +355,21 @@ def unasked_count(q: Question, label: str) -> float:
     return float(min(2, len(extra)))
 
 
-def unexplained_runs(q: Question, label: str) -> list[str]:
+def unexplained_runs(q: Question, label: str, framing: Optional[frozenset[int]] = None) -> list[str]:
     """Runs of two or more characters of the question core that no bigram of the label covers, nor a
     generic question word, nor a framing word ("评分" left over when the label says 得分)."""
     core, known = plain(q.core), bigrams(label)
-    covered = [i in q.framing for i in range(len(core))]
+    framing = q.framing if framing is None else framing
+    covered = [i in framing for i in range(len(core))]
     for i in range(len(core) - 1):
         if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
             covered[i] = covered[i + 1] = True
     return re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
 
 
-def unexplained_chars(q: Question, label: str) -> float:
+def unexplained_chars(q: Question, label: str, framing: Optional[frozenset[int]] = None) -> float:
     """How many characters of the question the label leaves unexplained (`unexplained_runs`, at most 8)."""
-    return float(min(8, sum(len(r) for r in unexplained_runs(q, label))))
+    return float(min(8, sum(len(r) for r in unexplained_runs(q, label, framing))))
 
 
 def scope_itself(q: Question, label: str) -> float:
@@ -376,6 +397,9 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
+        named = bigrams(_without_change_words(q.core)) - _GENERIC
+        if named and not named & (local | before) and not any(squash(t) in squash(p.before) for t in q.terms):
+            x["subject_missing"] = 1.0  # only its change words are asked ("增加 418.97" of 收支总计)
     x.update(concept_signals(q, p.local, p.before))
     x["label_unasked"] = unasked_count(q, p.local if key and bare else p.clause)  # a bare clause's subject
     if x.get("concept_in_sentence_only"):
