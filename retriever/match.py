@@ -339,12 +339,33 @@ def concept_signals(q: Question, label: str, wider: str = "") -> dict[str, float
     return out
 
 
+def _concepts_absent(q: Question, text: str) -> float:
+    """Domain terms of the question of which the text holds not even a word (三公经费 asked, a sentence
+    on the whole department's 完成预算 99.38%): a figure of something else."""
+    equivalents = load("questions.json")["concept_equivalents"]
+    said = bigrams(text)
+    return float(sum(1 for c in q.concepts[:3]  # by its own words: 经费 of 三公经费 is every item's
+                     if not any(bigrams(_AMOUNT_WORDS.sub(" ", f)) & said for f in [c] + equivalents.get(c, []))))
+
+
 def unasked_count(q: Question, label: str) -> float:
     """Label coverage the other way: domain terms of the figure's own label that the question does
     not ask about (政府采购 in 政府采购支出总额 when 支出总额 is asked), at most two."""
+    return float(min(2, len(_unasked(q, label))))
+
+
+def _narrower(q: Question, label: str) -> bool:
+    """The label names an item the question shares no word with (三公经费 for 支出合计), not a value's
+    aspect (决算数) nor a fuller name of what is asked (本年收入合计 for 收入)."""
+    core = bigrams(q.core)
+    return any(not bigrams(c) & core and not _ASPECT_WORDS.fullmatch(c) for c in _unasked(q, label))
+
+
+def _unasked(q: Question, label: str) -> list[str]:
+    """The domain terms of `label` the question does not ask about, nor an equivalent of them."""
     label = plain(label)
     if not label or not q.vocab:
-        return 0.0
+        return []
     asked = plain(q.core) + "".join(plain(t) for t in q.terms) + "".join(q.concepts)
     equivalents = load("questions.json")["concept_equivalents"]
     extra = [c for c in q.vocab.concepts(label)
@@ -352,7 +373,7 @@ def unasked_count(q: Question, label: str) -> float:
                                            for a in q.concepts)
              and not any(a in c for a in q.concepts)
              and not (q.scope and coverage(c, plain(q.scope) + "|" + plain(q.core)) >= 0.7)]  # 政府采购…中服务类
-    return float(min(2, len(extra)))
+    return extra
 
 
 def unexplained_runs(q: Question, label: str, framing: Optional[frozenset[int]] = None) -> list[str]:
@@ -401,7 +422,11 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         if named and not named & (local | before) and not any(squash(t) in squash(p.before) for t in q.terms):
             x["subject_missing"] = 1.0  # only its change words are asked ("增加 418.97" of 收支总计)
     x.update(concept_signals(q, p.local, p.before))
+    if x.get("concept_missing"):
+        x["concept_absent"] = _concepts_absent(q, p.before + p.local)
     x["label_unasked"] = unasked_count(q, p.local if key and bare else p.clause)  # a bare clause's subject
+    if x["label_unasked"] and not q.concepts and not q.terms and _narrower(q, p.local if key and bare else p.clause):
+        x["label_narrower"] = 1.0  # a total asked in general words (支出合计), the sentence's is of an item's
     if x.get("concept_in_sentence_only"):
         # its own subject is another item (分项看：…, B比上年增加), not another value of it (年初预算为…，支出决算为)
         x["subject_other"] = unasked_count(q, _ASPECT_WORDS.sub("", p.local))

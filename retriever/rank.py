@@ -38,7 +38,7 @@ FACT_WEIGHTS: dict[str, float] = {
 PROSE_WEIGHTS: dict[str, float] = {
     "clause_context_overlap": 3.5, "far_context_overlap": 1.75, "sentence_overlap": 1.5,
     "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
-    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5, "subject_missing": -4.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
+    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5, "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
     "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
     "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,

@@ -1,6 +1,7 @@
-"""Changes against last year asked in everyday words, end to end over a small invented report: a
-column of changes explains the question's 增加 / 多了, and a sentence's change of another figure
-is never the answer."""
+"""Changes against last year asked in everyday words, and figures of something else, end to end over
+a small invented report: a column of changes explains the question's 增加 / 多了; a sentence's change
+of another figure, a sentence without the item asked, and an item's total for a total asked in
+general words are never the answer."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +22,12 @@ REPORT = """西山县气象服务中心2023年度部门决算
 
 二、收入决算情况说明
 2023年度本年收入合计900.00万元，其中：一般公共预算财政拨款收入820.00万元，其他收入80.00万元。
+
+三、“三公”经费支出情况说明
+“三公”经费支出决算合计 3.00 万元。
+
+四、绩效自评情况
+部门整体支出绩效自评综述：项目全年预算数为500.00万元，执行数为490.00万元，完成预算98.00%。
 """
 
 
@@ -52,3 +59,19 @@ def test_a_sentence_on_another_figure_is_no_change_of_the_one_asked(engine, ques
 def test_the_stated_change_still_answers_its_own_figure(engine):
     r = engine.ask("西山县气象服务中心2023年收支总计比上年增加多少")
     assert r.found and r.values[0].value == 70.0, r.answer
+
+
+@pytest.mark.parametrize("question, absent", [
+    ("西山县气象服务中心2023年三公经费预算完成率是多少", 98.0),  # the rate is the whole department's
+    ("西山县气象服务中心2023年支出合计是多少", 3.0),  # the only 支出…合计 said is 三公经费's
+    ("西山县气象服务中心2023年的收入合计和支出合计各是多少", 3.0),
+])
+def test_a_figure_of_something_else_is_no_answer(engine, question, absent):
+    r = engine.ask(question)
+    assert not any(v.value == absent for v in r.values), r.answer
+
+
+def test_the_figures_asked_each_are_answered_each(engine):
+    r = engine.ask("西山县气象服务中心2023年收入总计和经营收入各是多少")
+    assert r.values[0].value == 900.0, r.answer
+    assert "“经营收入”" in r.answer, r.answer  # the one the report lacks is named as asked, without 各
