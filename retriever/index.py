@@ -148,8 +148,9 @@ class LoadedIndex:
         columns = {re.sub(r"[\s“”\"]", "", f.column.split("/")[-1]) for f in self.facts if f.kind == "table"}
         from .query import Vocabulary
 
-        return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=len, reverse=True),
-                          columns=sorted((c for c in columns if 2 <= len(c) <= 12), key=len, reverse=True),
+        # longest first, then by spelling: the order never depends on the process's string hashing
+        return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=lambda t: (-len(t), t)),
+                          columns=sorted((c for c in columns if 2 <= len(c) <= 12), key=lambda c: (-len(c), c)),
                           tag=self.tokenizer.tagged)
 
     # ---------------------------------------------------------------- search

@@ -241,6 +241,14 @@ def _other_column_named(q: Question, f: Fact, row: str) -> bool:
                for c in q.columns_named)
 
 
+def _column_of_the_other_flow(q: Question, column: str) -> bool:
+    """The column (or a sentence's clause) names one flow (本年收入合计) and the question only the
+    other (一般公共服务支出)."""
+    flows = _LEX["flow_kinds"]
+    said = [k for k in flows if k in q.core]
+    return len(said) == 1 and any(k in column for k in flows if k not in said)
+
+
 def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, float]:
     """Signals against a fact that has evidence: another table named, another unit, words left unexplained."""
     lex = load("questions.json")
@@ -270,6 +278,8 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     y.update(budget)
     if _other_column_named(q, f, row):
         y["column_other"] = 1.0
+    if _column_of_the_other_flow(q, squash(f.column).split("/")[-1]):
+        y["column_other_flow"] = 1.0
     if not q.asks_change and change_cell(f):
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
@@ -332,11 +342,14 @@ def concept_signals(q: Question, label: str, wider: str = "") -> dict[str, float
     label, wider = plain(label), plain(wider)
     equivalents = load("questions.json")["concept_equivalents"]
     out = {"concept_missing": 0.0, "concept_in_sentence_only": 0.0}
-    for c in q.concepts[:3]:
+    for c in q.concepts:
         forms = [c] + equivalents.get(c, [])
         if not any(f in label for f in forms):
             out["concept_in_sentence_only" if any(f in wider for f in forms) else "concept_missing"] += 1.0
-    return out
+    return {k: min(v, _CONCEPTS_COUNTED) for k, v in out.items()}
+
+
+_CONCEPTS_COUNTED = 3.0  # domain terms missing from a label count up to this many
 
 
 def _concepts_absent(q: Question, text: str) -> float:
@@ -344,8 +357,9 @@ def _concepts_absent(q: Question, text: str) -> float:
     on the whole department's 完成预算 99.38%): a figure of something else."""
     equivalents = load("questions.json")["concept_equivalents"]
     said = bigrams(text)
-    return float(sum(1 for c in q.concepts[:3]  # by its own words: 经费 of 三公经费 is every item's
-                     if not any(bigrams(_AMOUNT_WORDS.sub(" ", f)) & said for f in [c] + equivalents.get(c, []))))
+    return min(_CONCEPTS_COUNTED, sum(1.0 for c in q.concepts  # by its own words: 经费 of 三公经费 is every item's
+                                      if not any(bigrams(_AMOUNT_WORDS.sub(" ", f)) & said
+                                                 for f in [c] + equivalents.get(c, []))))
 
 
 def unasked_count(q: Question, label: str) -> float:
@@ -459,6 +473,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x.update(_budget_signals(q, p.clause))
     if q.table or q.codes:
         x["question_points_to_table"] = 1.0
+    if _column_of_the_other_flow(q, p.clause):
+        x["clause_other_flow"] = 1.0  # 一般公共服务支出 2727.90 for 一般公共服务收入
     if any(c not in _VALUE_COLUMNS and coverage(c, p.before + p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}

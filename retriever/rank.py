@@ -30,7 +30,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "question_unexplained": -2.0, "concept_missing": -2.0, "concept_in_sentence_only": -0.5,
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
     "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
-    "change_unasked": -2.0, "all_explained": 1.0, "column_other": -2.0,
+    "change_unasked": -2.0, "all_explained": 1.0, "column_other": -2.0, "column_other_flow": -1.0,
     # meaning (meaning.py): the closest column to the question words no label explains
     "column_meaning": 1.5,
 }
@@ -38,7 +38,7 @@ FACT_WEIGHTS: dict[str, float] = {
 PROSE_WEIGHTS: dict[str, float] = {
     "clause_context_overlap": 3.5, "far_context_overlap": 1.75, "sentence_overlap": 1.5,
     "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
-    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5, "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
+    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5, "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "clause_other_flow": -2.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
     "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
     "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,
@@ -65,10 +65,28 @@ def table_twin(cands: list, best, same_value: float, floor: float):
 
 
 def _others(cands: list, best, same_value: float):
-    """Candidates that compete with `best`: same kind, another value, and not the appropriation-only
-    twin of an all-funds figure (the answer names that one as a second value by rule)."""
+    """Candidates that compete with `best`: same kind, another value, not the appropriation-only twin
+    of an all-funds figure (the answer names that one as a second value by rule), and not a part column
+    of a row whose total column holds `best`'s value (`_totalled_rows`)."""
+    totalled = _totalled_rows(cands, best, same_value)
     return (c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value
-            and not c.features.get("appropriation_twin"))
+            and not c.features.get("appropriation_twin")
+            and not (c.fact is not None and _row_key(c) in totalled
+                     and not any(s in c.features for s in _COLUMN_SIGNALS)))
+
+
+_COLUMN_SIGNALS = ("column_in_question", "default_column", "column_meaning", "term_is_column")
+
+
+def _totalled_rows(cands: list, best, same_value: float) -> set:
+    """The rows whose default column, their total, holds `best`'s value: another column of such a row
+    that the question does not name (基本支出 beside 本年支出合计) is a part of the figure, not a rival."""
+    return {_row_key(d) for d in cands if d.fact is not None and "default_column" in d.features
+            and abs(d.value - best.value) <= same_value}
+
+
+def _row_key(c) -> tuple:
+    return c.fact.report_id, c.fact.table, c.fact.row_name
 
 
 def gap(cands: list, best, same_value: float) -> float:

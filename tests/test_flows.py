@@ -1,0 +1,67 @@
+"""Which of a row's figures a question means, end to end over a small invented report: the row's total
+column, not a part column beside it; the flow the question names (收入 or 支出), not the other one; and
+every domain term the question names, however many."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generalize import engine_over
+
+REPORT = """南湖县数据中心2023年度部门决算
+
+一、收入决算表
+| 科目编码 | 科目名称 | 本年收入合计 | 财政拨款收入 | 其他收入 |
+|:--|:--|--:|--:|--:|
+| 201 | 一般公共服务支出 | 510.00 | 500.00 | 10.00 |
+| 208 | 社会保障和就业支出 | 40.00 | 40.00 | 0.00 |
+| | 合计 | 550.00 | 540.00 | 10.00 |
+
+二、支出决算表
+| 科目编码 | 科目名称 | 本年支出合计 | 基本支出 | 项目支出 |
+|:--|:--|--:|--:|--:|
+| 201 | 一般公共服务支出 | 505.00 | 205.00 | 300.00 |
+| 208 | 社会保障和就业支出 | 40.00 | 40.00 | 0.00 |
+| | 合计 | 545.00 | 245.00 | 300.00 |
+
+三、一般公共预算财政拨款基本支出决算明细表
+| 科目编码 | 科目名称 | 决算数 |
+|:--|:--|--:|
+| 30201 | 办公费 | 12.00 |
+| 30206 | 电费 | 6.00 |
+| 30207 | 邮电费 | 3.00 |
+
+四、一般公共预算财政拨款支出决算情况说明
+一般公共服务支出 495.00 万元，主要用于机构运行。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("flows"), {"南湖县数据中心_2023.txt": REPORT.encode("utf-8")})
+
+
+def test_a_row_named_alone_is_its_total_column_not_a_part_beside_it(engine):
+    r = engine.ask("南湖县数据中心2023年社会保障和就业支出是多少")
+    assert r.found and r.values[0].value == 40.0, r.answer
+
+
+def test_an_expenditure_row_asked_as_expenditure_is_read_in_the_expenditure_table(engine):
+    r = engine.ask("南湖县数据中心2023年一般公共服务支出是多少")
+    assert r.found and r.values[0].value == 505.0, r.answer  # not 510 (income by function), nor 205 (a part)
+
+
+def test_income_asked_is_not_a_sentence_on_expenditure(engine):
+    r = engine.ask("南湖县数据中心2023年一般公共服务收入是多少")
+    assert not any(v.value in (495.0, 505.0) for v in r.values), r.answer
+    assert r.found and r.values[0].value == 510.0, r.answer
+
+
+def test_every_term_named_counts_however_many(engine):
+    r = engine.ask("南湖县数据中心2023年一般公共预算财政拨款基本支出决算细表中邮电费的决算数是多少")
+    assert r.found and r.values[0].value == 3.0, r.answer
+
+
+def test_the_vocabulary_order_does_not_depend_on_string_hashing(engine):
+    vocab = engine.index.vocab
+    assert list(vocab) == sorted(vocab, key=lambda t: (-len(t), t))
+    assert vocab.columns == sorted(vocab.columns, key=lambda c: (-len(c), c))
