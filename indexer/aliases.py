@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .lexicon import load, squash
+from .lexicon import load, longest_first, squash
 
 _CJK = "\u4e00-\u9fff"
 
@@ -100,7 +100,7 @@ def short_bodies(body: str) -> list[str]:
 def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> list[str]:
     """Every form of the unit's name a question may use, longest first (the full name included)."""
     if not unit_name:
-        return sorted(set(extra), key=len, reverse=True)
+        return longest_first(set(extra))
     full = squash(unit_name)
     parts = split_name(full)
     district_bodies = tuple(load("units.json")["district_bodies"])
@@ -115,4 +115,4 @@ def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> lis
             else:
                 out.add(p + body)
     out |= set(extra)
-    return sorted((a for a in out if len(a) >= 2), key=len, reverse=True)
+    return longest_first(a for a in out if len(a) >= 2)

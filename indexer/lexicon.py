@@ -26,6 +26,12 @@ def squash(text: str) -> str:
     return _WS.sub("", text or "")
 
 
+def longest_first(words: Iterable[str]) -> list[str]:
+    """`words` longest first, words of one length by spelling: an order that never depends on the
+    process's string hashing when `words` is a set."""
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
 def alternation(words: Iterable[str], longest_first: bool = False) -> str:
     """A regex alternation matching any of `words` literally, in the given order or longest first
     (so that a word wins over its own prefix)."""

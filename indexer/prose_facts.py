@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .lexicon import alternation, load
+from .lexicon import alternation, load, longest_first
 from .models import Chunk, Fact
 from .numbers import is_code_at, to_float
 
@@ -33,8 +33,8 @@ _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 _YEARISH = re.compile(r"^(19|20)\d\d$")
 _BARE_CODE = re.compile(r"\d{3,7}$")
 # terms spelled with 、 inside (收、支总计) are one clause, not two
-_ENUMERATED_TERMS = sorted({t for ts in load("questions.json")["concept_equivalents"].values() for t in ts if "、" in t},
-                           key=len, reverse=True)
+_ENUMERATED_TERMS = longest_first({t for ts in load("questions.json")["concept_equivalents"].values()
+                                   for t in ts if "、" in t})
 LEAD_MAX = 40  # a sentence this short before ("1.一般公共服务支出(类)。") is a heading naming the subject
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from indexer.lexicon import classification, load, squash
+from indexer.lexicon import classification, load, longest_first, squash
 from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, ReportInfo, ReportRef,
                             VerifyResponse)
 
@@ -255,7 +255,7 @@ class Engine:
         return compose.lookup(q, best, cands, self.index, top_k)
 
 
-_CLASS_NAMES = sorted({n for names in classification().values() for n in names.values()}, key=len, reverse=True)
+_CLASS_NAMES = longest_first({n for names in classification().values() for n in names.values()})
 
 
 _WRITTEN_ENDINGS = load("classification.json")["written_endings"]

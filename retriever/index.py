@@ -138,6 +138,7 @@ class LoadedIndex:
 
     def _vocabulary(self):
         """Domain terms a question can name: the lexicon's and every row and column name indexed."""
+        from indexer.lexicon import longest_first
         from indexer.tokenize import base_terms
 
         terms = set(base_terms())
@@ -148,9 +149,8 @@ class LoadedIndex:
         columns = {re.sub(r"[\s“”\"]", "", f.column.split("/")[-1]) for f in self.facts if f.kind == "table"}
         from .query import Vocabulary
 
-        # longest first, then by spelling: the order never depends on the process's string hashing
-        return Vocabulary(sorted((t for t in terms if 3 <= len(t) <= 16), key=lambda t: (-len(t), t)),
-                          columns=sorted((c for c in columns if 2 <= len(c) <= 12), key=lambda c: (-len(c), c)),
+        return Vocabulary(longest_first(t for t in terms if 3 <= len(t) <= 16),
+                          columns=longest_first(c for c in columns if 2 <= len(c) <= 12),
                           tag=self.tokenizer.tagged)
 
     # ---------------------------------------------------------------- search

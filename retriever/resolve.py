@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from indexer.aliases import NameParts, derive_aliases, in_order, split_name
-from indexer.lexicon import alternation as _any, fix_typos, load, squash
+from indexer.lexicon import alternation as _any, fix_typos, load, longest_first, squash
 
 from .index import ReportRec
 
@@ -79,7 +79,7 @@ class NameIndex:
         out = {p.place, p.place_short, r.region or ""}
         if r.region and len(r.region) >= 3:
             out.add(r.region[:-1])
-        return sorted((x for x in out if len(x) >= 2), key=len, reverse=True)
+        return longest_first(x for x in out if len(x) >= 2)
 
     def name(self, r: ReportRec, text: str) -> Optional[Named]:
         """How strongly `text` names report `r` (None when it does not)."""
@@ -117,7 +117,7 @@ def _higher_places(higher: str) -> list[str]:
     endings = sorted((e for es in _LEVELS.values() for e in es), key=len, reverse=True)
     levels = re.findall(rf"[\u4e00-\u9fff]{{2,}}?(?:{_any(endings)})", higher)
     out = {x for lv in levels for e in endings if lv.endswith(e) for x in (lv, lv[:-len(e)]) if len(x) >= 2}
-    return sorted(out, key=len, reverse=True)
+    return longest_first(out)
 
 
 _PLACE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{1,4}}?(?:{_any(_PLACES['before_unit_endings'])}))$")
@@ -324,7 +324,7 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
     res.named = bool(named) or bool(report_id) or bool(unit)
     # the words naming the reports, and their places, say which report — not which figure
     words = {m for n in named for m in n.mention.split("|")} | {p for n in named for p in names.places(n.report)}
-    res.mentions = sorted((w for w in words if w), key=len, reverse=True)
+    res.mentions = longest_first(w for w in words if w)
     res.regions_named = list(dict.fromkeys(p for n in named for p in names.places(n.report)[:1]))
     if not named:
         named = [Named(r, 0.0, "未指明单位，按全部报告", "") for r in pool]

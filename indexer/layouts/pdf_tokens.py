@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..lexicon import load
+from ..lexicon import load, longest_first
 from ..numbers import parse_number, parse_quantity
 from .cells import amount, is_page_furniture, signed_number
 
@@ -224,7 +224,7 @@ def words_in(text: str, vocabulary: list[str]) -> list[str]:
     """Known words in the order they first appear (longest match wins)."""
     taken = [False] * len(text)
     first: dict[str, int] = {}
-    for w in sorted(vocabulary, key=len, reverse=True):
+    for w in longest_first(vocabulary):
         for m in re.finditer(re.escape(w), text):
             if not any(taken[m.start():m.end()]):
                 first.setdefault(w, m.start())
