@@ -439,6 +439,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if x.get("concept_missing"):
         x["concept_absent"] = _concepts_absent(q, p.before + p.local)
     x["label_unasked"] = unasked_count(q, p.local if key and bare else p.clause)  # a bare clause's subject
+    x["clause_words"] = _own_words(q, p)  # weighs nothing: decides between figures of one sentence (rank)
     if x["label_unasked"] and not q.concepts and not q.terms and _narrower(q, p.local if key and bare else p.clause):
         x["label_narrower"] = 1.0  # a total asked in general words (支出合计), the sentence's is of an item's
     if x.get("concept_in_sentence_only"):
@@ -478,6 +479,13 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if any(c not in _VALUE_COLUMNS and coverage(c, p.before + p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
+
+
+def _own_words(q: Question, p: ProseFigure) -> float:
+    """How many question words the figure's own clause holds (货物 asked; "政府采购货物支出 2.28 万元、
+    政府采购服务支出 743.22 万元": the first holds 政府采购 and 货物, the second only 政府采购)."""
+    clause = plain(p.clause)
+    return float(sum(1 for w in q.words if len(w) >= 2 and w not in _GENERIC and w in clause))
 
 
 def _lead_subject(q: Question, p: ProseFigure) -> str:

@@ -38,7 +38,9 @@ FACT_WEIGHTS: dict[str, float] = {
 PROSE_WEIGHTS: dict[str, float] = {
     "clause_context_overlap": 3.5, "far_context_overlap": 1.75, "sentence_overlap": 1.5,
     "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
-    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5, "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "clause_other_flow": -2.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
+    "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5,
+    "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "clause_other_flow": -2.0,
+    "clause_words": 0.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
     "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
     "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,
@@ -72,7 +74,16 @@ def _others(cands: list, best, same_value: float):
     return (c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value
             and not c.features.get("appropriation_twin")
             and not (c.fact is not None and _row_key(c) in totalled
-                     and not any(s in c.features for s in _COLUMN_SIGNALS)))
+                     and not any(s in c.features for s in _COLUMN_SIGNALS))
+            and not _fewer_own_words(c, best))
+
+
+def _fewer_own_words(c, best) -> bool:
+    """Two figures of one sentence, `c`'s own clause holding fewer of the question's words than
+    `best`'s (政府采购服务支出 beside 政府采购货物支出 when 货物 is asked): `c` is no rival."""
+    return c.prose is not None and best.prose is not None and c.prose.sentence == best.prose.sentence \
+        and c.prose.chunk_id == best.prose.chunk_id \
+        and c.features.get("clause_words", 0.0) < best.features.get("clause_words", 0.0)
 
 
 _COLUMN_SIGNALS = ("column_in_question", "default_column", "column_meaning", "term_is_column")

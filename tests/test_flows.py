@@ -1,6 +1,7 @@
 """Which of a row's figures a question means, end to end over a small invented report: the row's total
-column, not a part column beside it; the flow the question names (收入 or 支出), not the other one; and
-every domain term the question names, however many."""
+column, not a part column beside it; the flow the question names (收入 or 支出), not the other one;
+every domain term the question names, however many; and of two figures of one sentence, the one whose
+own clause holds more of the question's words."""
 from __future__ import annotations
 
 import pytest
@@ -32,6 +33,9 @@ REPORT = """南湖县数据中心2023年度部门决算
 
 四、一般公共预算财政拨款支出决算情况说明
 一般公共服务支出 495.00 万元，主要用于机构运行。
+
+五、政府采购支出说明
+本部门2023年度政府采购支出总额60.00万元，其中：政府采购货物支出 15.00 万元、政府采购服务支出 45.00 万元。
 """
 
 
@@ -65,3 +69,13 @@ def test_the_vocabulary_order_does_not_depend_on_string_hashing(engine):
     vocab = engine.index.vocab
     assert list(vocab) == sorted(vocab, key=lambda t: (-len(t), t))
     assert vocab.columns == sorted(vocab.columns, key=lambda c: (-len(c), c))
+
+
+@pytest.mark.parametrize("question, value", [
+    ("南湖县数据中心2023年政府采购货物多少", 15.0),
+    ("南湖县数据中心2023年货物类政府采购是多少", 15.0),
+    ("南湖县数据中心2023年政府采购支出中服务类是多少", 45.0),
+])
+def test_of_two_figures_of_a_sentence_the_one_whose_clause_names_the_part(engine, question, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == value, r.answer
