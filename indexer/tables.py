@@ -78,7 +78,7 @@ def find_blocks(lines: list[str], skip: set[int]) -> list[TableBlock]:
 _ITEMS = load("table_headers.json")["items"]
 _FIGURE_IN_CAPTION = re.compile(_ITEMS["caption_figure_pattern"])
 _MARKUP = re.compile(_ITEMS["markup_pattern"])
-_MIN_ROWS = 2  # a table has a header and at least two rows of figures
+_MIN_ROWS = 2  # a table has a header and at least two rows of figures (one under a Markdown rule line)
 _SENTENCE_END = re.compile(_ITEMS["sentence_end_pattern"])
 _MAX_ROW_CHARS = 2000  # a longer line is prose whose line breaks were lost, never a table row
 
@@ -111,7 +111,8 @@ def _is_table_run(run: list[str], kind: str) -> bool:
     with_figures = [c for c in cells if any(is_figure(x) for x in c[1:])]
     header = next((c for c in cells if len(c) >= 2), None)
     sentences = sum(1 for c in cells if any(_SENTENCE_END.search(x) for x in c))  # justified prose, not rows
-    return (has_separator and len(with_figures) >= _MIN_ROWS and header is not None
+    least = 1 if kind == "pipe" and has_separator else _MIN_ROWS  # a Markdown rule marks a table of one row
+    return (has_separator and len(with_figures) >= least and header is not None
             and not any(is_figure(x) for x in header) and sentences <= 1)
 
 

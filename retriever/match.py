@@ -17,7 +17,7 @@ from indexer.models import Fact
 
 from . import rank
 from . import thresholds as th
-from .prose import LAST_YEAR, ProseFigure
+from .prose import LAST_YEAR, ProseFigure, against_last_year
 from .index import ROW_ORDINAL
 from .query import Question, plain, subject_of
 
@@ -426,7 +426,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
         bare = not subject_of(p.clause) and not any(w in p.clause for w in _VALUE_ASPECTS)  # not 支出决算为
-        subject = _lead_subject(q, p)
+        subject = _lead_subject(q, p) or (_earlier_clause_subject(q, p) if bare else "")
         if subject:  # "X支出7.8万元。与上年相比少支出1.24万元": the sentence before names it
             local, bare = local | clause_bigrams(subject), True
         near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
@@ -452,6 +452,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if q.scope and coverage(plain(q.scope), plain(p.before + p.local)) >= 0.5:
         x["scope_in_sentence"] = 1.0  # "A中B": a sentence speaking of A states its parts
     changed = any(w in p.clause for w in _CHANGE_STATED)
+    if q.vs_budget and changed and not _against_budget(p):
+        x["change_other_base"] = 1.0  # a change against last year for one against the budget
     if not q.asks_change and changed:
         x["change_unasked"] = 1.0  # a change (增加 X, 少了 Y) answers only a question about change
     elif q.asks_change and not changed:
@@ -479,6 +481,22 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if any(c not in _VALUE_COLUMNS and coverage(c, p.before + p.sentence + p.local) < 0.5 for c in q.columns_named):
         x["column_other"] = 1.0  # a table's column named (项目支出) that the sentence does not speak of
     return {k: v for k, v in x.items() if v}
+
+
+def _earlier_clause_subject(q: Question, p: ProseFigure) -> str:
+    """For a bare clause whose clause before names no domain term either ("X 3.00 万元，与预算相比增加
+    0.20 万元；与上年相比增加 0.50 万元"): the latest earlier clause of its sentence that names one."""
+    if q.vocab is None or q.vocab.concepts(plain(p.local)):
+        return ""
+    clauses = [c for c in _CLAUSE_SEP.split(p.before) if c.strip()]
+    return next((c for c in reversed(clauses[:-2]) if q.vocab.concepts(plain(c))), "")
+
+
+def _against_budget(p: ProseFigure) -> bool:
+    """The change the figure states is against the budget: its clause names the budget, or, naming
+    neither the budget nor last year ("增加 0.5 万元"), the words before it in its sentence do."""
+    own = p.clause if LAST_YEAR in against_last_year(p.clause) or any(w in p.clause for w in _BUDGET) else p.local
+    return any(w in own for w in _BUDGET)
 
 
 def _own_words(q: Question, p: ProseFigure) -> float:
@@ -524,6 +542,8 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     for f in facts:
         if q.asks_change != (change_cell(f) or _states_change_in_row(f)):
             continue  # a change (较上年增减额) answers only a question about change, and only a change does
+        if q.vs_budget and change_cell(f) and not any(w in f.column for w in _BUDGET):
+            continue  # a change against the budget is not one against last year (比上年增减)
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column
         parts = squash(f.column).split("/")

@@ -79,6 +79,7 @@ class Question:
     asks_change: bool = False  # 增加/减少/增长… asked about
     per_unit: str = ""  # "人均", "每次": a figure per person or item is asked
     vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
+    vs_budget: bool = False  # "比预算多多少": the change against the budget, not against last year
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
     words: tuple = ()  # the core's words that do not frame it (content_words)
     columns_named: tuple = ()  # column names of the index found in `core` (本年收入合计, 得分)
@@ -443,6 +444,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
     core = _against_last_year(norm, vocab, q.single.year if q.single else None)
     q.vs_last_year = LAST_YEAR in core
+    q.vs_budget = any(p + b in norm for p in lex["comparison_prefixes"] for b in lex["budget_words"])
     q.per_unit = next((w for w in lex["per_unit_words"] if w in norm), "")
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:
@@ -475,9 +477,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)
     q.columns_named = _columns_named(plain(core), q.vocab.columns)
-    earlier = [y for y, back in lex["relative_years"].items() if back < 0]  # "比去年多给了多少": a change
+    # "比去年多给了多少", "比预算多多少": a change (against last year, against the budget)
+    earlier = [y for y, back in lex["relative_years"].items() if back < 0]
     q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year \
-        or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
+        or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier + lex["budget_words"])
     return q
 
 

@@ -40,7 +40,7 @@ PROSE_WEIGHTS: dict[str, float] = {
     "concept_missing": -2.0, "concept_in_sentence_only": -0.5, "label_unasked": -1.0, "scope_itself": -3.0,
     "scope_in_sentence": 1.0, "last_year_stated": 1.0, "part_unasked": -1.5, "subject_other": -1.5,
     "subject_missing": -4.0, "concept_absent": -2.0, "label_narrower": -2.0, "clause_other_flow": -2.0,
-    "clause_words": 0.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
+    "clause_words": 0.0, "change_other_base": -3.0, "change_unasked": -2.0, "change_missing": -2.0, "column_other": -2.0,
     "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
     "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,
@@ -68,14 +68,22 @@ def table_twin(cands: list, best, same_value: float, floor: float):
 
 def _others(cands: list, best, same_value: float):
     """Candidates that compete with `best`: same kind, another value, not the appropriation-only twin
-    of an all-funds figure (the answer names that one as a second value by rule), and not a part column
-    of a row whose total column holds `best`'s value (`_totalled_rows`)."""
+    of an all-funds figure (the answer names that one as a second value by rule), not a part column
+    of a row whose total column holds `best`'s value (`_totalled_rows`), not a figure of one sentence
+    with fewer of the question's words in its clause, and not a change or budget unasked when `best`
+    is neither."""
     totalled = _totalled_rows(cands, best, same_value)
     return (c for c in cands if c is not best and c.kind == best.kind and abs(c.value - best.value) > same_value
             and not c.features.get("appropriation_twin")
             and not (c.fact is not None and _row_key(c) in totalled
                      and not any(s in c.features for s in _COLUMN_SIGNALS))
-            and not _fewer_own_words(c, best))
+            and not _fewer_own_words(c, best)
+            and not (_unasked_reading(c) and not _unasked_reading(best)))
+
+
+def _unasked_reading(c) -> bool:
+    """A figure of a reading the question does not ask: a change, or a budget (预算为 5 万元)."""
+    return any(c.features.get(s) for s in ("change_unasked", "budget_unasked"))
 
 
 def _fewer_own_words(c, best) -> bool:

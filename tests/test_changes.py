@@ -24,7 +24,15 @@ REPORT = """西山县气象服务中心2023年度部门决算
 2023年度本年收入合计900.00万元，其中：一般公共预算财政拨款收入820.00万元，其他收入80.00万元。
 
 三、“三公”经费支出情况说明
-“三公”经费支出决算合计 3.00 万元。
+“三公”经费支出决算合计 3.00 万元，与预算相比增加 0.20 万元；与上年相比增加 0.50 万元。
+
+“三公”经费支出决算明细
+| 项目 | 决算数 | 比预算增减 | 比上年增减 |
+|:--|--:|:--|--:|
+| 公务接待费 | 1.00 | 无增减 | 0.30 |
+
+五、机关运行经费
+2023 年度机关运行经费预算为 5 万元，支出决算为 4.00 万元，完成预算的 80%；较上年减少 0.50 万元，下降 11.11%。
 
 四、绩效自评情况
 部门整体支出绩效自评综述：项目全年预算数为500.00万元，执行数为490.00万元，完成预算98.00%。
@@ -75,3 +83,32 @@ def test_the_figures_asked_each_are_answered_each(engine):
     r = engine.ask("西山县气象服务中心2023年收入总计和经营收入各是多少")
     assert r.values[0].value == 900.0, r.answer
     assert "“经营收入”" in r.answer, r.answer  # the one the report lacks is named as asked, without 各
+
+
+@pytest.mark.parametrize("question, value", [
+    ("西山县气象服务中心2023年三公经费比预算多多少", 0.2),
+    ("西山县气象服务中心2023年三公经费比上年多多少", 0.5),
+])
+def test_a_change_against_the_budget_or_last_year_as_asked(engine, question, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == value, r.answer
+
+
+def test_a_change_against_last_year_is_no_change_against_the_budget(engine):
+    r = engine.ask("西山县气象服务中心2023年公务接待费比预算多了多少")
+    assert not any(v.value == 0.3 for v in r.values), r.answer
+
+
+def test_a_markdown_table_of_one_row_is_a_table(engine):
+    r = engine.ask("西山县气象服务中心2023年公务接待费比上年增加多少")
+    assert r.found and r.values[0].value == 0.3, r.answer
+    assert "“三公”经费支出决算明细" in r.citations[0].text, r.citations[0].text
+
+
+@pytest.mark.parametrize("question, value", [
+    ("西山县气象服务中心2023年三公经费是多少", 3.0),
+    ("西山县气象服务中心2023年机关运行经费是多少", 4.0),  # not undecided against 较上年减少 0.50
+])
+def test_a_change_stated_beside_a_figure_is_no_rival_of_it(engine, question, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == value, r.answer
