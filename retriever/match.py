@@ -80,6 +80,7 @@ class Candidate:
     fact: Optional[Fact] = None
     prose: Optional[ProseFigure] = None
     features: dict[str, float] = field(default_factory=dict)  # the signals behind `score` (rank.py)
+    asked: frozenset = frozenset()  # the question's bigrams a table cell's row name holds (rank.rival)
 
 
 def clean_row(name: str) -> str:
@@ -538,7 +539,7 @@ def change_cell(f: Fact) -> bool:
 
 
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
-    out = []
+    out, key = [], bigrams(q.core) - _GENERIC
     for f in facts:
         if q.asks_change != (change_cell(f) or _states_change_in_row(f)):
             continue  # a change (较上年增减额) answers only a question about change, and only a change does
@@ -553,7 +554,8 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         if seg and seg not in label and seg not in _VALUE_COLUMNS:
             label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
-                             f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features))
+                             f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features,
+                             asked=key & bigrams(f.row_name)))
     _rows_without_the_implied_unit(q, out)
     return out
 

@@ -117,11 +117,20 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     compared = len(q.reports) == 1 and bool(q.ops & {*lex["many_report_ops"], "difference"}) \
         and not q.asks_change and not _names_other_side(q.norm, lex)
     subjects = list(islice(_earlier_subjects(index, history), 2 if both or compared else 1))
+    if compared and subjects and _several_asked_last(index, history, lex):
+        return subjects[0] + text  # "A和B分别是多少" then "哪个多": those two
     if both:
         return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
     if compared and len(subjects) == 2:
         return f"{subjects[1]}和{subjects[0]}{text}"
     return subjects[0] + text if subjects else text
+
+
+def _several_asked_last(index: LoadedIndex, history: list[str], lex: dict) -> bool:
+    """The latest earlier question naming a figure asked for several ("A和B分别是多少")."""
+    latest = next((h for h in reversed(history[-10:])
+                   if subject_of(_understand(h, index, None, None, None, None).core)), "")
+    return any(w in latest for w in lex["several_words"])
 
 
 def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:

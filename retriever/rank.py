@@ -77,8 +77,15 @@ def _others(cands: list, best, same_value: float):
             and not c.features.get("appropriation_twin")
             and not (c.fact is not None and _row_key(c) in totalled
                      and not any(s in c.features for s in _COLUMN_SIGNALS))
-            and not _fewer_own_words(c, best)
+            and not _fewer_own_words(c, best) and not _row_says_less(c, best)
             and not (_unasked_reading(c) and not _unasked_reading(best)))
+
+
+def _row_says_less(c, best) -> bool:
+    """Two cells of one table column, the question's words in `c`'s row a strict part of those in
+    `best`'s (一期 asked: the 三期 row holds all the rest, not 一期): `c` is no rival."""
+    return c.fact is not None and best.fact is not None and c.asked < best.asked \
+        and (c.fact.report_id, c.fact.table, c.fact.column) == (best.fact.report_id, best.fact.table, best.fact.column)
 
 
 def _unasked_reading(c) -> bool:

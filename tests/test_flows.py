@@ -34,6 +34,12 @@ REPORT = """南湖县数据中心2023年度部门决算
 四、一般公共预算财政拨款支出决算情况说明
 一般公共服务支出 495.00 万元，主要用于机构运行。
 
+六、项目绩效自评表
+| 指标 | 年初目标值 | 实际完成值 |
+|:--|--:|--:|
+| 视频监控系统一期点位在线率不低于95% | 95% | 95.04% |
+| 视频监控系统三期点位在线率不低于95% | 95% | 96.80% |
+
 五、政府采购支出说明
 本部门2023年度政府采购支出总额60.00万元，其中：政府采购货物支出 15.00 万元、政府采购服务支出 45.00 万元。
 """
@@ -79,3 +85,18 @@ def test_the_vocabulary_order_does_not_depend_on_string_hashing(engine):
 def test_of_two_figures_of_a_sentence_the_one_whose_clause_names_the_part(engine, question, value):
     r = engine.ask(question)
     assert r.found and r.values[0].value == value, r.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("南湖县数据中心2023年视频监控系统一期点位在线率实际完成值", 95.04),
+    ("南湖县数据中心2023年视频监控系统三期点位在线率的实际完成值是多少", 96.8),
+])
+def test_a_row_holding_only_part_of_what_another_row_holds_of_the_question_is_no_rival(engine, question, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == value, r.answer
+
+
+def test_how_much_more_after_two_figures_asked_each_and_which_is_more(engine):
+    history = ["南湖县数据中心2023年政府采购支出总额是多少", "政府采购货物支出和政府采购服务支出分别是多少", "哪个多"]
+    r = engine.ask("多多少", history=history)
+    assert r.found and r.values[0].value == 30.0, r.answer  # 45.00 - 15.00, not the total's

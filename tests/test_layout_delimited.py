@@ -489,3 +489,18 @@ def test_garbage_cells_read_figures_only_from_their_lines(caplog):
             t = parse_delimited_table(TableBlock(name=kind, title="t", title_line=1, lines=lines))
             _cells_come_from_their_lines(t, lines)
     _no_errors(caplog)
+
+
+@pytest.mark.parametrize("stub", ["指标", "收入项目", "绩效指标"])
+def test_a_plain_pipe_grid_under_a_performance_title_names_its_rows_by_the_first_text_column(stub):
+    """Under a 绩效自评表 title but without its indicator header or key-value lines, and with a first
+    header the lexicon does not know as a stub: the rows are named by that text column."""
+    text = [f"| {stub} | 年初目标值 | 实际完成值 |", "|:--|--:|--:|",
+            "| 视频监控系统一期点位在线率不低于95% | 95% | 95.04% |",
+            "| 视频监控系统三期点位在线率不低于95% | 95% | 96.80% |"]
+    t = parse_delimited_table(TableBlock(name=match_table_name("项目绩效自评表"), title="项目绩效自评表",
+                                         title_line=1, lines=list(enumerate(text, start=2))))
+    assert t.columns == ["年初目标值", "实际完成值"]
+    assert [(r.name, [(c.column, c.value) for c in r.cells]) for r in t.rows] == [
+        ("视频监控系统一期点位在线率不低于95%", [("年初目标值", 95.0), ("实际完成值", 95.04)]),
+        ("视频监控系统三期点位在线率不低于95%", [("年初目标值", 95.0), ("实际完成值", 96.8)])]

@@ -12,8 +12,8 @@ from .delimited_grid import (DEFAULT_UNIT, DEFAULT_VALUE_COLUMN, HANGCI_LABEL, I
                              SANGONG_ROW_NAME, SIDE_NAMES, SMALL_INT_RE, TOTAL_NAMES, Line, amount_cell,
                              code_and_name, columns_from_data, columns_from_leaves, figures_in_stub,
                              header_text, header_tree, is_code, is_number, make_row, name_columns, text_raw,
-                             place_columns, realign_row, segment, split_header)
-from .delimited_performance import parse_grid_performance
+                             place_columns, quantity, realign_row, segment, split_header)
+from .delimited_performance import parse_grid_performance, performance_layout
 from .by_code import Draft, parse_by_code
 from .column_solver import RawRow
 from .pdf_tokens import Tok
@@ -27,6 +27,7 @@ def grid_draft(lines: list[Line]) -> Draft:
     leaves, _ = header_tree(grid.header)
     cols = columns_from_leaves(leaves) or columns_from_data(grid)
     place_columns(cols, grid)
+    cols = _without_leading_text_columns(cols, grid)
     name_columns(cols)
     index = {id(c): k for k, c in enumerate(cols)}
     by_pos = {c.pos: c for c in cols if c.pos is not None}
@@ -49,6 +50,16 @@ def grid_draft(lines: list[Line]) -> Draft:
         figures = [(by_pos[p], raw) for p, raw in values if p in by_pos]
         _add_grid_row(draft.rows, line.no, code, name, figures, index, shifted, flagged)
     return draft
+
+
+def _without_leading_text_columns(cols: list, grid) -> list:
+    """Columns left of every figure whose cells are never figures name the rows (指标, 收入项目): the
+    stub, whatever their header says."""
+    figure_pos = {p for line in grid.data for p, c in line.filled if is_number(c) or quantity(c) is not None}
+    if not figure_pos:
+        return cols
+    lead = min(figure_pos)
+    return [c for c in cols if c.pos is None or c.pos >= lead]
 
 
 def _drop_residue(line: Line, residue: set[int], first_val: int) -> tuple[list[str], bool]:
@@ -213,8 +224,8 @@ def _parse_sangong(lines: list[Line]) -> tuple[list[str], list[Row]]:
 
 def _kind(block_kind: str, lines: list[Line]) -> str:
     """The lexicon's kind, corrected by what the header shows (two 项目 → two-sided, …)."""
-    if block_kind == "performance":
-        return block_kind
+    if block_kind == "performance":  # by its title; a plain grid under such a title is read as a grid
+        return block_kind if performance_layout(lines) else "grid"
     head = [header_text(c) for l in lines[:8] for _, c in l.filled]
     if head.count(NAME_LABEL) >= 2 and block_kind != "two_sided":
         return "triples"

@@ -328,6 +328,18 @@ class _PerformanceReader:
         return make_row(None, row_name(item.name), cells, item.first, item.last, item.uncertain)
 
 
+def performance_layout(lines: list[Line]) -> bool:
+    """The block has a 绩效自评表's own structure: an indicator or funding header, or key-value lines
+    (项目名称 | …); a plain grid under such a title (指标 | 年初目标值 | 实际完成值) has none."""
+    for line in lines:
+        labels = [header_text(c) for c in line.cells]
+        if _has_words(labels, INDICATOR_WORDS) or _has_words(labels, BUDGET_WORDS):
+            return True
+        if line.filled and _is_kv_key(squash(line.filled[0][1])):
+            return True
+    return False
+
+
 def parse_grid_performance(lines: list[Line], unit: str) -> tuple[list[str], list[Row]]:
     reader = _PerformanceReader(unit)
     for line in lines:
