@@ -37,21 +37,31 @@ def table_in(text: str) -> tuple[Optional[str], Optional[str]]:
 
 
 def _table_with_a_typo(t: str, longer_than: int) -> tuple[Optional[str], Optional[str]]:
-    """A table name written with two neighbouring characters swapped ("一般公共预算财拨政款支出决算表",
-    not 支出决算表), read where the question says 表; the longest such name, as the question writes it."""
+    """A table name written with two neighbouring characters swapped ("一般公共预算财拨政款支出决算表")
+    or one character left out ("财政款收入支出决算总表"), read where the question says 表 (never a name
+    another table has); the longest such name, as the question writes it."""
     ends = [j for j, ch in enumerate(t) if ch == "表"]
     best: tuple[Optional[str], Optional[str]] = (None, None)
+    known = {pat for spec in table_specs() for pat in spec["patterns"]}
     for spec in table_specs() if ends else ():
         for pat in spec["patterns"]:
             if len(pat) < 8 or not pat.endswith("表") or len(pat) <= max(longer_than, len(best[1] or "")):
                 continue
             for j in ends:
-                w = t[j - len(pat) + 1:j + 1]
-                diff = [k for k in range(len(w)) if w[k] != pat[k]] if len(w) == len(pat) else []
-                if len(diff) == 2 and diff[1] == diff[0] + 1 and w[diff[0]] == pat[diff[1]] \
-                        and w[diff[1]] == pat[diff[0]]:
-                    best = (spec["name"], w)
+                for w in (t[max(0, j - len(pat) + 1):j + 1], t[max(0, j - len(pat) + 2):j + 1]):
+                    if w not in known and (_swapped(w, pat) or _one_left_out(w, pat)):
+                        best = (spec["name"], w)
     return best
+
+
+def _swapped(w: str, pat: str) -> bool:
+    diff = [k for k in range(len(w)) if w[k] != pat[k]] if len(w) == len(pat) else []
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and w[diff[0]] == pat[diff[1]] and w[diff[1]] == pat[diff[0]]
+
+
+def _one_left_out(w: str, pat: str) -> bool:
+    """`w` is `pat` without one of its characters (not its last, 表)."""
+    return len(w) == len(pat) - 1 and any(pat[:k] + pat[k + 1:] == w for k in range(len(pat) - 1))
 
 
 @dataclass

@@ -194,6 +194,14 @@ def test_a_table_named_with_two_characters_swapped(tables):
     assert r.found and r.values[0].value == 170.00, r.answer
 
 
+@pytest.mark.parametrize("written", ["一般公共预算财政拨支出决算表", "一般公共算财政拨款支出决算表", "一般共预算财政拨款支出决算表"])
+def test_a_table_named_with_one_character_left_out(tables, written):
+    from retriever.query import table_in
+    assert table_in(f"{written}中一般公共服务支出")[0] == "一般公共预算财政拨款支出决算表"
+    r = tables.ask(f"北岭县数据中心2023年{written}中一般公共服务支出的项目支出是多少")
+    assert r.found and r.values[0].value == 700.00 and "一般公共预算财政拨款支出决算表" in r.answer, r.answer
+
+
 def test_a_column_the_named_table_lacks_gives_no_other_column_of_it(tables):
     r = tables.ask("北岭县数据中心2023年财政拨款收入支出决算总表中农林水支出的基本支出是多少")
     assert not r.found and r.values == [], r.answer  # not its 合计
