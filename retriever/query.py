@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from indexer.lexicon import alternation, fix_typos, load, squash, table_specs
 
@@ -121,6 +121,9 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     if inside:  # "其中服务类的呢": a part of the figure asked before
         earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
+    if text.lstrip().startswith(_SHARE_OPENER):  # "占本年收入的比重": the share of the figure before
+        earlier = next(_earlier_subjects(index, history), "")
+        return earlier + text.lstrip() if earlier else text
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
     # "哪个多" of one report after two figures were asked: those two, side by side
@@ -134,6 +137,9 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     if compared and len(subjects) == 2:
         return f"{subjects[1]}和{subjects[0]}{text}"
     return subjects[0] + text if subjects else text
+
+
+_SHARE_OPENER = tuple(w for w in load("questions.json")["ops"]["share"] if len(w) == 1)  # 占
 
 
 def _several_asked_last(index: LoadedIndex, history: list[str], lex: dict) -> bool:
@@ -152,7 +158,8 @@ def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
     for i in range(len(recent) - 1, -1, -1):
         h = recent[i].lstrip()
         inside = next((w for w in scope_words if h.startswith(w)), "")
-        s = subject_of(_understand(h[len(inside):], index, None, None, None, None).core)
+        earlier = _understand(h[len(inside):], index, None, None, None, None)
+        s = subject_of(earlier.core, earlier.concepts)
         if s and inside:
             outer = next(_earlier_subjects(index, recent[:i]), "")
             s = f"{outer}中{s}" if outer else s
@@ -161,12 +168,21 @@ def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
             yield s
 
 
-def subject_of(core: str) -> str:
+def subject_of(core: str, terms: Iterable[str] = ()) -> str:
     """The words of a question core that name a figure: the core without aspect words (changes,
-    budgets, shares, last year, units), follow-up and question words; "" when no two characters
-    of a word are left."""
-    rest = _ASPECT.sub(" ", core)
+    budgets, shares, last year, units), follow-up and question words, except inside `terms`
+    (预算 of 一般公共预算财政拨款收入, `_aspect_inside`); "" when no two characters of a word are left."""
+    kept = [t for t in terms if t in core and _aspect_inside(t)]
+    parts = re.split(f"({alternation(kept, longest_first=True)})", core) if kept else [core]
+    rest = "".join(p if i % 2 else _ASPECT.sub(" ", p) for i, p in enumerate(parts))
     return plain(rest) if re.search(r"[\u4e00-\u9fff]{2}", rest) else ""
+
+
+def _aspect_inside(term: str) -> bool:
+    """An aspect word stands inside the term, neither opening nor closing it (预算 of 一般公共预算财政拨款
+    收入, not 预算数 nor 项目支出预算数, which say which value)."""
+    found = list(_ASPECT.finditer(term))
+    return bool(found) and all(0 < m.start() and m.end() < len(term) for m in found)
 
 
 def _aspect_words() -> re.Pattern:
@@ -491,7 +507,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
-    q.core = core = strip_noise(core, lex).lstrip("的")  # 去年的收支总计: no possessive left in front
+    q.core = core = _without_class_suffix(strip_noise(core, lex).lstrip("的"))  # 去年的收支总计: no possessive
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = _split(plain(core), q.vocab.text, q.vocab.tag)
@@ -501,6 +517,12 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year \
         or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier + lex["budget_words"])
     return q
+
+
+def _without_class_suffix(core: str) -> str:
+    """"服务类" asks the 服务 item: a closing 类 names a category, as 类支出 and 类的 do (the lexicon's
+    rewrites), not a word of its label."""
+    return core[:-1] if core.endswith("类") and len(core) >= 3 and not core.endswith("（类") else core
 
 
 def _against_last_year(text: str, vocab, year: Optional[int] = None) -> str:

@@ -112,3 +112,9 @@ def test_a_markdown_table_of_one_row_is_a_table(engine):
 def test_a_change_stated_beside_a_figure_is_no_rival_of_it(engine, question, value):
     r = engine.ask(question)
     assert r.found and r.values[0].value == value, r.answer
+
+
+def test_a_share_follow_up_keeps_the_budget_word_inside_the_term_before(engine):
+    """预算 inside 一般公共预算财政拨款收入 names the figure, not a budget: the follow-up keeps it."""
+    r = engine.ask("占本年收入合计的比重", history=["西山县气象服务中心2023年一般公共预算财政拨款收入是多少"])
+    assert r.found and r.values[0].value == pytest.approx(820 / 900 * 100, abs=0.01), r.answer

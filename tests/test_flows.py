@@ -100,3 +100,16 @@ def test_how_much_more_after_two_figures_asked_each_and_which_is_more(engine):
     history = ["南湖县数据中心2023年政府采购支出总额是多少", "政府采购货物支出和政府采购服务支出分别是多少", "哪个多"]
     r = engine.ask("多多少", history=history)
     assert r.found and r.values[0].value == 30.0, r.answer  # 45.00 - 15.00, not the total's
+
+
+@pytest.mark.parametrize("question", ["南湖县数据中心2023年政府采购中服务类是多少", "南湖县数据中心2023年政府采购支出总额中服务类"])
+def test_a_category_named_with_lei_is_its_item(engine, question):
+    from retriever.query import understand
+    assert understand(question, engine.index).core == "服务"  # 类 names the category, no word of a label
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == 45.0, r.answer
+
+
+def test_a_share_follow_up_naming_only_the_whole_is_of_the_figure_before(engine):
+    r = engine.ask("占本年收入合计的比重", history=["南湖县数据中心2023年一般公共服务支出的财政拨款收入是多少"])
+    assert r.found and r.values[0].value == pytest.approx(500 / 550 * 100, abs=0.01), r.answer
