@@ -124,6 +124,10 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     if text.lstrip().startswith(_SHARE_OPENER):  # "占本年收入的比重": the share of the figure before
         earlier = next(_earlier_subjects(index, history), "")
         return earlier + text.lstrip() if earlier else text
+    if q.core in _FLOWS:  # "收入总计" then "支出呢": the same figure of the other flow (支出总计)
+        figure = _of_the_other_flow(q.core, next(_earlier_subjects(index, history), ""))
+        if figure:
+            return text.replace(q.core, figure, 1)
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
     # "哪个多" of one report after two figures were asked: those two, side by side
@@ -137,6 +141,16 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     if compared and len(subjects) == 2:
         return f"{subjects[1]}和{subjects[0]}{text}"
     return subjects[0] + text if subjects else text
+
+
+_FLOWS = tuple(load("questions.json")["flow_kinds"])  # 收入, 支出
+
+
+def _of_the_other_flow(flow: str, earlier: str) -> str:
+    """`earlier` (收入总计) with its one word of the other flow replaced by `flow` (支出总计); "" when
+    it names no other flow, or names `flow` already."""
+    other = [k for k in _FLOWS if k != flow and earlier.count(k) == 1 and flow not in earlier]
+    return earlier.replace(other[0], flow) if other else ""
 
 
 _SHARE_OPENER = tuple(w for w in load("questions.json")["ops"]["share"] if len(w) == 1)  # 占
@@ -163,6 +177,8 @@ def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
         if s and inside:
             outer = next(_earlier_subjects(index, recent[:i]), "")
             s = f"{outer}中{s}" if outer else s
+        elif s in _FLOWS:  # "支出呢" after "收入总计": 支出总计
+            s = _of_the_other_flow(s, next(_earlier_subjects(index, recent[:i]), "")) or s
         if s and s not in seen:
             seen.add(s)
             yield s
@@ -179,10 +195,11 @@ def subject_of(core: str, terms: Iterable[str] = ()) -> str:
 
 
 def _aspect_inside(term: str) -> bool:
-    """An aspect word stands inside the term, neither opening nor closing it (预算 of 一般公共预算财政拨款
-    收入, not 预算数 nor 项目支出预算数, which say which value)."""
+    """The term's aspect words are its name's: inside it (预算 of 一般公共预算财政拨款收入) or a total word
+    closing it (合计 of 本年收入合计), not one saying which value (预算数, 项目支出预算数)."""
+    totals = load("questions.json")["follow_up_words"]
     found = list(_ASPECT.finditer(term))
-    return bool(found) and all(0 < m.start() and m.end() < len(term) for m in found)
+    return bool(found) and all(0 < m.start() and (m.end() < len(term) or m.group(0) in totals) for m in found)
 
 
 def _aspect_words() -> re.Pattern:

@@ -113,3 +113,11 @@ def test_a_category_named_with_lei_is_its_item(engine, question):
 def test_a_share_follow_up_naming_only_the_whole_is_of_the_figure_before(engine):
     r = engine.ask("占本年收入合计的比重", history=["南湖县数据中心2023年一般公共服务支出的财政拨款收入是多少"])
     assert r.found and r.values[0].value == pytest.approx(500 / 550 * 100, abs=0.01), r.answer
+
+
+def test_the_other_flow_asked_in_a_follow_up_is_the_same_figure_of_it(engine):
+    history = ["南湖县数据中心2023年本年收入合计是多少"]
+    r = engine.ask("支出呢", history=history)
+    assert r.found and r.values[0].value == 545.0, r.answer  # 本年支出合计, not 支出 of some row
+    r = engine.ask("两者相差多少", history=history + ["支出呢"])
+    assert r.found and r.values[0].value == 5.0, r.answer
