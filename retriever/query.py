@@ -472,6 +472,14 @@ def _noise_words(lex: dict) -> re.Pattern:
     return _noise_re(tuple(lex["question_noise"] + lex["compare_noise"] + list(lex["relative_years"])))
 
 
+def _blank_noise(text: str, lex: dict) -> str:
+    """The text with the lexicon's noise patterns blanked (这几个大数据中心里: its 几个 counts reports,
+    no unit asked of the figure)."""
+    for pat in lex["noise_patterns"]:
+        text = re.sub(pat, lambda m: " " * len(m.group(0)), text)
+    return text
+
+
 def strip_noise(text: str, lex: dict) -> str:
     """Question words, comparison words, a relative year (去年 names the report, not the figure) and
     demonstratives (该局, 这个中心) removed."""
@@ -483,7 +491,7 @@ def strip_noise(text: str, lex: dict) -> str:
 
 def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     norm = q.norm
-    q.unit, q.unit_word = _unit_of(_QUANTITY.sub(lambda m: " " * len(m.group(0)), norm), lex)
+    q.unit, q.unit_word = _unit_of(_QUANTITY.sub(lambda m: " " * len(m.group(0)), _blank_noise(norm, lex)), lex)
     q.table, mention = table_in(norm)
     asked = norm[norm.find(mention) + len(mention):] if mention else norm  # the table's own name is no figure
     changed = any(w in asked for w in lex["change_words"]) and "多少" in asked  # 减少了多少: an amount
@@ -499,8 +507,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.vs_budget = any(p + b in norm for p in lex["comparison_prefixes"] for b in lex["budget_words"])
     q.per_unit = next((w for w in lex["per_unit_words"] if w in norm), "")
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
-    if mention:
-        core = core.replace(mention, " ")
+    if mention:  # "…表中X": the table's name and the 中 after it
+        core = re.sub(rf"{re.escape(mention)}(?:之中|当中|中|里|内)?", " ", core)
     for m in q.mentions:  # with the comparison word before a name and its 的 ("比江汉区的多多少")
         core = re.sub(rf"[{lex['comparison_prefixes']}]?{re.escape(m)}的?", "", core)
     if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
@@ -521,6 +529,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
     core, q.terms = _apply_synonyms(core, lex, vocab)
+    core = _blank_noise(core, lex).replace(" ", "")  # 几个部门中: a count of reports, before 几个 goes
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")

@@ -16,6 +16,9 @@ def report(unit: str, basic: float, project: float, staff: float, office: float,
 
 二、“三公”经费支出决算情况说明
 2022年度“三公”经费支出决算 2.00 万元，比上年减少 {cut:.2f} 万元。
+
+三、绩效自评情况
+2022年度项目支出全面开展绩效自评，共涉及项目 {int(project // 50)} 个。
 """.encode("utf-8")
 
 
@@ -80,3 +83,10 @@ def test_which_is_more_of_two_figures_of_one_report_is_their_difference(engine):
     assert r.found and r.values[0].derived and abs(r.values[0].value) == pytest.approx(200.0)
     r = engine.ask("相差多少", history=history)
     assert r.found and r.values[0].derived and abs(r.values[0].value) == pytest.approx(200.0)
+
+
+@pytest.mark.parametrize("question", ["这几个中心里哪个的项目支出最多", "松江县几个部门中哪个的项目支出多"])
+def test_the_count_of_reports_in_a_comparison_asks_no_unit_of_the_figure(engine, question):
+    r = engine.ask(question)  # 个 counts the units compared: 项目支出 is an amount, not 项目 个
+    assert r.found and "松江县气象服务中心" in r.answer.split("。")[0], r.answer
+    assert sorted(v.value for v in r.values)[-2:] == [pytest.approx(100.0), pytest.approx(500.0)], r.answer
