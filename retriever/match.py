@@ -50,7 +50,7 @@ def clause_bigrams(s: str) -> frozenset[str]:
     return frozenset().union(*(bigrams(part) for part in _CLAUSE_SEP.split(s)))
 
 
-_CLAUSE_SEP = re.compile(r"[，,；;。：:、]")
+_CLAUSE_SEP = re.compile(r"[，；;。：:、]|(?<!\d),|,(?!\d{3}(?!\d))")  # not the comma of 2,177.55
 
 
 def coverage(part: str, whole: str) -> float:
@@ -595,7 +595,8 @@ def prose_label(q: Question, p: ProseFigure) -> str:
     front when the clause leaves it implicit ("三公经费" + "支出决算")."""
     clause = _without_own_name(q, p, p.clause)
     label = _LABEL_HEAD.sub("", _LABEL_TAIL.sub("", ROW_ORDINAL.sub("", clause))).strip("，、：:") or plain(p.clause)
-    concept = next((c for c in q.concepts if c in plain(p.before) and c not in label), "")
+    concept = next((c for text in (p.local, p.before) for c in q.concepts  # the nearest first
+                    if c in plain(text) and c not in label), "")
     return (concept + label)[-24:]
 
 

@@ -31,6 +31,9 @@ REPORT = """西山县气象服务中心2023年度部门决算
 |:--|--:|:--|--:|
 | 公务接待费 | 1.00 | 无增减 | 0.30 |
 
+六、支出决算情况说明
+2023年度本年支出合计 2,900.00 万元，其中：基本支出 1,200.00 万元，占本年支出 41.38%；项目支出 1,700.00 万元，占本年支出 58.62%。
+
 五、机关运行经费
 2023 年度机关运行经费预算为 5 万元，支出决算为 4.00 万元，完成预算的 80%；较上年减少 0.50 万元，下降 11.11%。
 
@@ -118,3 +121,12 @@ def test_a_share_follow_up_keeps_the_budget_word_inside_the_term_before(engine):
     """预算 inside 一般公共预算财政拨款收入 names the figure, not a budget: the follow-up keeps it."""
     r = engine.ask("占本年收入合计的比重", history=["西山县气象服务中心2023年一般公共预算财政拨款收入是多少"])
     assert r.found and r.values[0].value == pytest.approx(820 / 900 * 100, abs=0.01), r.answer
+
+
+@pytest.mark.parametrize("question, value, label", [
+    ("西山县气象服务中心2023年项目支出占本年支出的比重", 58.62, "项目支出"),
+    ("西山县气象服务中心2023年基本支出占比", 41.38, "基本支出"),
+])
+def test_a_thousands_comma_does_not_break_a_sentence_into_clauses(engine, question, value, label):
+    r = engine.ask(question)  # "项目支出 1,700.00 万元，占本年支出 58.62%": one clause up to the figure
+    assert r.found and r.values[0].value == value and label in r.answer, r.answer
