@@ -19,7 +19,7 @@ from . import rank
 from . import thresholds as th
 from .prose import LAST_YEAR, ProseFigure, against_last_year
 from .index import ROW_ORDINAL
-from .query import Question, plain, subject_of
+from .query import FLOWS, Question, plain, subject_of
 
 _LEX = load("questions.json")
 _GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
@@ -113,8 +113,8 @@ def score_fact(q: Question, f: Fact) -> tuple[float, dict[str, float]]:
 def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, float]]:
     """What a table fact has of the question: (label evidence, checks applied once there is evidence).
     Each value is a plain signal (a flag, a coverage, a count); `rank.FACT_WEIGHTS` weighs them."""
-    lex = load("questions.json")
-    core = _without_change_words(q.core) if change_cell(f) else q.core
+    lex, of_change = load("questions.json"), change_cell(f)
+    core = _without_change_words(q.core) if of_change else q.core
     row = clean_row(f.row_name)
     seg = squash(f.column).split("/")[-1]
     x: dict[str, float] = {}
@@ -134,7 +134,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             row_hit = True
     if not row_hit:
         x["row_overlap"] = max(coverage(row, row_core), coverage(row_core, row)) ** 2  # either side's in the other
-        x.update(_row_words(q, row, seg, change_cell(f)))
+        x.update(_row_words(q, row, seg, of_change))
     for t in q.terms:
         if squash(t) == row:
             x["term_is_row"] = x.get("term_is_row", 0.0) + 1.0
@@ -245,9 +245,8 @@ def _other_column_named(q: Question, f: Fact, row: str) -> bool:
 def _column_of_the_other_flow(q: Question, column: str) -> bool:
     """The column (or a sentence's clause) names one flow (本年收入合计) and the question only the
     other (一般公共服务支出)."""
-    flows = _LEX["flow_kinds"]
-    said = [k for k in flows if k in q.core]
-    return len(said) == 1 and any(k in column for k in flows if k not in said)
+    said = [k for k in FLOWS if k in q.core]
+    return len(said) == 1 and any(k in column for k in FLOWS if k not in said)
 
 
 def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, float]:
@@ -260,7 +259,8 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
         y["all_funds_table"] = 1.0
     y.update(_unit_signals(q, f.unit))
     # a column of changes says the question's 增加 / 减少 for its rows
-    framing = q.framing | _change_positions(q.core) if change_cell(f) else q.framing
+    of_change = change_cell(f)
+    framing = q.framing | _change_positions(q.core) if of_change else q.framing
     key = key_bigrams(q, framing)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
@@ -281,7 +281,7 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
         y["column_other"] = 1.0
     if _column_of_the_other_flow(q, squash(f.column).split("/")[-1]):
         y["column_other_flow"] = 1.0
-    if not q.asks_change and change_cell(f):
+    if not q.asks_change and of_change:
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
         y["uncertain_cell"] = 1.0
@@ -369,11 +369,12 @@ def unasked_count(q: Question, label: str) -> float:
     return float(min(2, len(_unasked(q, label))))
 
 
-def _narrower(q: Question, label: str) -> bool:
-    """The label names an item the question shares no word with (三公经费 for 支出合计), not a value's
-    aspect (决算数) nor a fuller name of what is asked (本年收入合计 for 收入)."""
+def _narrower(q: Question, unasked: list[str]) -> bool:
+    """A term of the label the question does not ask (`_unasked`) names an item the question shares no
+    word with (三公经费 for 支出合计), not a value's aspect (决算数) nor a fuller name of what is asked
+    (本年收入合计 for 收入)."""
     core = bigrams(q.core)
-    return any(not bigrams(c) & core and not _ASPECT_WORDS.fullmatch(c) for c in _unasked(q, label))
+    return any(not bigrams(c) & core and not _ASPECT_WORDS.fullmatch(c) for c in unasked)
 
 
 def _unasked(q: Question, label: str) -> list[str]:
@@ -439,9 +440,10 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     x.update(concept_signals(q, p.local, p.before))
     if x.get("concept_missing"):
         x["concept_absent"] = _concepts_absent(q, p.before + p.local)
-    x["label_unasked"] = unasked_count(q, p.local if key and bare else p.clause)  # a bare clause's subject
+    unasked = _unasked(q, p.local if key and bare else p.clause)  # a bare clause's subject is its label
+    x["label_unasked"] = float(min(2, len(unasked)))
     x["clause_words"] = _own_words(q, p)  # weighs nothing: decides between figures of one sentence (rank)
-    if x["label_unasked"] and not q.concepts and not q.terms and _narrower(q, p.local if key and bare else p.clause):
+    if unasked and not q.concepts and not q.terms and _narrower(q, unasked):
         x["label_narrower"] = 1.0  # a total asked in general words (支出合计), the sentence's is of an item's
     if x.get("concept_in_sentence_only"):
         # its own subject is another item (分项看：…, B比上年增加), not another value of it (年初预算为…，支出决算为)
@@ -541,9 +543,10 @@ def change_cell(f: Fact) -> bool:
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
     out, key = [], bigrams(q.core) - _GENERIC
     for f in facts:
-        if q.asks_change != (change_cell(f) or _states_change_in_row(f)):
+        of_change = change_cell(f)
+        if q.asks_change != (of_change or _states_change_in_row(f)):
             continue  # a change (较上年增减额) answers only a question about change, and only a change does
-        if q.vs_budget and change_cell(f) and not any(w in f.column for w in _BUDGET):
+        if q.vs_budget and of_change and not any(w in f.column for w in _BUDGET):
             continue  # a change against the budget is not one against last year (比上年增减)
         sc, features = score_fact(q, f)
         label = clean_row(f.row_name) or f.column

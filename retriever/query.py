@@ -124,7 +124,7 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     if text.lstrip().startswith(_SHARE_OPENER):  # "占本年收入的比重": the share of the figure before
         earlier = next(_earlier_subjects(index, history), "")
         return earlier + text.lstrip() if earlier else text
-    if q.core in _FLOWS:  # "收入总计" then "支出呢": the same figure of the other flow (支出总计)
+    if q.core in FLOWS:  # "收入总计" then "支出呢": the same figure of the other flow (支出总计)
         figure = _of_the_other_flow(q.core, next(_earlier_subjects(index, history), ""))
         if figure:
             return text.replace(q.core, figure, 1)
@@ -133,8 +133,9 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     # "哪个多" of one report after two figures were asked: those two, side by side
     compared = len(q.reports) == 1 and bool(q.ops & {*lex["many_report_ops"], "difference"}) \
         and not q.asks_change and not _names_other_side(q.norm, lex)
-    subjects = list(islice(_earlier_subjects(index, history), 2 if both or compared else 1))
-    if compared and subjects and _several_asked_last(index, history, lex):
+    figures = list(islice(_earlier_figures(index, history), 2 if both or compared else 1))
+    subjects = [s for s, _ in figures]
+    if compared and figures and any(w in figures[0][1] for w in lex["several_words"]):
         return subjects[0] + text  # "A和B分别是多少" then "哪个多": those two
     if both:
         return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
@@ -143,29 +144,27 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     return subjects[0] + text if subjects else text
 
 
-_FLOWS = tuple(load("questions.json")["flow_kinds"])  # 收入, 支出
+FLOWS = tuple(load("questions.json")["flow_kinds"])  # 收入, 支出: the two flows a figure is of
 
 
 def _of_the_other_flow(flow: str, earlier: str) -> str:
     """`earlier` (收入总计) with its one word of the other flow replaced by `flow` (支出总计); "" when
     it names no other flow, or names `flow` already."""
-    other = [k for k in _FLOWS if k != flow and earlier.count(k) == 1 and flow not in earlier]
+    other = [k for k in FLOWS if k != flow and earlier.count(k) == 1 and flow not in earlier]
     return earlier.replace(other[0], flow) if other else ""
 
 
 _SHARE_OPENER = tuple(w for w in load("questions.json")["ops"]["share"] if len(w) == 1)  # 占
 
 
-def _several_asked_last(index: LoadedIndex, history: list[str], lex: dict) -> bool:
-    """The latest earlier question naming a figure asked for several ("A和B分别是多少")."""
-    latest = next((h for h in reversed(history[-10:])
-                   if subject_of(_understand(h, index, None, None, None, None).core)), "")
-    return any(w in latest for w in lex["several_words"])
-
-
 def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
-    """The figures the earlier questions named, latest first, each once ("其中财政拨款收入呢" after a
-    question on 收入合计 named 收入合计中财政拨款收入)."""
+    """The figures the earlier questions named, latest first, each once."""
+    return (s for s, _ in _earlier_figures(index, history))
+
+
+def _earlier_figures(index: LoadedIndex, history: list[str]) -> Iterator[tuple[str, str]]:
+    """(figure, the question naming it) of the earlier questions, latest first, each figure once
+    ("其中财政拨款收入呢" after a question on 收入合计 names 收入合计中财政拨款收入)."""
     seen = set()
     recent = history[-10:]
     scope_words = load("questions.json")["follow_up_scope_words"]
@@ -177,11 +176,11 @@ def _earlier_subjects(index: LoadedIndex, history: list[str]) -> Iterator[str]:
         if s and inside:
             outer = next(_earlier_subjects(index, recent[:i]), "")
             s = f"{outer}中{s}" if outer else s
-        elif s in _FLOWS:  # "支出呢" after "收入总计": 支出总计
+        elif s in FLOWS:  # "支出呢" after "收入总计": 支出总计
             s = _of_the_other_flow(s, next(_earlier_subjects(index, recent[:i]), "")) or s
         if s and s not in seen:
             seen.add(s)
-            yield s
+            yield s, recent[i]
 
 
 def subject_of(core: str, terms: Iterable[str] = ()) -> str:
@@ -540,8 +539,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.columns_named = _columns_named(plain(core), q.vocab.columns)
     # "比去年多给了多少", "比预算多多少": a change (against last year, against the budget)
     earlier = [y for y, back in lex["relative_years"].items() if back < 0]
-    q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year \
-        or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier + lex["budget_words"])
+    q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year or q.vs_budget \
+        or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
     return q
 
 
