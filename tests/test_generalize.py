@@ -24,6 +24,13 @@ def engine_over(tmp, files: dict[str, bytes]):
     return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb)
 
 
+def assert_answers(engine, question: str, value: float, history=None):
+    """The question is answered and its first figure is `value`; the response, for further checks."""
+    r = engine.ask(question, history=history)
+    assert r.found and r.values[0].value == value, r.answer
+    return r
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     files, reports = {}, []
