@@ -316,7 +316,8 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
         a, b = pair
     value = a.value - b.value
-    if any(w in q.core for w in _WORDS["absolute_difference_words"]):
+    joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
+    if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
         value = abs(value)
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"

@@ -20,7 +20,7 @@ from .derive import (asked_derivation, computed_only, derive, several_asked, sta
                      states_last_year)
 from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
-from .listing import answer_list
+from .listing import answer_count, answer_list
 from .index import LoadedIndex
 from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_funds, prose_candidates,
                     table_candidates, tied_total)
@@ -243,7 +243,8 @@ class Engine:
                 twin = _written_twin(cands, best)
             best = _promote(cands, twin) or best
         if not _accepted(judged):
-            return compose.not_found(q, compose.missing_figure(q), self.index)
+            counted = answer_count(q, self) if not multi else None  # 有几个科室: the items listed, counted
+            return counted or compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
             return compose.per_report(q, cands, self.index)
         other = rank.rival(cands, judged, th.MARGIN, th.SAME_VALUE)

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Optional
 
 from indexer.lexicon import alternation as _any, load
-from indexer.models import AskResponse
+from indexer.models import AnswerValue, AskResponse
 from indexer.sections import BULLET_RE, ITEM_RE
 
 from .compose import citation, who
@@ -16,6 +16,12 @@ from .query import Question
 _W = load("questions.json")["list_questions"]
 _MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
 _LEVELS = load("questions.json")["code_levels"]
+_KIN = _W["noun_kin"]
+
+
+def _kin(noun: str) -> list[str]:
+    """The listed noun and the words a report may call the same things by (科室 → 内设机构, 处室)."""
+    return [noun, *_KIN.get(noun, [])] if noun else []
 
 
 _NOUN_AFTER = re.compile(rf"(?:{_any(_W['ask_before_noun'])})([\u4e00-\u9fff]{{1,4}})")
@@ -24,6 +30,7 @@ _CLASSIFIER = re.compile(rf"^({_any(_W['noun_classifiers'])})(?=.)")
 _ENUM = re.compile(rf"(?:{_any(_W['intro_words'])}|" + "|".join(f"{re.escape(w)}(?=[：:])" for w in _W["intro_before_colon"])
                    + r")[：:]?([^。；;]+)")
 _LEADING_VERB = re.compile(rf"^(?:{_any(_W['noun_leading_verbs'], longest_first=True)})(?=..)")  # 下设科室 → 科室
+_COUNT_NOUN = re.compile(rf"几(?:{_any(_W['noun_classifiers'])})([\u4e00-\u9fff]{{2,4}}?)(?=[？?。，,]|$)")  # 有几个科室
 _OPENING = re.compile(rf"(?:{ITEM_RE.pattern.lstrip('^')})?\s*")  # "1." / "（1）" before a paragraph's item
 _INTRO_PREFIX = re.compile(rf"^.*(?:{_any(w for w in _W['intro_words'] if len(w) > 1)})[：:]?")
 _ORDINAL_START = f"[{_W['ordinal_numerals']}]{_W['ordinal_marker']}"
@@ -55,6 +62,27 @@ def answer_list(q: Question, engine) -> Optional[AskResponse]:
     return _from_passages(q, engine, target_noun(q))
 
 
+def answer_count(q: Question, engine) -> Optional[AskResponse]:
+    """"有几个科室" where the report states no count: the items one of its passages enumerates, counted
+    (内设 3 个机构 answers 几个科室 only through the enumeration after it)."""
+    m = _COUNT_NOUN.search(q.norm)
+    if q.single is None or m is None:
+        return None
+    noun = _LEADING_VERB.sub("", m.group(1))
+    if noun in _MEASURE_NOUNS:
+        return None
+    listed = _from_passages(q, engine, noun, named_only=True)  # a count only of items the passage names so
+    if listed is None:
+        return None
+    items = listed.answer.split("：", 1)[1].rstrip("。").split("、")
+    listed.answer = f"{who(engine.index, q.single.report_id)}{noun}共{len(items)}个（{'、'.join(items)}）。"
+    listed.values = [AnswerValue(value=len(items), unit="个", label=noun, report_id=q.single.report_id,
+                                 citation_id=listed.citations[0].id, derived=True,
+                                 formula=f"{'、'.join(items)}，共{len(items)}个",
+                                 inputs=[c.id for c in listed.citations])]
+    return listed
+
+
 def _table_level(q: Question, engine) -> Optional[AskResponse]:
     """"哪几个类级科目": the rows of one code level of the all-funds table."""
     suffix = _W["level_suffix"]
@@ -79,18 +107,21 @@ def _table_level(q: Question, engine) -> Optional[AskResponse]:
     return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.9)
 
 
-def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
+def _from_passages(q: Question, engine, noun: str, named_only: bool = False) -> Optional[AskResponse]:
     rid = q.single.report_id
-    hits = engine.index.hybrid(q.core or q.text, engine._qvec(q.text), {rid}, k=12)
+    search = " ".join([q.core or q.text, *_kin(noun)[1:]])
+    hits = engine.index.hybrid(search, engine._qvec(q.text), {rid}, k=12)
     paragraphs = [c for c, _ in hits if c.kind == "paragraph"]
     for chunk in paragraphs:  # "投向以下事项：" and a list item per paragraph after it
         items, used = _bulleted_after(engine.index, chunk, noun)
         if len(items) >= 2:
             return _respond(q, engine, items, used, noun)
     for chunk in paragraphs:  # "包括A、B、C"
-        items = listed_items(chunk.text, noun)
+        items = listed_items(chunk.text, noun, named_only)
         if len(items) >= 2:
             return _respond(q, engine, items, [chunk.chunk_id], noun)
+    if named_only:  # a count only of an enumeration that names its noun
+        return None
     if noun and paragraphs and noun not in _MEASURE_NOUNS:
         # items that each open a paragraph of a well-matching section ("安全管理项目绩效自评综述：…")
         for section in list(dict.fromkeys(c.section for c in paragraphs[:6])):
@@ -140,7 +171,7 @@ def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
     """The list items ("- A", "• B") of the paragraphs right after `chunk` when it introduces them
     (ends with a colon, and names the noun asked for when there is one)."""
     text = chunk.text.strip()
-    if not text.endswith(("：", ":")) or noun and noun not in text:
+    if not text.endswith(("：", ":")) or noun and not any(n in text for n in _kin(noun)):
         return [], []
     items, used = [], [chunk.chunk_id]
     nxt = index.neighbours(chunk.chunk_id)[1]
@@ -151,16 +182,19 @@ def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
     return [i for i in items if i], used
 
 
-def listed_items(text: str, noun: str) -> list[str]:
-    """Items after 包括/有/：, separated by 、 (a comma ends the enumeration)."""
+def listed_items(text: str, noun: str, named_only: bool = False) -> list[str]:
+    """Items after 包括/有/：, separated by 、 (a comma ends the enumeration). Unless `named_only`, items
+    that share characters with the noun (…科 of 科室) are its items even where the passage does not name it."""
     for m in _ENUM.finditer(text):
         parts = m.group(1).split("、")  # an enumeration's items are joined by 、; commas end it
         parts[-1] = re.split(r"[，,]", parts[-1])[0]
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
         items = [_STRIP.sub("", _INTRO_PREFIX.sub("", re.split(r"[，,]", p)[-1].strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
-        named = noun and noun in text[:m.start()] + parts[0]
-        if len(items) >= 2 and (not noun or named or sum(any(ch in i for ch in noun) for i in items) >= len(items) - 1):
+        before = text[max(0, m.start() - 8):m.start()] if named_only else text[:m.start()] + parts[0]
+        named = noun and any(n in before for n in _kin(noun))  # to be counted, named right before its items
+        alike = not named_only and sum(any(ch in i for ch in noun) for i in items) >= len(items) - 1
+        if len(items) >= 2 and (not noun or named or alike):
             return items
     return []
 

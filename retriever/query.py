@@ -414,6 +414,8 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
     for term in vocab:  # the report's own terms are kept as they are
         split(term, term)
     named = any(p for _, p in segments)  # the question already names a report term
+    for word in _straddled(core, synonyms, getattr(vocab, "tag", None) or _jieba_tags):
+        split(word, word)
     terms: list[str] = []
     for key in sorted(synonyms, key=len, reverse=True):
         if key in weak:
@@ -433,6 +435,21 @@ def _apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[s
         elif key in synonyms:
             split(key, "")
     return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
+
+
+def _straddled(core: str, keys, tag) -> list[str]:
+    """Words of the question that a colloquial word would begin inside and run past ("收入和支出差多少":
+    出差 across 支出|差), so that it is no word of the question."""
+    hits = [m for key in keys if len(key) > 1 for m in re.finditer(re.escape(key), core)]
+    if not hits:
+        return []
+    spans, pos = [], 0
+    for word, _ in tag(core):
+        at = core.find(word, pos)
+        if at >= 0:
+            spans.append((at, at + len(word), word))
+            pos = at + len(word)
+    return [w for m in hits for a, b, w in spans if a < m.start() < b < m.end()]
 
 
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")

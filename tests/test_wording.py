@@ -1,0 +1,78 @@
+"""Everyday wordings of differences, shares, totals and counts, end to end over a small invented report:
+a colloquial word is never read across two words of the question (支出|差 is no 出差), "A和B差多少" is
+their difference, "A里B占多少" B's share of A, 支出总额 the unit's spending, not a purchase total, and
+"有几个科室" the items a passage enumerates under another name for them (内设3个机构，包括…)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generalize import assert_answers, engine_over
+
+REPORT = """东湖县档案服务中心2023年度部门决算
+
+一、部门概况
+从单位构成看，东湖县档案服务中心部门决算由本级决算组成。其中：内设3个机构，包括综合办公室、档案保管科、信息技术科。
+
+二、收入支出决算总体情况说明
+2023年度收入合计 980.00 万元，支出合计 1,000.00 万元。
+
+三、支出决算情况说明
+2023年度本年支出合计 1,000.00 万元，其中：基本支出 400.00 万元，项目支出 600.00 万元。
+
+四、一般公共预算财政拨款基本支出情况说明
+2023年度一般公共预算财政拨款基本支出 400.00 万元，其中：人员经费 300.00 万元，公用经费 100.00 万元。公用经费主要包括：办公费、差旅费 2.50 万元、会议费。
+
+五、政府采购支出情况说明
+本单位 2023 年度政府采购支出总额 120.00 万元，其中：政府采购货物支出 20.00 万元、政府采购服务支出 100.00 万元。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("wording"), {"东湖县档案服务中心_2023.txt": REPORT.encode("utf-8")})
+
+
+@pytest.mark.parametrize("question, value", [
+    ("东湖县档案服务中心2023年的收入和支出差多少", 20.0),
+    ("东湖县档案服务中心2023年收入和支出差额是多少", 20.0),
+    ("东湖县档案服务中心2023年基本支出和项目支出之间的差距有多大", 200.0),
+])
+def test_a_difference_asked_with_cha(engine, question, value):
+    r = assert_answers(engine, question, value)
+    assert not any(v.value == 2.5 for v in r.values), r.answer  # never 差旅费 read from 支出差
+
+
+def test_a_colloquial_word_inside_one_word_still_counts(engine):
+    assert_answers(engine, "东湖县档案服务中心2023年出差花了多少", 2.5)
+
+
+@pytest.mark.parametrize("question", [
+    "东湖县档案服务中心2023年一般公共预算财政拨款基本支出里人员经费占多少",
+    "东湖县档案服务中心2023年基本支出中人员经费占比",
+])
+def test_a_part_after_its_whole_and_li(engine, question):
+    assert_answers(engine, question, 75.0)
+
+
+def test_spending_in_general_words_is_the_units_not_a_purchase_total(engine):
+    assert_answers(engine, "东湖县档案服务中心2023年支出总额是多少", 1000.0)
+    assert_answers(engine, "东湖县档案服务中心2023年政府采购支出总额是多少", 120.0)
+
+
+@pytest.mark.parametrize("question", [
+    "东湖县档案服务中心2023年有哪些科室",
+    "东湖县档案服务中心2023年下设哪些科室",
+])
+def test_sections_listed_under_another_name(engine, question):
+    r = engine.ask(question)
+    assert r.found and "综合办公室" in r.answer and "信息技术科" in r.answer, r.answer
+
+
+def test_a_count_of_the_items_an_enumeration_names(engine):
+    r = assert_answers(engine, "东湖县档案服务中心2023年有几个科室", 3)
+    assert r.values[0].derived and r.citations, r.answer
+
+
+def test_no_count_of_items_the_passage_does_not_name_so(engine):
+    r = engine.ask("东湖县档案服务中心2023年有几个部门")  # 部门 names the unit itself, no enumeration
+    assert not r.found, r.answer
