@@ -184,16 +184,16 @@ def _bulleted_after(index, chunk, noun: str) -> tuple[list[str], list[str]]:
 
 def listed_items(text: str, noun: str, named_only: bool = False) -> list[str]:
     """Items after 包括/有/：, separated by 、 (a comma ends the enumeration). Unless `named_only`, items
-    that share characters with the noun (…科 of 科室) are its items even where the passage does not name it."""
+    that end in a character of the noun (…科 of 科室) are its items even where the passage does not name it."""
     for m in _ENUM.finditer(text):
         parts = m.group(1).split("、")  # an enumeration's items are joined by 、; commas end it
         parts[-1] = re.split(r"[，,]", parts[-1])[0]
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
         items = [_STRIP.sub("", _INTRO_PREFIX.sub("", re.split(r"[，,]", p)[-1].strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
-        before = text[max(0, m.start() - 8):m.start()] if named_only else text[:m.start()] + parts[0]
-        named = noun and any(n in before for n in _kin(noun))  # to be counted, named right before its items
-        alike = not named_only and sum(any(ch in i for ch in noun) for i in items) >= len(items) - 1
+        near = text[max(0, m.start() - 8):m.start()]  # another name for the noun, and a count's, right before
+        named = noun and (any(n in near for n in _kin(noun)) or not named_only and noun in text[:m.start()] + parts[0])
+        alike = not named_only and sum(i[-1] in noun for i in items) >= len(items) - 1  # 综合科 of 科室
         if len(items) >= 2 and (not noun or named or alike):
             return items
     return []

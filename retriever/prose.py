@@ -31,6 +31,14 @@ def against_last_year(text: str, year: Optional[int] = None) -> str:
     return text
 
 
+_EXCLUDED = re.compile(load("questions.json")["exclusion_pattern"])
+
+
+def without_exclusions(text: str) -> str:
+    """`text` without what it says a figure leaves out ("设备（不含车辆）0台": no figure of 车辆)."""
+    return _EXCLUDED.sub("", text)
+
+
 @dataclass(frozen=True)
 class ProseFigure:
     report_id: str
@@ -50,7 +58,7 @@ class ProseFigure:
     def of(cls, f: Fact, year: Optional[int] = None) -> "ProseFigure":
         """The figure of a prose fact; its clause and context say "against last year" as 比上年
         (`against_last_year`), its sentence stays as written (it is quoted)."""
-        said = [against_last_year(t or "", year) for t in (f.clause, f.local, f.before)]
+        said = [without_exclusions(against_last_year(t or "", year)) for t in (f.clause, f.local, f.before)]
         return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, *said, f.sentence, f.line, f.line_end or f.line,
                    against_last_year(_lead(f.before or "", f.sentence or ""), year))
 

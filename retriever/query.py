@@ -118,6 +118,9 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     lex = load("questions.json")
     both = next((w for w in lex["both_words"] if w in text), "")
     inside = next((w for w in lex["follow_up_scope_words"] if text.lstrip().startswith(w)), "")
+    if text.lstrip().startswith(tuple(lex["follow_up_against"])) and not _NOT_AGAINST.match(text.lstrip()):
+        earlier = next(_earlier_subjects(index, history), "")  # "比基本支出多多少": the figure before, against it
+        return earlier + text.lstrip() if earlier and not subject_of(q.core).startswith(earlier) else text
     if inside:  # "其中服务类的呢": a part of the figure asked before
         earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
@@ -137,13 +140,16 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     subjects = [s for s, _ in figures]
     if compared and figures and any(w in figures[0][1] for w in lex["several_words"]):
         return subjects[0] + text  # "A和B分别是多少" then "哪个多": those two
-    if both:
-        return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1) if len(subjects) == 2 else text
+    if both and len(subjects) == 2:
+        return text.replace(both, f"{subjects[1]}和{subjects[0]}", 1)
+    if both:  # one figure of two reports ("那洪山区呢" then "两者相差多少"): that figure, between them
+        text = text.replace(both, "", 1)
     if compared and len(subjects) == 2:
         return f"{subjects[1]}和{subjects[0]}{text}"
     return subjects[0] + text if subjects else text
 
 
+_NOT_AGAINST = re.compile(alternation(load("questions.json")["follow_up_not_against"]))  # 比较…: a comparison asked
 FLOWS = tuple(load("questions.json")["flow_kinds"])  # 收入, 支出: the two flows a figure is of
 
 
@@ -221,8 +227,8 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     norm = squash(fix_typos(text))
     many = many or any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
         or any(w in norm for w in lex["many_report_words"]) \
-        or bool(history) and any(w in norm for w in lex["ops"]["difference"]) and not subject_of(norm) \
-        and not _names_other_side(norm, lex)  # "多多少" after two units were asked about
+        or bool(history) and any(w in norm for w in lex["ops"]["difference"]) \
+        and not subject_of(_without_both(norm, lex)) and not _names_other_side(norm, lex)  # "多多少" after two units
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
     q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
@@ -248,6 +254,12 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
 
 # the two sides of a difference (A与B之差, A和B相差, A比B多), shared with derive.py
 DIFFERENCE_PATTERNS = [re.compile(p) for p in load("questions.json")["derivations"]["difference_patterns"]]
+
+
+def _without_both(norm: str, lex: dict) -> str:
+    """"两者相差多少" without its 两者 (the two figures or reports asked just before)."""
+    both = next((w for w in lex["both_words"] if w in norm), "")
+    return norm.replace(both, "") if both else norm
 
 
 def _names_other_side(norm: str, lex: dict) -> bool:

@@ -1,7 +1,8 @@
 """Everyday wordings of differences, shares, totals and counts, end to end over a small invented report:
 a colloquial word is never read across two words of the question (支出|差 is no 出差), "A和B差多少" is
 their difference, "A里B占多少" B's share of A, 支出总额 the unit's spending, not a purchase total, and
-"有几个科室" the items a passage enumerates under another name for them (内设3个机构，包括…)."""
+"有几个科室" the items a passage enumerates under another name for them (内设3个机构，包括…); a figure
+said to leave something out (设备（不含车辆）) is no figure of it."""
 from __future__ import annotations
 
 import pytest
@@ -24,12 +25,23 @@ REPORT = """东湖县档案服务中心2023年度部门决算
 
 五、政府采购支出情况说明
 本单位 2023 年度政府采购支出总额 120.00 万元，其中：政府采购货物支出 20.00 万元、政府采购服务支出 100.00 万元。
+
+六、国有资产占用情况说明
+截至 2023 年 12 月 31 日，部门共有车辆 2 辆；单位价值 50 万元以上设备（不含车辆）0 台（套）。
+"""
+
+
+OTHER = """南岭县档案服务中心2023年度部门决算
+
+一、支出决算情况说明
+2023年度本年支出合计 500.00 万元，其中：基本支出 450.00 万元，项目支出 50.00 万元。
 """
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    return engine_over(tmp_path_factory.mktemp("wording"), {"东湖县档案服务中心_2023.txt": REPORT.encode("utf-8")})
+    return engine_over(tmp_path_factory.mktemp("wording"), {"东湖县档案服务中心_2023.txt": REPORT.encode("utf-8"),
+                                                            "南岭县档案服务中心_2023.txt": OTHER.encode("utf-8")})
 
 
 @pytest.mark.parametrize("question, value", [
@@ -76,3 +88,23 @@ def test_a_count_of_the_items_an_enumeration_names(engine):
 def test_no_count_of_items_the_passage_does_not_name_so(engine):
     r = engine.ask("东湖县档案服务中心2023年有几个部门")  # 部门 names the unit itself, no enumeration
     assert not r.found, r.answer
+
+
+def test_a_figure_that_leaves_something_out_is_not_of_it(engine):
+    assert_answers(engine, "东湖县档案服务中心2023年车辆数", 2)
+    assert_answers(engine, "东湖县档案服务中心2023年有几辆车", 2)
+
+
+@pytest.mark.parametrize("follow_up", ["两者相差多少", "相差多少"])
+def test_one_figure_of_two_reports_then_their_gap(engine, follow_up):
+    history = ["东湖县档案服务中心2023年基本支出是多少", "那南岭县档案服务中心呢"]
+    assert_answers(engine, history[1], 450.0, history=history[:1])
+    r = engine.ask(follow_up, history=history)
+    assert r.found and any(v.derived and v.value == 50.0 for v in r.values), r.answer
+
+
+def test_a_follow_up_naming_only_what_the_figure_is_set_against(engine):
+    history = ["东湖县档案服务中心2023年项目支出"]
+    assert_answers(engine, history[0], 600.0)
+    r = assert_answers(engine, "比基本支出多多少", 200.0, history=history)  # never 基本支出 itself
+    assert r.values[0].derived, r.answer
