@@ -162,10 +162,11 @@ def _ending(body: str) -> str:
 
 def abbreviation(text: str, body: str) -> str:
     """The longest run of `text` ending with the body's unit-type ending whose characters follow the
-    body in order, with at least two characters before the ending (文旅局, 农检中心, 大数据中心)."""
+    body in order, with at least two characters before the ending (文旅局, 农检中心, 大数据中心); or
+    the body's own words before a short form of its ending (橘子洲街道 of …橘子洲街道办事处)."""
     if not body:
         return ""
-    end, best = _ending(body), ""
+    end, best = _ending(body), _own_words_short(text, body)
     pos = text.find(end)
     while pos >= 0:
         stop, start = pos + len(end), pos
@@ -176,6 +177,22 @@ def abbreviation(text: str, body: str) -> str:
             best = frag
         pos = text.find(end, pos + 1)
     return best
+
+
+def _own_words_short(text: str, body: str) -> str:
+    """The body's words right before its ending, then a short form of that ending, as written in `text`
+    ("橘子洲街道" of 人民政府橘子洲街道办事处, at least two words of its own before the short form)."""
+    for long, shorts in load("units.json")["short_endings"].items():
+        if not body.endswith(long):
+            continue
+        for short in sorted(shorts, key=len, reverse=True):
+            for m in re.finditer(re.escape(short), text):
+                head = text[:m.start()]
+                k = next((k for k in range(min(len(head), len(body) - len(long)), 1, -1)
+                          if body[:-len(long)].endswith(head[-k:])), 0)
+                if k:
+                    return head[-k:] + short
+    return ""
 
 
 # ------------------------------------------------------------------ years

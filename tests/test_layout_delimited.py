@@ -504,3 +504,25 @@ def test_a_plain_pipe_grid_under_a_performance_title_names_its_rows_by_the_first
     assert [(r.name, [(c.column, c.value) for c in r.cells]) for r in t.rows] == [
         ("视频监控系统一期点位在线率不低于95%", [("年初目标值", 95.0), ("实际完成值", 95.04)]),
         ("视频监控系统三期点位在线率不低于95%", [("年初目标值", 95.0), ("实际完成值", 96.8)])]
+
+
+# ---------------------------------------------------------------- codes given per level
+@pytest.mark.parametrize("sep", ["\t", " | "])
+def test_codes_given_only_at_their_own_level(sep):
+    """类/款/项 columns holding only each row's own two digits (款 05 under 类 201): the full codes."""
+    grid = [["科目编码", "", "", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+            ["类", "款", "项", "", "", "", ""],
+            ["201", "", "", "一般公共服务支出", "100.00", "40.00", "60.00"],
+            ["", "05", "", "统计信息事务", "100.00", "40.00", "60.00"],
+            ["", "", "01", "行政运行", "40.00", "40.00", ""],
+            ["", "", "05", "统计抽样调查", "60.00", "", "60.00"],
+            ["208", "", "", "社会保障和就业支出", "8.00", "8.00", ""],
+            ["", "05", "", "行政事业单位养老支出", "8.00", "8.00", ""],
+            ["", "", "05", "机关事业单位基本养老保险缴费支出", "8.00", "8.00", ""]]
+    text = "\n".join(sep.join(r) if sep == "\t" else "| " + sep.join(r) + " |" for r in grid)
+    table = parse_delimited_table(TableBlock(name="支出决算表", title="支出决算表", title_line=1,
+                                             lines=list(enumerate(text.split("\n"), start=2))))
+    assert row(table, "统计信息事务").code == "20105"
+    assert row(table, "统计抽样调查").code == "2010505"
+    assert value(row(table, code="2010501"), "基本支出") == 40.0
+    assert row(table, "机关事业单位基本养老保险缴费支出").code == "2080505"

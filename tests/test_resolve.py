@@ -169,3 +169,13 @@ def test_the_units_words_after_another_district_of_its_city_name_no_report():
     assert ids(resolve("白沙市新港区胜利街道办事处2023年事业运行基本支出", names)) == ["street"]
     res = resolve("白沙市新港区人力资源和社会保障局2023年收入合计", names)  # another unit of its district
     assert res.reports == [] and res.missing
+
+
+def test_a_street_named_by_its_own_words_and_a_short_ending():
+    """"橘子洲街道" names …橘子洲街道办事处 even among other units of its district and year; "人民街道"
+    (characters of 人民政府 before the short form) names no unit."""
+    names = NameIndex([rec("jd", "长沙市岳麓区人民政府橘子洲街道办事处", "岳麓区", 2023),
+                       rec("cz", "长沙市岳麓区财政局", "岳麓区", 2023)])
+    assert ids(resolve("橘子洲街道2023年基本支出", names)) == ["jd"]
+    assert ids(resolve("橘子洲街道办2023年基本支出", names)) == ["jd"]
+    assert ids(resolve("人民街道2023年基本支出", names)) != ["jd"]

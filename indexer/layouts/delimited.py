@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Optional
 
 from ..lexicon import table_kind
 from ..models import Row, Table, TableBlock
@@ -38,6 +39,7 @@ def grid_draft(lines: list[Line]) -> Draft:
     # The header names more columns than the 栏次 row numbers: the missing numbers may have
     # slid into the first data row ("合计 … 3"); they are column numbers, not data.
     residue = set(range(len(grid.lanci) + 1, len(cols) + 1)) if grid.lanci and len(grid.lanci) < len(cols) else set()
+    levels: dict[int, tuple[str, int]] = {}  # code length → (latest code of that level, its cell's position)
     for i, line in enumerate(grid.data):
         cells, flagged = _drop_residue(line, residue, first_val) if i == 0 and residue else (line.cells, False)
         filled = [(p, c) for p, c in enumerate(cells) if c]
@@ -47,9 +49,28 @@ def grid_draft(lines: list[Line]) -> Draft:
         if figures_in_stub(stub) or any(p not in by_pos for p, _ in values):
             stub, values, shifted = realign_row(cells, by_pos, first_val)
         code, name = code_and_name(stub)
+        if code is None and not shifted:
+            code, name = _relative_code(filled, first_val, levels, name)
+        at = next((p for p, c in filled if p < first_val and c.isdigit()), None)
+        if code is not None and is_code(code) and at is not None:
+            levels[len(code)] = (code, at)
         figures = [(by_pos[p], raw) for p, raw in values if p in by_pos]
         _add_grid_row(draft.rows, line.no, code, name, figures, index, shifted, flagged)
     return draft
+
+
+def _relative_code(filled: list[tuple[int, str]], first_val: int, levels: dict, name: str) -> tuple[Optional[str], str]:
+    """A row giving only its own level's two digits in the 款 or 项 column ("\t05\t\t统计信息事务" under
+    201): its code is the parent's code and those digits. The column says the level: the one right of
+    the latest 类 code's cell is 款, the next 项."""
+    stub = [(p, c) for p, c in filled if p < first_val]
+    if len(stub) < 2 or not (stub[0][1].isdigit() and len(stub[0][1]) == 2) or 3 not in levels:
+        return None, name
+    step = stub[0][0] - levels[3][1]
+    parent = levels.get(3 if step == 1 else 5) if step in (1, 2) else None
+    if parent is None or (step == 2 and not parent[0].startswith(levels[3][0])):
+        return None, name
+    return parent[0] + stub[0][1], row_name("".join(c for _, c in stub[1:]))
 
 
 def _without_leading_text_columns(cols: list, grid) -> list:
