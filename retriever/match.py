@@ -148,7 +148,8 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
             x["column_group_in_question"] = 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
         x["default_column"] = 1.0
-    if not row_hit and row in lex["total_rows"] and seg and seg in core and seg not in _VALUE_COLUMNS:
+    if not row_hit and row in lex["total_rows"] and seg and seg in core and seg not in _VALUE_COLUMNS \
+            and not subject_of(core.replace(seg, " ")):  # (not "X的本年收入合计", a row X the table may lack)
         x["total_row_of_column"] = 1.0  # "项目支出多少" means the total row of the 项目支出 column
     title_name = _TITLE_NOISE.sub("", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
@@ -569,11 +570,29 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
     lex = load("questions.json")
     if q.table or any(w in q.norm for w in lex["appropriation_words"]):
         return
-    all_funds = {(c.report_id, c.label) for c in cands if c.kind == "table" and c.table in lex["all_funds_tables"]}
+    whole = not any(w in q.core for w in _WHOLE_COLUMN)  # "X合计" may name the appropriation table's 合计 column
+    all_funds = {k for c in cands if c.kind == "table" and c.table in lex["all_funds_tables"] for k in _twin_keys(c, whole)}
     for c in cands:
-        if c.kind == "table" and c.table in lex["appropriation_tables"] and (c.report_id, c.label) in all_funds:
+        if c.kind == "table" and c.table in lex["appropriation_tables"] and not _twin_keys(c, whole).isdisjoint(all_funds):
             c.features["appropriation_twin"] = 1.0
             c.score += rank.weighed("table", {"appropriation_twin": 1.0})
+
+
+_WHOLE_COLUMN = tuple(load("questions.json")["whole_column_words"])
+_TOTAL_ROWS = frozenset(load("questions.json")["total_rows"])
+
+
+def _twin_keys(c: Candidate, whole: bool) -> set[tuple[str, str, str]]:
+    """What makes two tables' figures one concept: the same label; the same total row on the same side (总计
+    of 支出/金额 in the all-funds table, 总计 of 支出/合计 in the appropriation one); when `whole`, the
+    same row's whole (一般公共服务支出 of 本年支出合计 there, of 小计 here)."""
+    keys = {(c.report_id, "label", c.label)}
+    side = next((k for k in FLOWS if k in c.column), "")
+    if side and c.row_name in _TOTAL_ROWS:
+        keys.add((c.report_id, c.row_name, side))
+    if whole and any(w in c.column for w in _WHOLE_COLUMN):
+        keys.add((c.report_id, c.row_name, "whole"))
+    return keys
 
 
 _LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"]) + ")$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.synth import sample
+from bench.synth import _class_sum, sample
 from conftest import HashEmbedder
 
 LAYOUTS = ["tab", "pdftext", "markdown"]
@@ -50,6 +50,10 @@ def questions(r):
         (f"{r.unit}{r.year}年{r.public[0][1]}花了多少", r.public[0][2] / 100),
         (f"{r.unit}{r.year}年在职实有人数是多少", r.staff[1]),
         (f"{r.unit}{r.year - 1}年项目支出多少", None),  # a year the corpus does not hold
+        # the all-funds figure, not the appropriation table's of the same row, unless appropriations are asked
+        (f"{r.unit}{r.year}年总计支出", r.spending_total / 100),
+        (f"{r.unit}{r.year}年{r.items[0].cls_name}", _class_sum(r.items, r.items[0].cls_code, False) / 100),
+        (f"{r.unit}{r.year}年收入决算表中办公楼维修的本年收入合计是多少", None),  # a row it lacks, not the total
     ]
 
 
