@@ -26,7 +26,8 @@ from .match import (bigrams, Candidate, column_named_by_meaning, prefer_all_fund
                     table_candidates, tied_total)
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
-from .query import Question, plain, terms_in, subquestion, understand
+from .query import Question, plain, subquestion, understand
+from .words import terms_in
 from . import thresholds as th
 
 

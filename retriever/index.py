@@ -147,7 +147,7 @@ class LoadedIndex:
             terms.update(f.column.split("/"))
         terms = {re.sub(r"[\s“”\"]", "", t) for t in terms}
         columns = {re.sub(r"[\s“”\"]", "", f.column.split("/")[-1]) for f in self.facts if f.kind == "table"}
-        from .query import Vocabulary
+        from .words import Vocabulary
 
         return Vocabulary(longest_first(t for t in terms if 3 <= len(t) <= 16),
                           columns=longest_first(c for c in columns if 2 <= len(c) <= 12),

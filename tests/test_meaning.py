@@ -8,7 +8,8 @@ import pytest
 from indexer.models import Fact
 from retriever.match import table_candidates
 from retriever.meaning import ColumnMeaning, residue
-from retriever.query import Question, Vocabulary
+from retriever.query import Question
+from retriever.words import Vocabulary
 
 VECTORS = {"评分": [1.0, 0.0, 0.0], "得分": [0.96, 0.28, 0.0], "实际完成值": [0.8, 0.6, 0.0],
            "年初目标值": [0.6, 0.8, 0.0]}

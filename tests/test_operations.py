@@ -118,11 +118,11 @@ def test_last_years_value_uses_the_change_stated_of_the_same_figure(engine):
 def test_a_synonym_inside_its_terms_own_spelling_replaces_that_spelling():
     """出国 → 因公出国（境）费: "因公出国费" is that term already, not 因公 + the term + 费."""
     from indexer.lexicon import load
-    from retriever.query import _apply_synonyms
+    from retriever.words import apply_synonyms
 
     lex = load("questions.json")
-    assert _apply_synonyms("公务接待费和因公出国费合计", lex, [])[0] == "公务接待费和因公出国（境）费合计"
-    assert _apply_synonyms("出国花了", lex, [])[0] == "因公出国（境）费花了"
+    assert apply_synonyms("公务接待费和因公出国费合计", lex, [])[0] == "公务接待费和因公出国（境）费合计"
+    assert apply_synonyms("出国花了", lex, [])[0] == "因公出国（境）费花了"
 
 
 def test_an_input_of_a_derivation_is_as_decided_as_a_lookup():
@@ -183,7 +183,8 @@ def test_a_reliance_question_takes_the_term_it_names_as_the_whole(engine):
 
 def test_a_total_word_before_a_quantity_words_a_row_and_asks_no_sum():
     from retriever.derive import computed_only
-    from retriever.query import Question, Vocabulary
+    from retriever.query import Question
+    from retriever.words import Vocabulary
 
     def question(core):
         return Question(text=core, norm=core, core=core, vocab=Vocabulary(["信息化项目维护", "公务接待费"]),

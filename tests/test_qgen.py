@@ -293,7 +293,7 @@ def prose_fact(rid, clause, value, line):
 
 def test_the_prose_suite_asks_a_sentences_figure_only_when_its_name_has_one_value():
     from bench.qsuite.prose import prose_suite
-    from retriever.query import Vocabulary
+    from retriever.words import Vocabulary
 
     index = tiny_index()
     index.facts = index.facts + [

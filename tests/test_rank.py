@@ -8,7 +8,8 @@ from indexer.models import Fact
 from retriever import rank
 from retriever import thresholds as th
 from retriever.match import Candidate, fact_features, score_fact, unexplained_chars
-from retriever.query import Question, Vocabulary
+from retriever.query import Question
+from retriever.words import Vocabulary
 
 
 def question(core: str, **kw) -> Question:
@@ -33,7 +34,7 @@ def test_unexplained_characters_are_the_question_words_no_label_bigram_covers():
 
 def test_framing_words_are_not_left_unexplained():
     """Function words and non-nouns no label uses frame the question; nouns and change words do not."""
-    from retriever.query import framing_in
+    from retriever.words import framing_in
 
     labels = Vocabulary(["网络安全设施维护保障率", "得分"]).text
     core = "想了解一下在的网络安全设施维护保障率得分"
@@ -46,7 +47,7 @@ def test_framing_words_are_not_left_unexplained():
 
 
 def test_the_question_words_found_in_a_row_in_another_order_are_evidence():
-    from retriever.query import content_words
+    from retriever.words import content_words
 
     core = "服务类采购"
     q = question(core, words=content_words(core, Vocabulary(["政府采购服务支出"]).text))
