@@ -11,7 +11,8 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, not_found, who
-from .match import TOTAL_WORDS, Candidate, bigrams, budget_label, change_cell, clean_row, tied_total
+from .match import Candidate, bigrams, budget_label, change_cell, clean_row
+from .relations import TOTAL_WORDS, tied_total
 from .query import DIFFERENCE_PATTERNS, Question, plain, subquestion
 from . import rank, thresholds as th
 

@@ -14,7 +14,8 @@ from indexer.models import AskResponse, Fact
 
 from .compose import who
 from .derive import Finder, decided_input, derived_response
-from .match import TOTAL_WORDS, Candidate, adds_up, clean_row, fact_candidate, is_total_row, same_column
+from .match import Candidate, clean_row
+from .relations import TOTAL_WORDS, adds_up, fact_candidate, is_total_row, same_column
 from .query import Question, subquestion
 from . import thresholds as th
 
