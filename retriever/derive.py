@@ -285,12 +285,40 @@ def _difference_match(q: Question):
 
 
 def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    r, m = q.single, _difference_match(q)
+    sides = _two_sides(q, m, find, index) if r is not None and m is not None else None
+    if sides is None:
+        return None
+    a, b = sides
+    value = a.value - b.value
+    joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
+    if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
+        value = abs(value)
+    formula = f"{_fmt(a)} - {_fmt(b)}"
+    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
+    return derived_response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+
+
+def _ratio_match(q: Question):
+    return next((m for m in (re.search(p, q.core) for p in _WORDS["ratio_patterns"]) if m), None)
+
+
+def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
+    """"A是B的几倍": A / B, both amounts found as a difference's sides are."""
+    r, m = q.single, _ratio_match(q)
+    sides = _two_sides(q, m, find, index) if r is not None and m is not None else None
+    if sides is None or sides[1].value == 0:
+        return None
+    a, b = sides
+    value = a.value / b.value
+    formula = f"{_fmt(a)} / {_fmt(b)}"
+    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，前者是后者的{value:.2f}倍（{formula}）。"
+    return derived_response(q, index, value, "倍", f"{a.label}与{b.label}之比", formula, [a, b], sentence)
+
+
+def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate, Candidate]]:
+    """The two amounts a difference or ratio names (groups a and b of `m`), each decided in the report."""
     r = q.single
-    if r is None:
-        return None
-    m = _difference_match(q)
-    if m is None:
-        return None
     a_text, b_text = (s.strip("，,（(）) ") for s in (m.group("a"), m.group("b")))
     subject = _FILLER.sub("", q.core[:m.start()] + q.core[m.end():])  # words outside the two sides
     for w in _SIDE_WORDS:
@@ -316,13 +344,7 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     pair = _same_passage_pair(ca, cb, r.report_id)
     if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
         a, b = pair
-    value = a.value - b.value
-    joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
-    if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
-        value = abs(value)
-    formula = f"{_fmt(a)} - {_fmt(b)}"
-    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
-    return derived_response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+    return a, b
 
 
 def _only_side(text: str) -> bool:
@@ -531,6 +553,8 @@ def asked_derivation(q: Question) -> str:
         return "net"
     if "share" in q.ops and q.unit == "%":
         return "share"
+    if "ratio" in q.ops and _ratio_match(q):
+        return "ratio"
     if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
         return "difference"
     if "sum" in q.ops or _several_terms_totalled(q):
@@ -548,7 +572,7 @@ def computed_only(q: Question) -> str:
     kind = asked_derivation(q)
     parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
               "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_parts(q)[0],
-              "previous_year": lambda: True}
+              "previous_year": lambda: True, "ratio": lambda: True}
     return kind if kind in parsed and parsed[kind]() else ""
 
 
@@ -560,7 +584,7 @@ def states_last_year(c: Candidate) -> bool:
 
 
 _DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": share, "difference": difference,
-                "sum": total, "budget": budget}
+                "ratio": ratio, "sum": total, "budget": budget}
 
 
 def several_asked(q: Question) -> list[str]:

@@ -218,7 +218,7 @@ class Engine:
             if derived is not None:
                 return derived
             only = computed_only(q)  # no single stated figure answers a sum or net change; a difference
-            if only in ("sum", "net"):  # or share only a stated change or a share stated of its part
+            if only in ("sum", "net", "ratio"):  # or share only a stated change or a share stated of its part
                 return compose.not_found(q, compose.missing_figure(q) + "（参与计算的数字未能全部确定）", self.index)
             if only == "difference":
                 cands = [c for c in cands if states_change(c)]

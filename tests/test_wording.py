@@ -108,3 +108,11 @@ def test_a_follow_up_naming_only_what_the_figure_is_set_against(engine):
     assert_answers(engine, history[0], 600.0)
     r = assert_answers(engine, "比基本支出多多少", 200.0, history=history)  # never 基本支出 itself
     assert r.values[0].derived, r.answer
+
+
+@pytest.mark.parametrize("question", ["东湖县档案服务中心2023年项目支出是基本支出的几倍",
+                                      "东湖县档案服务中心2023年项目支出相当于基本支出的多少倍"])
+def test_a_ratio_of_two_figures(engine, question):
+    r = assert_answers(engine, question, 1.5)
+    assert r.values[0].unit == "倍" and r.values[0].formula == "600.00 / 400.00", r.values[0]
+    assert [v.value for v in r.values[1:]] == [600.0, 400.0]  # each input cited
