@@ -131,13 +131,20 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
         figure = _of_the_other_flow(q.core, next(_earlier_subjects(index, history), ""))
         if figure:
             return text.replace(q.core, figure, 1)
+    former, latter = lex["former_latter"]  # "前者是后者的几倍": the two figures, in the order asked
+    if former in text and latter in text:
+        pair = [s for s, _ in islice(_earlier_figures(index, history), 2)]
+        return text.replace(former, pair[1], 1).replace(latter, pair[0], 1) if len(pair) == 2 else text
     if subject_of(q.core.replace(both, "") if both else q.core):
         return text  # the question names its own figure(s) ("A和B两项合计")
     # "哪个多" of one report after two figures were asked: those two, side by side
     compared = len(q.reports) == 1 and bool(q.ops & {*lex["many_report_ops"], "difference"}) \
         and not q.asks_change and not _names_other_side(q.norm, lex)
-    figures = list(islice(_earlier_figures(index, history), 2 if both or compared else 1))
+    summed = any(w in q.norm for w in lex["sum_follow_up_words"])  # "合计多少" after two figures: their sum
+    figures = list(islice(_earlier_figures(index, history), 2 if both or compared or summed else 1))
     subjects = [s for s, _ in figures]
+    if summed and not both and len(subjects) == 2:
+        return f"{subjects[1]}和{subjects[0]}{lex['ops']['sum'][0]}"
     if compared and figures and any(w in figures[0][1] for w in lex["several_words"]):
         return subjects[0] + text  # "A和B分别是多少" then "哪个多": those two
     if both and len(subjects) == 2:

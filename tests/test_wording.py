@@ -116,3 +116,15 @@ def test_a_ratio_of_two_figures(engine, question):
     r = assert_answers(engine, question, 1.5)
     assert r.values[0].unit == "倍" and r.values[0].formula == "600.00 / 400.00", r.values[0]
     assert [v.value for v in r.values[1:]] == [600.0, 400.0]  # each input cited
+
+
+@pytest.mark.parametrize("follow_up", ["合计多少", "加起来呢", "一共多少"])
+def test_a_sum_asked_after_two_figures_is_their_sum(engine, follow_up):
+    history = ["东湖县档案服务中心2023年人员经费是多少", "公用经费呢"]
+    r = assert_answers(engine, follow_up, 400.0, history=history)  # never 公用经费 itself
+    assert r.values[0].derived and r.values[0].formula == "300.00 + 100.00", r.values[0]
+
+
+def test_former_and_latter_name_the_two_figures_asked_before(engine):
+    history = ["东湖县档案服务中心2023年人员经费是多少", "公用经费呢"]
+    assert_answers(engine, "前者是后者的几倍", 3.0, history=history)
