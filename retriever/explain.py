@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from indexer.lexicon import load
+from indexer.lexicon import alternation, load
 from indexer.models import AskResponse
 
 from .compose import citation, who
-from .match import bigrams, key_bigrams
-from .query import Question
+from .match import _GENERIC, bigrams, key_bigrams
+from .query import Question, subject_of
 from .thresholds import PASSAGE_MIN
 
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])[^。！？；，,]{0,40}$")
 
 
 def asks_passage(q: Question) -> bool:
@@ -23,6 +24,23 @@ def asks_passage(q: Question) -> bool:
     if any(w in q.norm for w in lex["figure_question_words"]):
         return False
     return any(w in q.norm for w in lex["passage_words"]["reason"] + lex["passage_words"]["describe"])
+
+
+def _about(q: Question, text: str) -> bool:
+    """The text (a sentence and the two before it) speaks of the figure asked, half its bigrams at least:
+    a reason given for 因公出国费 is no reason for 一般公共预算财政拨款支出."""
+    have = bigrams(text)
+    named = q.concepts or [subject_of(_ASKED_HOW.sub("", q.core))]  # a follow-up may name none (减少的原因是什么)
+    return all(len(b & have) * 2 >= len(b) for b in (bigrams(w) - _GENERIC for w in named if w))
+
+
+def _asked_how_words() -> re.Pattern:
+    lex = load("questions.json")
+    words = lex["passage_words"]["reason"] + lex["passage_words"]["question_words"] + lex["change_words"] + [w for ws in lex["direction_words"].values() for w in ws]
+    return re.compile(alternation(words, longest_first=True))
+
+
+_ASKED_HOW = _asked_how_words()  # 为什么, 增加, 下降: how the figure is asked about, not which
 
 
 def _sentences(text: str) -> list[str]:
@@ -41,10 +59,14 @@ def explain(q: Question, index, qvec=None) -> Optional[AskResponse]:
         return None
     best: tuple[float, str, str] = (0.0, "", "")
     for chunk, _ in index.hybrid(q.core, qvec, {r.report_id}, k=8):
-        for sent in _sentences(chunk.text):
-            score = len(key & bigrams(sent)) / len(key)
-            if wants_reason and any(m in sent for m in lex["reason_markers"]):
-                score += 0.5
+        sentences = _sentences(chunk.text)
+        for k, sent in enumerate(sentences):
+            if _HEADING.match(sent):
+                continue  # a heading names the topic and answers nothing
+            marked = any(m in sent for m in lex["reason_markers"])
+            if wants_reason and not (marked and _about(q, "".join(sentences[max(0, k - 2):k + 1]))):
+                continue  # asked why: only a sentence giving a reason, and of the figure asked, answers
+            score = len(key & bigrams(sent)) / len(key) + (0.5 if marked and wants_reason else 0.0)
             if score > best[0]:
                 best = (score, sent, chunk.chunk_id)
     if best[0] < PASSAGE_MIN:

@@ -28,6 +28,11 @@ REPORT = """东湖县档案服务中心2023年度部门决算
 
 六、国有资产占用情况说明
 截至 2023 年 12 月 31 日，部门共有车辆 2 辆；单位价值 50 万元以上设备（不含车辆）0 台（套）。
+
+七、“三公”经费支出情况说明
+2023年度“三公”经费支出决算为 3.00 万元。较上年增加 0.50 万元，增长 20%。增加的主要原因是公务用车运行费用上升。
+
+八、机关运行经费支出情况说明
 """
 
 
@@ -128,3 +133,12 @@ def test_a_sum_asked_after_two_figures_is_their_sum(engine, follow_up):
 def test_former_and_latter_name_the_two_figures_asked_before(engine):
     history = ["东湖县档案服务中心2023年人员经费是多少", "公用经费呢"]
     assert_answers(engine, "前者是后者的几倍", 3.0, history=history)
+
+
+def test_a_reason_is_given_only_for_the_figure_asked(engine):
+    r = engine.ask("东湖县档案服务中心2023年三公经费为什么增加")
+    assert r.found and "公务用车运行费用上升" in r.answer and not r.values, r.answer
+    for other in ("东湖县档案服务中心2023年机关运行经费为什么增加",  # a heading, and 三公经费's reason
+                  "东湖县档案服务中心2023年项目支出增加的原因"):
+        r = engine.ask(other)
+        assert "公务用车" not in r.answer and "情况说明" not in r.answer, r.answer
