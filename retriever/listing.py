@@ -71,16 +71,17 @@ def answer_count(q: Question, engine) -> Optional[AskResponse]:
     noun = _LEADING_VERB.sub("", m.group(1))
     if noun in _MEASURE_NOUNS:
         return None
-    listed = _from_passages(q, engine, noun, named_only=True)  # a count only of items the passage names so
-    if listed is None:
+    found = _passage_items(q, engine, noun, named_only=True)  # a count only of items the passage names so
+    if found is None:
         return None
-    items = listed.answer.split("：", 1)[1].rstrip("。").split("、")
-    listed.answer = f"{who(engine.index, q.single.report_id)}{noun}共{len(items)}个（{'、'.join(items)}）。"
-    listed.values = [AnswerValue(value=len(items), unit="个", label=noun, report_id=q.single.report_id,
-                                 citation_id=listed.citations[0].id, derived=True,
-                                 formula=f"{'、'.join(items)}，共{len(items)}个",
-                                 inputs=[c.id for c in listed.citations])]
-    return listed
+    items, chunk_ids = found
+    counted = _respond(q, engine, items, chunk_ids, noun)
+    counted.answer = f"{who(engine.index, q.single.report_id)}{noun}共{len(items)}个（{'、'.join(items)}）。"
+    counted.values = [AnswerValue(value=len(items), unit="个", label=noun, report_id=q.single.report_id,
+                                  citation_id=counted.citations[0].id, derived=True,
+                                  formula=f"{'、'.join(items)}，共{len(items)}个",
+                                  inputs=[c.id for c in counted.citations])]
+    return counted
 
 
 def _table_level(q: Question, engine) -> Optional[AskResponse]:
@@ -107,7 +108,13 @@ def _table_level(q: Question, engine) -> Optional[AskResponse]:
     return AskResponse(question=q.text, found=True, answer=answer, values=[], citations=cites, confidence=0.9)
 
 
-def _from_passages(q: Question, engine, noun: str, named_only: bool = False) -> Optional[AskResponse]:
+def _from_passages(q: Question, engine, noun: str) -> Optional[AskResponse]:
+    found = _passage_items(q, engine, noun)
+    return _respond(q, engine, *found, noun) if found else None
+
+
+def _passage_items(q: Question, engine, noun: str, named_only: bool = False) -> Optional[tuple[list[str], list[str]]]:
+    """The items a passage of the report enumerates for the noun, and the chunks stating them."""
     rid = q.single.report_id
     search = " ".join([q.core or q.text, *_kin(noun)[1:]])
     hits = engine.index.hybrid(search, engine._qvec(q.text), {rid}, k=12)
@@ -115,11 +122,11 @@ def _from_passages(q: Question, engine, noun: str, named_only: bool = False) -> 
     for chunk in paragraphs:  # "投向以下事项：" and a list item per paragraph after it
         items, used = _bulleted_after(engine.index, chunk, noun)
         if len(items) >= 2:
-            return _respond(q, engine, items, used, noun)
+            return items, used
     for chunk in paragraphs:  # "包括A、B、C"
         items = listed_items(chunk.text, noun, named_only)
         if len(items) >= 2:
-            return _respond(q, engine, items, [chunk.chunk_id], noun)
+            return items, [chunk.chunk_id]
     if named_only:  # a count only of an enumeration that names its noun
         return None
     if noun and paragraphs and noun not in _MEASURE_NOUNS:
@@ -127,7 +134,7 @@ def _from_passages(q: Question, engine, noun: str, named_only: bool = False) -> 
         for section in list(dict.fromkeys(c.section for c in paragraphs[:6])):
             items, used = _paragraph_openings(engine.index.by_report[rid], section, noun)
             if len(items) >= 2:
-                return _respond(q, engine, items, used, noun)
+                return items, used
     for chunk in paragraphs:  # "一是A…二是B…", continued in the following paragraph when split
         items = ordinal_items(chunk.text)
         first = re.search(_ORDINAL_START, chunk.text)
@@ -140,7 +147,7 @@ def _from_passages(q: Question, engine, noun: str, named_only: bool = False) -> 
                 items += [i for i in ordinal_items(engine.index.by_id[nxt].text) if i not in items]
                 used.append(nxt)
                 nxt = engine.index.neighbours(nxt)[1]
-            return _respond(q, engine, items, used, noun)
+            return items, used
     return None
 
 
