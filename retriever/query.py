@@ -16,7 +16,7 @@ from indexer.aliases import split_name
 
 from .index import LoadedIndex, ReportRec
 from .prose import LAST_YEAR, against_last_year
-from .resolve import relative_offset, resolve, years_in
+from .resolve import digit_years, relative_offset, resolve, years_in
 from .words import Vocabulary, apply_synonyms, blank_noise, split_words, strip_noise, terms_in
 
 _FORMS = load("questions.json")["question_word_forms"]
@@ -237,7 +237,7 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
         or bool(history) and any(w in norm for w in lex["ops"]["difference"]) \
         and not subject_of(_without_both(norm, lex)) and not _names_other_side(norm, lex)  # "多多少" after two units
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    q = Question(text=text, norm=reliance(squash(fix_typos(focus(text, lex))), lex, index.vocab), years=res.years,
+    q = Question(text=text, norm=reliance(squash(fix_typos(digit_years(focus(text, lex)))), lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)

@@ -31,7 +31,17 @@ _REGION_MENTION = re.compile(rf"(?<![{_PLACES['numerals']}{_PLACES['counters']}\
 _NOT_PLACE = re.compile(rf"^[{_PLACES['numerals']}\d]|{_any(_PLACES['not_place_words'])}")
 
 
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(r"[一二][〇零○一二三四五六七八九]{3}(?=\s*年)")
+
+
+def digit_years(text: str) -> str:
+    """Years written in Chinese numerals in digits (二〇二一年, 二零二一年 → 2021年)."""
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
+
+
 def years_in(text: str) -> list[int]:
+    text = digit_years(text)
     ys = [int(y) for y in _YEAR4.findall(text)]
     for y in _YEAR2.findall(re.sub(r"(19|20)\d\d\s*年", "", text)):
         ys.append(2000 + int(y))

@@ -179,3 +179,8 @@ def test_a_street_named_by_its_own_words_and_a_short_ending():
     assert ids(resolve("橘子洲街道2023年基本支出", names)) == ["jd"]
     assert ids(resolve("橘子洲街道办2023年基本支出", names)) == ["jd"]
     assert ids(resolve("人民街道2023年基本支出", names)) != ["jd"]
+
+
+def test_years_in_chinese_numerals(names):
+    assert ids(resolve("江岸区公路事务中心二〇二二年收入总计", names)) == ["road22"]
+    assert ids(resolve("江岸区公路事务中心二零二三年收入总计", names)) == ["road"]

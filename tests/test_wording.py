@@ -142,3 +142,7 @@ def test_a_reason_is_given_only_for_the_figure_asked(engine):
                   "东湖县档案服务中心2023年项目支出增加的原因"):
         r = engine.ask(other)
         assert "公务用车" not in r.answer and "情况说明" not in r.answer, r.answer
+
+
+def test_a_year_in_chinese_numerals(engine):
+    assert_answers(engine, "东湖县档案服务中心二〇二三年项目支出是多少", 600.0)
