@@ -146,3 +146,5 @@ def test_a_reason_is_given_only_for_the_figure_asked(engine):
 
 def test_a_year_in_chinese_numerals(engine):
     assert_answers(engine, "东湖县档案服务中心二〇二三年项目支出是多少", 600.0)
+    r = engine.ask("东湖县档案服务中心二零二二年项目支出是多少")  # a year the corpus does not hold
+    assert not r.found and not r.values, r.answer
