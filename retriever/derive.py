@@ -312,7 +312,8 @@ def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
     a, b = sides
     value = a.value / b.value
     formula = f"{_fmt(a)} / {_fmt(b)}"
-    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，前者是后者的{value:.2f}倍（{formula}）。"
+    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，"
+                f"前者是后者的{value:.2f}倍（{formula}）。")
     return derived_response(q, index, value, "倍", f"{a.label}与{b.label}之比", formula, [a, b], sentence)
 
 

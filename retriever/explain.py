@@ -10,7 +10,7 @@ from indexer.lexicon import alternation, load
 from indexer.models import AskResponse
 
 from .compose import citation, who
-from .match import _GENERIC, bigrams, key_bigrams
+from .match import bigrams, key_bigrams
 from .query import Question, subject_of
 from .thresholds import PASSAGE_MIN
 
@@ -36,11 +36,13 @@ def _about(q: Question, text: str) -> bool:
 
 def _asked_how_words() -> re.Pattern:
     lex = load("questions.json")
-    words = lex["passage_words"]["reason"] + lex["passage_words"]["question_words"] + lex["change_words"] + [w for ws in lex["direction_words"].values() for w in ws]
+    words = lex["passage_words"]["reason"] + lex["passage_words"]["question_words"] + lex["change_words"]
+    words += [w for ws in lex["direction_words"].values() for w in ws]
     return re.compile(alternation(words, longest_first=True))
 
 
 _ASKED_HOW = _asked_how_words()  # 为什么, 增加, 下降: how the figure is asked about, not which
+_GENERIC = frozenset(load("questions.json")["generic_bigrams"])  # question bigrams that name no figure
 
 
 def _sentences(text: str) -> list[str]:

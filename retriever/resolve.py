@@ -31,7 +31,7 @@ _REGION_MENTION = re.compile(rf"(?<![{_PLACES['numerals']}{_PLACES['counters']}\
 _NOT_PLACE = re.compile(rf"^[{_PLACES['numerals']}\d]|{_any(_PLACES['not_place_words'])}")
 
 
-_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 _CN_YEAR = re.compile(r"[一二][〇零○一二三四五六七八九]{3}(?=\s*年)")
 
 
@@ -191,7 +191,7 @@ def abbreviation(text: str, body: str) -> str:
 
 def _own_words_short(text: str, body: str) -> str:
     """The body's words right before its ending, then a short form of that ending, as written in `text`
-    ("橘子洲街道" of 人民政府橘子洲街道办事处, at least two words of its own before the short form)."""
+    ("橘子洲街道" of 人民政府橘子洲街道办事处, at least two characters of its own before the short form)."""
     for long, shorts in load("units.json")["short_endings"].items():
         if not body.endswith(long):
             continue
