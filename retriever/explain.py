@@ -10,7 +10,7 @@ from indexer.lexicon import alternation, load
 from indexer.models import AskResponse
 
 from .compose import citation, who
-from .match import bigrams, key_bigrams
+from .match import GENERIC_BIGRAMS, bigrams, key_bigrams
 from .query import Question, subject_of
 from .thresholds import PASSAGE_MIN
 
@@ -26,12 +26,18 @@ def asks_passage(q: Question) -> bool:
     return any(w in q.norm for w in lex["passage_words"]["reason"] + lex["passage_words"]["describe"])
 
 
-def _about(q: Question, text: str) -> bool:
+def _subject_bigrams(q: Question) -> list[frozenset[str]]:
+    """The bigrams of each name of the figure a reason is asked of: the question's domain terms, else its
+    words without how it is asked (为什么, 增加) — a follow-up may name none (减少的原因是什么)."""
+    named = q.concepts or [subject_of(_ASKED_HOW.sub("", q.core))]
+    return [bigrams(w) - GENERIC_BIGRAMS for w in named if w]
+
+
+def _about(subject: list[frozenset[str]], text: str) -> bool:
     """The text (a sentence and the two before it) speaks of the figure asked, half its bigrams at least:
     a reason given for 因公出国费 is no reason for 一般公共预算财政拨款支出."""
     have = bigrams(text)
-    named = q.concepts or [subject_of(_ASKED_HOW.sub("", q.core))]  # a follow-up may name none (减少的原因是什么)
-    return all(len(b & have) * 2 >= len(b) for b in (bigrams(w) - _GENERIC for w in named if w))
+    return all(len(b & have) * 2 >= len(b) for b in subject)
 
 
 def _asked_how_words() -> re.Pattern:
@@ -42,7 +48,6 @@ def _asked_how_words() -> re.Pattern:
 
 
 _ASKED_HOW = _asked_how_words()  # 为什么, 增加, 下降: how the figure is asked about, not which
-_GENERIC = frozenset(load("questions.json")["generic_bigrams"])  # question bigrams that name no figure
 
 
 def _sentences(text: str) -> list[str]:
@@ -59,6 +64,7 @@ def explain(q: Question, index, qvec=None) -> Optional[AskResponse]:
     key = key_bigrams(q)
     if not key:
         return None
+    subject = _subject_bigrams(q) if wants_reason else []
     best: tuple[float, str, str] = (0.0, "", "")
     for chunk, _ in index.hybrid(q.core, qvec, {r.report_id}, k=8):
         sentences = _sentences(chunk.text)
@@ -66,7 +72,7 @@ def explain(q: Question, index, qvec=None) -> Optional[AskResponse]:
             if _HEADING.match(sent):
                 continue  # a heading names the topic and answers nothing
             marked = any(m in sent for m in lex["reason_markers"])
-            if wants_reason and not (marked and _about(q, "".join(sentences[max(0, k - 2):k + 1]))):
+            if wants_reason and not (marked and _about(subject, "".join(sentences[max(0, k - 2):k + 1]))):
                 continue  # asked why: only a sentence giving a reason, and of the figure asked, answers
             score = len(key & bigrams(sent)) / len(key) + (0.5 if marked and wants_reason else 0.0)
             if score > best[0]:

@@ -21,7 +21,7 @@ from .index import ROW_ORDINAL
 from .query import FLOWS, Question, plain, subject_of
 
 _LEX = load("questions.json")
-_GENERIC = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
+GENERIC_BIGRAMS = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
 _AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True))
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
@@ -226,7 +226,7 @@ def _row_words(q: Question, row: str, column: str, of_change: bool = False) -> d
     """The question's words found in the row and column in any order ("服务类采购" → 政府采购服务支出):
     the share of its words found, when two or more of them are in the row itself (a change word, 增加,
     left out for a column of changes)."""
-    words = [w for w in q.words if w not in _GENERIC and not (of_change and w in _CHANGE_STATED)]
+    words = [w for w in q.words if w not in GENERIC_BIGRAMS and not (of_change and w in _CHANGE_STATED)]
     found = [w for w in words if w in row or w in column]
     if sum(w in row for w in found) >= 2:
         return {"row_words": len(found) / len(words)}
@@ -317,10 +317,10 @@ def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None) -> set[st
     (`framing`: positions of the plain core, the question's own by default)."""
     framing = q.framing if framing is None else framing
     if not framing:
-        return bigrams(q.core) - _GENERIC
+        return bigrams(q.core) - GENERIC_BIGRAMS
     core = plain(q.core)
     content = "".join(" " if i in framing else ch for i, ch in enumerate(core))
-    return set().union(*(bigrams(part) for part in content.split())) - _GENERIC
+    return set().union(*(bigrams(part) for part in content.split())) - GENERIC_BIGRAMS
 
 
 def budget_label(label: str) -> bool:
@@ -399,7 +399,7 @@ def unexplained_runs(q: Question, label: str, framing: Optional[frozenset[int]] 
     framing = q.framing if framing is None else framing
     covered = [i in framing for i in range(len(core))]
     for i in range(len(core) - 1):
-        if core[i:i + 2] in known or core[i:i + 2] in _GENERIC:
+        if core[i:i + 2] in known or core[i:i + 2] in GENERIC_BIGRAMS:
             covered[i] = covered[i + 1] = True
     return re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
 
@@ -421,7 +421,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     """What a figure stated in a sentence has of the question (weighed by `rank.PROSE_WEIGHTS`). The
     overlaps count every question bigram, framing words included: the prose weights are hand-set on
     that scale and the suite, which asks about table cells, cannot refit them."""
-    key = bigrams(q.core) - _GENERIC
+    key = bigrams(q.core) - GENERIC_BIGRAMS
     x: dict[str, float] = {}
     if key:
         # words far from the number count less when its own clause shares nothing with the question
@@ -434,7 +434,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
-        named = bigrams(_without_change_words(q.core)) - _GENERIC
+        named = bigrams(_without_change_words(q.core)) - GENERIC_BIGRAMS
         if named and not named & (local | before) and not any(squash(t) in squash(p.before) for t in q.terms):
             x["subject_missing"] = 1.0  # only its change words are asked ("增加 418.97" of 收支总计)
     x.update(concept_signals(q, p.local, p.before))
@@ -461,7 +461,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         x["change_unasked"] = 1.0  # a change (增加 X, 少了 Y) answers only a question about change
     elif q.asks_change and not changed:
         x["change_missing"] = 1.0  # and a question about change is answered by a change
-    clause_b = bigrams(_without_own_name(q, p, p.clause)) - _GENERIC
+    clause_b = bigrams(_without_own_name(q, p, p.clause)) - GENERIC_BIGRAMS
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}
         x["clause_asked"] = len(clause_b & asked) / len(clause_b)
@@ -506,7 +506,7 @@ def _own_words(q: Question, p: ProseFigure) -> float:
     """How many question words the figure's own clause holds (货物 asked; "政府采购货物支出 2.28 万元、
     政府采购服务支出 743.22 万元": the first holds 政府采购 and 货物, the second only 政府采购)."""
     clause = plain(p.clause)
-    return float(sum(1 for w in q.words if len(w) >= 2 and w not in _GENERIC and w in clause))
+    return float(sum(1 for w in q.words if len(w) >= 2 and w not in GENERIC_BIGRAMS and w in clause))
 
 
 def _lead_subject(q: Question, p: ProseFigure) -> str:
@@ -541,7 +541,7 @@ def change_cell(f: Fact) -> bool:
 
 
 def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
-    out, key = [], bigrams(q.core) - _GENERIC
+    out, key = [], bigrams(q.core) - GENERIC_BIGRAMS
     for f in facts:
         of_change = change_cell(f)
         if q.asks_change != (of_change or _states_change_in_row(f)):

@@ -118,15 +118,15 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     lex = load("questions.json")
     both = next((w for w in lex["both_words"] if w in text), "")
     inside = next((w for w in lex["follow_up_scope_words"] if text.lstrip().startswith(w)), "")
-    if text.lstrip().startswith(tuple(lex["follow_up_against"])) and not _NOT_AGAINST.match(text.lstrip()):
-        earlier = next(_earlier_subjects(index, history), "")  # "比基本支出多多少": the figure before, against it
-        return earlier + text.lstrip() if earlier and not subject_of(q.core).startswith(earlier) else text
     if inside:  # "其中服务类的呢": a part of the figure asked before
         earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
-    if text.lstrip().startswith(_SHARE_OPENER):  # "占本年收入的比重": the share of the figure before
+    opening = text.lstrip()
+    if opening.startswith(_SHARE_OPENER) or opening.startswith(tuple(lex["follow_up_against"])) \
+            and not _NOT_AGAINST.match(opening):
+        # "占本年收入的比重": the share of the figure before; "比基本支出多多少": that figure against this one
         earlier = next(_earlier_subjects(index, history), "")
-        return earlier + text.lstrip() if earlier else text
+        return earlier + opening if earlier and not subject_of(q.core).startswith(earlier) else text
     if q.core in FLOWS:  # "收入总计" then "支出呢": the same figure of the other flow (支出总计)
         figure = _of_the_other_flow(q.core, next(_earlier_subjects(index, history), ""))
         if figure:
@@ -237,7 +237,8 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
         or bool(history) and any(w in norm for w in lex["ops"]["difference"]) \
         and not subject_of(_without_both(norm, lex)) and not _names_other_side(norm, lex)  # "多多少" after two units
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    q = Question(text=text, norm=reliance(squash(fix_typos(digit_years(focus(text, lex)))), lex, index.vocab), years=res.years,
+    norm_focus = squash(fix_typos(digit_years(focus(text, lex))))
+    q = Question(text=text, norm=reliance(norm_focus, lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
     q = _finish(q, lex, index.vocab)

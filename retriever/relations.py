@@ -14,7 +14,9 @@ from .match import Candidate, clean_row
 from .query import FLOWS, Question
 
 _LEX = load("questions.json")
-
+_WHOLE_COLUMN = tuple(_LEX["whole_column_words"])  # a column holding a row's whole (本年支出合计, 小计)
+_TOTAL_ROWS = frozenset(_LEX["total_rows"])
+TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])  # rows that are totals (合计, 总额)
 
 
 def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
@@ -23,17 +25,13 @@ def prefer_all_funds(q: Question, cands: list[Candidate]) -> None:
     if q.table or any(w in q.norm for w in _LEX["appropriation_words"]):
         return
     whole = not any(w in q.core for w in _WHOLE_COLUMN)  # "X合计" may name the appropriation table's 合计 column
-    all_funds = {k for c in cands if c.kind == "table" and c.table in _LEX["all_funds_tables"] for k in _twin_keys(c, whole)}
+    all_funds = {k for c in cands if c.kind == "table" and c.table in _LEX["all_funds_tables"]
+                 for k in _twin_keys(c, whole)}
     for c in cands:
-        if c.kind == "table" and c.table in _LEX["appropriation_tables"] and not _twin_keys(c, whole).isdisjoint(all_funds):
+        if c.kind == "table" and c.table in _LEX["appropriation_tables"] \
+                and not _twin_keys(c, whole).isdisjoint(all_funds):
             c.features["appropriation_twin"] = 1.0
             c.score += rank.weighed("table", {"appropriation_twin": 1.0})
-
-
-_WHOLE_COLUMN = tuple(_LEX["whole_column_words"])
-
-
-_TOTAL_ROWS = frozenset(_LEX["total_rows"])
 
 
 def _twin_keys(c: Candidate, whole: bool) -> set[tuple[str, str, str]]:
@@ -49,16 +47,14 @@ def _twin_keys(c: Candidate, whole: bool) -> set[tuple[str, str, str]]:
     return keys
 
 
-TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])  # rows that are totals (合计, 总额)
-
-
 def is_total_row(row_name: str) -> bool:
     return clean_row(row_name).endswith(TOTAL_WORDS)
 
 
 def same_column(a: Fact, b: Fact) -> bool:
     """Two cells of one column of one table of one report."""
-    return (a.report_id, a.table, a.table_title, a.column, a.unit) == (b.report_id, b.table, b.table_title, b.column, b.unit)
+    return (a.report_id, a.table, a.table_title, a.column, a.unit) \
+        == (b.report_id, b.table, b.table_title, b.column, b.unit)
 
 
 def adds_up(total: float, parts: list[float]) -> bool:
