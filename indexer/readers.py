@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import re
+from collections import Counter
 
 from .models import Document
 
@@ -190,11 +191,14 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
 
     lines: list[str] = []
     page_of_line: list[int] = []
+    pages = _without_running_lines([_without_page_numbers(p) for p in pages])
     for i, page_lines in enumerate(pages):
-        page_lines = _without_page_numbers(page_lines)
-        # a table running on from the previous page continues without a break
-        continued = bool(lines and page_lines and "\t" in lines[-1] and "\t" in page_lines[0])
-        if i and not continued:
+        # a table running on from the previous page continues without a break, and without the
+        # title and header rows the page repeats
+        repeated = _running_on(lines, page_lines)
+        if repeated is not None:
+            page_lines = page_lines[repeated:]
+        if i and repeated is None:
             lines.append("")  # blank line between pages
             page_of_line.append(i + 1)
         lines.extend(page_lines)
@@ -206,6 +210,31 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
         raise ReaderError("PDF 文字无法解码（字体缺少 Unicode 映射）",
                           "PDF text cannot be decoded (fonts without a Unicode map)", name)
     return lines, page_of_line
+
+
+def _running_on(lines: list[str], page_lines: list[str]) -> int | None:
+    """When a page continues the table the lines so far end in: how many of its first lines repeat
+    that table's title lines (at most three, those right above it) and header rows; else None."""
+    if not lines or "\t" not in lines[-1]:
+        return None
+    start = len(lines)
+    while start and "\t" in lines[start - 1]:
+        start -= 1
+    titles = next((k for k, line in enumerate(page_lines) if "\t" in line), None)
+    if titles is None or titles > 3:
+        return None
+    above = [line for line in lines[:start] if line.strip()][-titles:] if titles else []
+    if [_cells(x) for x in page_lines[:titles]] != [_cells(x) for x in above]:
+        return None
+    n = 0
+    while (titles + n < len(page_lines) and start + n < len(lines) and "\t" in page_lines[titles + n]
+           and _cells(page_lines[titles + n]) == _cells(lines[start + n])):
+        n += 1
+    return titles + n
+
+
+def _cells(row: str) -> list[str]:
+    return ["".join(c.split()) for c in row.split("\t")]
 
 
 def _page_number_re() -> re.Pattern:
@@ -227,6 +256,22 @@ def _without_page_numbers(page_lines: list[str]) -> list[str]:
     while lines and pattern.match(lines[0].strip()) and "\t" not in lines[0]:
         lines.pop(0)
     return lines
+
+
+def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without their running header or footer: a text line that, digits aside, is the first
+    (or last) line of at least three pages and of a third of all pages."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", "".join(line.split()))
+
+    for end in (0, -1, 0, -1):  # twice: a header may take two lines
+        counts = Counter(key(p[end]) for p in pages if p and "\t" not in p[end])
+        running = {k for k, n in counts.items() if n >= 3 and n * 3 >= len(pages)}
+        if not running:
+            continue
+        pages = [_without_page_numbers((p[1:] if end == 0 else p[:-1]))
+                 if p and "\t" not in p[end] and key(p[end]) in running else p for p in pages]
+    return pages
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -262,10 +307,30 @@ def _page_lines(page) -> list[str]:
     for line in page.filter(outside_tables).extract_text_lines(strip=True, return_chars=False):
         items.append((line["top"], 1, [line["text"]]))
     for table in tables:
-        rows = ["\t".join(_cell_text(c) for c in row) for row in table.extract()]
-        items.append((table.bbox[1], 0, [r for r in rows if r.strip("\t ")]))
+        rows = [[_cell_text(c) for c in row] for row in table.extract()]
+        items.append((table.bbox[1], 0, _table_lines([r for r in rows if any(c.strip() for c in r)])))
     items.sort(key=lambda it: (it[0], it[1]))
     return [text for _, _, texts in items for text in texts]
+
+
+def _table_lines(rows: list[list[str]]) -> list[str]:
+    """A ruled table's rows as tab-joined lines; a title, unit or note row drawn inside the grid
+    (one cell of text spanning the width, before the header or after the last row) stays plain text."""
+    def lone_text(row: list[str]) -> bool:
+        filled = [c for c in row if c.strip()]
+        return len(row) > 2 and len(filled) == 1 and not _NUMBER.fullmatch(filled[0].strip())
+
+    first, last = 0, len(rows)
+    while first < last and lone_text(rows[first]):
+        first += 1
+    while last > first and lone_text(rows[last - 1]):
+        last -= 1
+    plain = lambda row: next(c for c in row if c.strip()).strip()  # noqa: E731
+    return ([plain(r) for r in rows[:first]] + ["\t".join(r) for r in rows[first:last]]
+            + [plain(r) for r in rows[last:]])
+
+
+_NUMBER = re.compile(r"[-+]?[\d,，.]+%?")
 
 
 def _cell_text(cell: str | None) -> str:

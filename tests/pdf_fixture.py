@@ -72,3 +72,49 @@ def make_canvas_pdf(text: str | None, *, font: str = "Helvetica",
         c.drawString(72, 720, text)
     c.save()
     return buf.getvalue()
+
+
+# A paged report as published PDFs print it: a running header on every page, "第 N 页" footers, and a
+# long 支出决算表 whose title and unit rows sit inside the ruled grid, under a two-row merged header
+# (项目 over 科目编码 / 科目名称) that the grid repeats on every page it runs onto.
+PAGED_UNIT = "东湖县档案服务中心"
+PAGED_TITLE = "2023 年度支出决算表"
+PAGED_HEADER = [["项目", "", "本年支出合计", "基本支出", "项目支出"],
+                ["科目编码", "科目名称", "", "", ""],
+                ["栏次", "", "1", "2", "3"]]
+
+
+def paged_rows(n: int = 70) -> list[list[str]]:
+    """n 项-level rows with distinct figures: code, name, total, basic, project (project empty on odd rows)."""
+    rows = []
+    for k in range(n):
+        basic, project = 100 + k * 3 + 0.25, (0 if k % 2 else 10 + k + 0.5)
+        rows.append([f"2013{k:03d}", f"档案事务第{k}项", f"{basic + project:.2f}", f"{basic:.2f}",
+                     f"{project:.2f}" if project else ""])
+    return rows
+
+
+def make_paged_pdf(n: int = 70) -> bytes:
+    _register_font()
+    style = ParagraphStyle("cn", fontName=FONT, fontSize=11, leading=16)
+    body = paged_rows(n)
+    data = [[PAGED_TITLE, "", "", "", ""], ["金额单位：万元", "", "", "", ""]] + PAGED_HEADER + body
+    table = Table(data, repeatRows=5)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, 1), (-1, 1)), ("SPAN", (0, 2), (1, 2)),
+        ("SPAN", (2, 2), (2, 3)), ("SPAN", (3, 2), (3, 3)), ("SPAN", (4, 2), (4, 3)),
+    ]))
+
+    def furniture(c, doc) -> None:
+        c.setFont(FONT, 9)
+        c.drawString(60, doc.pagesize[1] - 30, f"{PAGED_UNIT}2023年度部门决算")
+        c.drawCentredString(doc.pagesize[0] / 2, 25, f"第 {doc.page} 页")
+
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4).build(
+        [Paragraph(f"{PAGED_UNIT}2023年度部门决算", style), Paragraph("一、支出决算表", style), table,
+         Paragraph("注：本表反映部门本年度各项支出情况。", style)],
+        onFirstPage=furniture, onLaterPages=furniture)
+    return buf.getvalue()

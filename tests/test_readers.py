@@ -293,3 +293,36 @@ def test_reader_error_is_value_error():
 def test_missing_file_raises_oserror(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_document(tmp_path / "missing.txt")
+
+
+# ---------------------------------------------------------------- a paged PDF as published
+@pytest.fixture(scope="module")
+def paged_doc():
+    return read_bytes(fx.make_paged_pdf(), "uploads/paged.pdf")
+
+
+def test_paged_pdf_drops_running_header_and_repeated_header_rows(paged_doc):
+    lines = paged_doc.lines
+    assert max(paged_doc.pages) >= 3  # the table runs over several pages
+    # the running header and the "第 N 页" footer are page furniture, gone from every page
+    # (the unit's name stays once: the report's own title line)
+    assert sum(1 for line in lines if fx.PAGED_UNIT in line) == 1
+    assert not any(re.fullmatch(r"第\s*\d+\s*页", line) for line in lines)
+    assert sum(1 for line in lines if line.startswith("项目\t")) == 1
+    assert sum(1 for line in lines if line.startswith("栏次\t")) == 1
+    # the title and unit rows drawn inside the grid are text lines, once each
+    assert lines.count(fx.PAGED_TITLE) == 1 and lines.count("金额单位：万元") == 1
+    rows = [line for line in lines if re.match(r"^2013\d{3}\t", line)]
+    assert [r.split("\t") for r in rows] == fx.paged_rows()
+
+
+def test_paged_pdf_table_parses_every_row_on_its_page(paged_doc):
+    from indexer.parser import parse_document
+
+    parsed = parse_document(paged_doc)
+    table = next(t for t in parsed.tables if t.name == "支出决算表")
+    assert [r.code for r in table.rows] == [r[0] for r in fx.paged_rows()]
+    last = table.rows[-1]
+    assert {c.column: c.value for c in last.cells} == {"本年支出合计": 307.25, "基本支出": 307.25}
+    assert paged_doc.pages[last.line_start - 1] == max(paged_doc.pages)
+    assert not any(f.value in (1.0, 2.0, 3.0) for f in parsed.facts if f.table == "支出决算表")
