@@ -19,6 +19,7 @@ import re
 from collections import Counter
 
 from .models import Document
+from .pdf_cells import table_lines
 
 MAX_BYTES = 50 * 1024 * 1024  # size guard; read_bytes refuses anything larger
 
@@ -179,8 +180,10 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[str], list[int]]:
     pages: list[list[str]] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
-                pages.append(_page_lines(page))
+            parts = [_page_parts(page) for page in pdf.pages]
+            texts = table_lines([text_lines for _, text_lines in parts])
+            pages = [_page_lines(tables, text_lines, page_texts)
+                     for (tables, text_lines), page_texts in zip(parts, texts)]
     except ReaderError:
         raise
     except Exception as exc:  # pdfminer raises many types for encrypted/corrupt files
@@ -289,8 +292,8 @@ def _is_password_error(exc: BaseException) -> bool:
     return "Password" in type(_root_cause(exc)).__name__ or "Password" in type(exc).__name__
 
 
-def _page_lines(page) -> list[str]:
-    """Text lines of one page, top to bottom; each ruled-table row is one tab-joined line."""
+def _page_parts(page) -> tuple[list, list[dict]]:
+    """A page's ruled tables and its text lines outside them (with their characters)."""
     page = page.dedupe_chars()  # "fake bold" PDFs draw every glyph twice
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
@@ -301,11 +304,15 @@ def _page_lines(page) -> list[str]:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
+    return tables, page.filter(outside_tables).extract_text_lines(strip=True, return_chars=True)
+
+
+def _page_lines(tables: list, text_lines: list[dict], texts: list[str]) -> list[str]:
+    """Lines of one page, top to bottom: its text lines (`texts`, an un-ruled table's rows tab-joined
+    by `pdf_cells`) and its ruled tables, each row one tab-joined line."""
     # (top, order, lines): text lines and whole tables, merged by vertical position.
     # A table sorts before a text line at the same top (order 0 < 1), tables keep their rows together.
-    items: list[tuple[float, int, list[str]]] = []
-    for line in page.filter(outside_tables).extract_text_lines(strip=True, return_chars=False):
-        items.append((line["top"], 1, [line["text"]]))
+    items: list[tuple[float, int, list[str]]] = [(line["top"], 1, [text]) for line, text in zip(text_lines, texts)]
     for table in tables:
         rows = [[_cell_text(c) for c in row] for row in table.extract()]
         items.append((table.bbox[1], 0, _table_lines([r for r in rows if any(c.strip() for c in r)])))

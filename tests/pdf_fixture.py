@@ -94,7 +94,9 @@ def paged_rows(n: int = 70) -> list[list[str]]:
     return rows
 
 
-def make_paged_pdf(n: int = 70) -> bytes:
+def make_paged_pdf(n: int = 70, ruled: bool = True) -> bytes:
+    """`ruled=False`: the same table without rules, figures right-aligned (its cells come from the
+    characters' positions)."""
     _register_font()
     style = ParagraphStyle("cn", fontName=FONT, fontSize=11, leading=16)
     body = paged_rows(n)
@@ -102,7 +104,7 @@ def make_paged_pdf(n: int = 70) -> bytes:
     table = Table(data, repeatRows=5)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black) if ruled else ("ALIGN", (2, 5), (-1, -1), "RIGHT"),
         ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, 1), (-1, 1)), ("SPAN", (0, 2), (1, 2)),
         ("SPAN", (2, 2), (2, 3)), ("SPAN", (3, 2), (3, 3)), ("SPAN", (4, 2), (4, 3)),
     ]))

@@ -296,9 +296,9 @@ def test_missing_file_raises_oserror(tmp_path):
 
 
 # ---------------------------------------------------------------- a paged PDF as published
-@pytest.fixture(scope="module")
-def paged_doc():
-    return read_bytes(fx.make_paged_pdf(), "uploads/paged.pdf")
+@pytest.fixture(scope="module", params=["ruled", "unruled"])
+def paged_doc(request):
+    return read_bytes(fx.make_paged_pdf(ruled=request.param == "ruled"), "uploads/paged.pdf")
 
 
 def test_paged_pdf_drops_running_header_and_repeated_header_rows(paged_doc):
@@ -308,7 +308,7 @@ def test_paged_pdf_drops_running_header_and_repeated_header_rows(paged_doc):
     # (the unit's name stays once: the report's own title line)
     assert sum(1 for line in lines if fx.PAGED_UNIT in line) == 1
     assert not any(re.fullmatch(r"第\s*\d+\s*页", line) for line in lines)
-    assert sum(1 for line in lines if line.startswith("项目\t")) == 1
+    assert sum(1 for line in lines if line.startswith("科目编码\t")) == 1
     assert sum(1 for line in lines if line.startswith("栏次\t")) == 1
     # the title and unit rows drawn inside the grid are text lines, once each
     assert lines.count(fx.PAGED_TITLE) == 1 and lines.count("金额单位：万元") == 1

@@ -1,0 +1,138 @@
+"""Cells of a PDF table drawn without rules, from the positions of its characters.
+
+A ruled table comes out of pdfplumber cell by cell. A table without rules comes out as lines of
+text with one space wherever a gap was, so a row with empty cells no longer says which columns its
+figures stand in. Here the lines of such a table (a run of lines with three or more cells, a cell
+being characters closer together than a character's width) are cut at the columns the whole run
+agrees on (over all its pages): an x range no cell covers parts two columns, cells that span several columns of another
+row (a header over a group of columns) aside. Every
+line becomes one tab-joined row with an empty cell wherever the row leaves its column blank, as
+ruled tables are read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIN_CELLS = 3  # a line of a table: three or more cells
+MIN_ROWS = 2  # a table: two or more such lines, one after another
+TOP = 3  # a table within this many lines of a page's top (or end) may run on from (onto) the page before (after)
+GAP = 0.6  # a gap of at least this many character heights parts two cells
+
+
+Columns = list[tuple[float, float]]
+
+
+@dataclass
+class _Cell:
+    text: str
+    x0: float
+    x1: float
+
+
+def _cells(chars: list[dict]) -> list[_Cell]:
+    """The line's characters in cells: a gap wider than GAP character heights starts a new cell."""
+    out: list[_Cell] = []
+    for ch in sorted(chars, key=lambda c: c["x0"]):
+        text = ch["text"]
+        if out and ch["x0"] - out[-1].x1 < GAP * ch["size"]:
+            cell = out[-1]
+            if not text.isspace():
+                # a narrow space between two Latin words stays; CJK and figures join directly
+                if ch["x0"] - cell.x1 > 0.2 * ch["size"] and cell.text[-1:].isascii() and text.isascii():
+                    cell.text += " "
+                cell.text += text
+            cell.x1 = max(cell.x1, ch["x1"])
+        elif not text.isspace():
+            out.append(_Cell(text, ch["x0"], ch["x1"]))
+    return out
+
+
+def _spans_columns(cell: _Cell, rows: list[list[_Cell]]) -> bool:
+    """Whether the cell reaches over two or more cells of another row: a header over a group of
+    columns (预算数, 公务用车购置及运行费, 科目编码 over 类 款 项), or a label running into the next
+    column."""
+    for row in rows:
+        if sum(1 for c in row if c is not cell and c.x0 < cell.x1 and c.x1 > cell.x0) >= 2:
+            return True
+    return False
+
+
+def _columns(rows: list[list[_Cell]]) -> Columns:
+    """x ranges of the columns: the stretches the cells cover, leaving out cells that span columns."""
+    basis = [c for r in rows for c in r if not _spans_columns(c, rows)]
+    spans: Columns = []
+    for c in sorted(basis, key=lambda c: c.x0):
+        if spans and c.x0 <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], c.x1))
+        else:
+            spans.append((c.x0, c.x1))
+    return spans
+
+
+def _slot(cell: _Cell, columns: list[tuple[float, float]]) -> int:
+    """The first column the cell reaches into (a cell spanning a group of columns stands in the
+    first, as a merged cell of a ruled table); the nearest when it reaches into none."""
+    for k, (a, b) in enumerate(columns):
+        if cell.x0 < b and cell.x1 > a:
+            return k
+    return min(range(len(columns)), key=lambda k: min(abs(columns[k][0] - cell.x1), abs(columns[k][1] - cell.x0)))
+
+
+def _row(cells: list[_Cell], columns: list[tuple[float, float]]) -> str:
+    slots = [""] * len(columns)
+    for c in cells:
+        k = _slot(c, columns)
+        slots[k] = f"{slots[k]} {c.text}".strip() if slots[k] else c.text
+    return "\t".join(slots)
+
+
+def _runs(cells: list[list[_Cell]], texts: list[str]) -> list[list[int]]:
+    """Runs of table lines on one page: lines of two or more cells, one after another, from a line
+    of MIN_CELLS cells (or from the line of two cells without figures right above it: a header over
+    groups of columns, 收入 … 支出); at the page's top from its first line (it may run on from the page
+    before)."""
+    runs, k = [], 0
+    while k < len(cells):
+        end = k
+        while end < len(cells) and len(cells[end]) >= 2:
+            end += 1
+        lines = list(range(k, end))
+        if k >= TOP:
+            first = next((i for i in lines if len(cells[i]) >= MIN_CELLS), None)
+            lines = [] if first is None else lines[lines.index(first):]
+            if lines and first > k and not any(ch.isdigit() or ch in "：:" for ch in texts[first - 1]):
+                lines.insert(0, first - 1)
+        if lines:
+            runs.append(lines)
+        k = max(end, k + 1)
+    return runs
+
+
+def table_lines(pages: list[list[dict]]) -> list[list[str]]:
+    """Each page's text lines (pdfplumber `extract_text_lines(return_chars=True)`), with the lines of
+    every table written as tab-joined rows and every other line as its text.
+
+    A table is a run of lines (`_runs`), or runs on consecutive pages where one ends within TOP lines
+    of its page's end and the next starts within TOP lines of its page's top (a table running over a
+    page break keeps one set of columns, a column left empty on one page included), with MIN_ROWS
+    lines of MIN_CELLS cells in all."""
+    cells = [[_cells(line["chars"]) for line in lines] for lines in pages]
+    out = [[line["text"] for line in lines] for lines in pages]
+    tables: list[list[tuple[int, int]]] = []  # (page, line) of each table's lines
+    for p, lines in enumerate(pages):
+        for n, run in enumerate(_runs(cells[p], out[p])):
+            joined = (n == 0 and run[0] < TOP and tables and tables[-1][-1][0] == p - 1
+                      and tables[-1][-1][1] >= len(pages[p - 1]) - TOP)
+            if joined:
+                tables[-1] += [(p, i) for i in run]
+            else:
+                tables.append([(p, i) for i in run])
+    for table in tables:
+        rows = [cells[p][i] for p, i in table]
+        if sum(1 for r in rows if len(r) >= MIN_CELLS) < MIN_ROWS:
+            continue
+        columns = _columns(rows)
+        if len(columns) >= MIN_CELLS:
+            for (p, i), row in zip(table, rows):
+                out[p][i] = _row(row, columns)
+    return out
