@@ -548,13 +548,20 @@ def _main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--templates", action="store_true",
                     help="n reports in the other provinces' templates and formats of synth_templates.py "
                          "(PDF, Markdown, text), cycling through them")
+    ap.add_argument("--pdf-styles", action="store_true",
+                    help="with --templates: every report a PDF, in the styles of synth_pdf.py in turn "
+                         "(tables over page breaks, merged headers, 类/款/项 columns, without rules, …)")
     a = ap.parse_args(argv)
     if a.templates:
+        from .synth_pdf import STYLES, styled_pdf
         from .synth_templates import FORMATS, TEMPLATES, variant
 
         a.out_dir.mkdir(parents=True, exist_ok=True)
         for k in range(a.n):
-            expected, data, _ = variant(a.seed, k, TEMPLATES[(k * 3 + 2) % len(TEMPLATES)], FORMATS[k % len(FORMATS)])
+            template = TEMPLATES[(k * 3 + 2) % len(TEMPLATES)]
+            expected, data, report = variant(a.seed, k, template, "pdf" if a.pdf_styles else FORMATS[k % len(FORMATS)])
+            if a.pdf_styles:
+                data = styled_pdf(report, template, STYLES[k % len(STYLES)])
             (a.out_dir / expected.file_name).write_bytes(data)
             print(a.out_dir / expected.file_name)
         return

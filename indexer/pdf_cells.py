@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 MIN_CELLS = 3  # a line of a table: three or more cells
 MIN_ROWS = 2  # a table: two or more such lines, one after another
-TOP = 3  # a table within this many lines of a page's top (or end) may run on from (onto) the page before (after)
+TOP = 3  # a table ending within this many lines of its page's end may run onto the next page
+PREFACE = 6  # lines above a table that a page it runs onto may repeat (title, unit, header rows)
 GAP = 0.6  # a gap of at least this many character heights parts two cells
 
 
@@ -86,6 +87,10 @@ def _row(cells: list[_Cell], columns: list[tuple[float, float]]) -> str:
     return "\t".join(slots)
 
 
+def _squashed(text: str) -> str:
+    return "".join(text.split())
+
+
 def _runs(cells: list[list[_Cell]], texts: list[str]) -> list[list[int]]:
     """Runs of table lines on one page: lines of two or more cells, one after another, from a line
     of MIN_CELLS cells (or from the line of two cells without figures right above it: a header over
@@ -113,17 +118,26 @@ def table_lines(pages: list[list[dict]]) -> list[list[str]]:
     every table written as tab-joined rows and every other line as its text.
 
     A table is a run of lines (`_runs`), or runs on consecutive pages where one ends within TOP lines
-    of its page's end and the next starts within TOP lines of its page's top (a table running over a
-    page break keeps one set of columns, a column left empty on one page included), with MIN_ROWS
-    lines of MIN_CELLS cells in all."""
+    of its page's end and the next is the first of its page with nothing above it but lines repeated
+    from above the table (a table running over a page break keeps one set of columns, a column left
+    empty on one page included); with MIN_ROWS lines of MIN_CELLS cells in all. Page furniture (page
+    numbers, running headers) is gone before."""
     cells = [[_cells(line["chars"]) for line in lines] for lines in pages]
     out = [[line["text"] for line in lines] for lines in pages]
     tables: list[list[tuple[int, int]]] = []  # (page, line) of each table's lines
+
+    def runs_on(p: int, run: list[int]) -> bool:
+        """Whether the page's first run continues the table the page before ends in: the lines above
+        it repeat lines from above that table (its header's upper rows, its title)."""
+        if not tables or tables[-1][-1][0] != p - 1 or tables[-1][-1][1] < len(pages[p - 1]) - TOP:
+            return False
+        first_page, first = tables[-1][0]
+        above = {_squashed(t) for t in out[first_page][max(0, first - PREFACE):first]}
+        return all(_squashed(t) in above for t in out[p][:run[0]])
+
     for p, lines in enumerate(pages):
         for n, run in enumerate(_runs(cells[p], out[p])):
-            joined = (n == 0 and run[0] < TOP and tables and tables[-1][-1][0] == p - 1
-                      and tables[-1][-1][1] >= len(pages[p - 1]) - TOP)
-            if joined:
+            if n == 0 and runs_on(p, run):
                 tables[-1] += [(p, i) for i in run]
             else:
                 tables.append([(p, i) for i in run])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import readers
+from indexer import pdf_reader, readers
 from indexer.readers import MAX_BYTES, ReaderError, read_bytes, read_document
 
 try:  # works whether or not tests/ becomes a package
@@ -149,12 +149,12 @@ def test_pdf_without_text_layer():
 
 
 def test_cell_text_joining():
-    assert readers._cell_text(None) == ""
-    assert readers._cell_text("") == ""
-    assert readers._cell_text("政府办公厅（室）及相\n关机构事务") == "政府办公厅（室）及相关机构事务"
-    assert readers._cell_text("2,449.\n98") == "2,449.98"
-    assert readers._cell_text("Total\nexpenditure") == "Total expenditure"
-    assert readers._cell_text("a\tb") == "a b"
+    assert pdf_reader._cell_text(None) == ""
+    assert pdf_reader._cell_text("") == ""
+    assert pdf_reader._cell_text("政府办公厅（室）及相\n关机构事务") == "政府办公厅（室）及相关机构事务"
+    assert pdf_reader._cell_text("2,449.\n98") == "2,449.98"
+    assert pdf_reader._cell_text("Total\nexpenditure") == "Total expenditure"
+    assert pdf_reader._cell_text("a\tb") == "a b"
 
 
 # ---------------------------------------------------------------- text files
