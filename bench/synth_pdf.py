@@ -13,6 +13,8 @@ the PDF must equal the facts parsed from the text:
 * ``joined``   code and name in one cell ("2010350 事业运行")
 * ``unruled``  as ``paged`` without any rules, figures right-aligned
 * ``unruled-split``  ``unruled`` with the 类 / 款 / 项 columns
+* ``wrapped``  as ``paged``, names wrapped in a narrow name column (two or three lines per cell)
+* ``unruled-wrapped``  ``wrapped`` without rules
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ import re
 from .synth import Report
 from .synth_templates import _pdf_cover, _title, pdf_of, text_of
 
-STYLES = ("landscape", "paged", "split", "ingrid", "joined", "unruled", "unruled-split")
+STYLES = ("landscape", "paged", "split", "ingrid", "joined", "unruled", "unruled-split", "wrapped",
+          "unruled-wrapped")
+NAME_WIDTH = 60  # points: the name column of the wrapped styles (ten characters of 6 points)
 FONT = "STSong-Light"
 _CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
 _TABLE_TITLE = re.compile(r"^\d{4} ?年度.*表$")
@@ -46,6 +50,22 @@ def _code_columns(data: list[list[str]], style: str) -> tuple[list[list[str]], l
         return [["科目编码及名称"] + head[2:]] + [[f"{r[0]} {r[1]}".strip()] + r[2:] for r in body], [], 1
     rows = [["项目", ""] + head[2:], ["科目编码", "科目名称"] + [""] * (n - 2)] + body
     return rows, [("SPAN", (0, 0), (1, 0))] + [("SPAN", (c, 0), (c, 1)) for c in range(2, n)], 2
+
+
+def _wrapped(data: list[list[str]], nhead: int) -> tuple[list[list], list]:
+    """Body names longer than the name column as paragraphs wrapping in it; the column's width."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    col = 1 if data[nhead - 1][:2] == ["科目编码", "科目名称"] or data[0][:1] == ["项目"] else 0
+    cell_style = ParagraphStyle("w", fontName=FONT, fontSize=6, leading=7)
+    out = [row[:] for row in data]
+    for row in out[nhead:]:
+        if len(row[col]) > 8:  # the column holds nine characters besides its padding
+            row[col] = Paragraph(row[col], cell_style)
+    widths: list = [None] * len(data[0])
+    widths[col] = NAME_WIDTH
+    return out, widths
 
 
 def _table(rows: list[list[str]], style: str, title: list[str]):
@@ -73,7 +93,10 @@ def _table(rows: list[list[str]], style: str, title: list[str]):
         commands.append(("ALIGN", (2, nhead), (-1, -1), "RIGHT"))
     else:
         commands.append(("GRID", (0, 0), (-1, -1), 0.4, colors.black))
-    t = Table(data, repeatRows=nhead)
+    widths = None
+    if style.endswith("wrapped"):
+        data, widths = _wrapped(data, nhead)
+    t = Table(data, repeatRows=nhead, colWidths=widths)
     t.setStyle(TableStyle(commands))
     return t
 

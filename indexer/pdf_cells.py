@@ -11,13 +11,16 @@ ruled tables are read.
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
+from typing import Optional
 
 MIN_CELLS = 3  # a line of a table: three or more cells
 MIN_ROWS = 2  # a table: two or more such lines, one after another
 TOP = 3  # a table ending within this many lines of its page's end may run onto the next page
 PREFACE = 6  # lines above a table that a page it runs onto may repeat (title, unit, header rows)
 GAP = 0.6  # a gap of at least this many character heights parts two cells
+WRAP = 0.75  # a line this close to the row above (share of the rows' spacing) goes on with its cell
 
 
 Columns = list[tuple[float, float]]
@@ -79,19 +82,63 @@ def _slot(cell: _Cell, columns: list[tuple[float, float]]) -> int:
     return min(range(len(columns)), key=lambda k: min(abs(columns[k][0] - cell.x1), abs(columns[k][1] - cell.x0)))
 
 
-def _row(cells: list[_Cell], columns: list[tuple[float, float]]) -> str:
+def _slots(cells: list[_Cell], columns: Columns) -> list[str]:
     slots = [""] * len(columns)
     for c in cells:
         k = _slot(c, columns)
         slots[k] = f"{slots[k]} {c.text}".strip() if slots[k] else c.text
-    return "\t".join(slots)
+    return slots
 
 
 def _squashed(text: str) -> str:
     return "".join(text.split())
 
 
-def _runs(cells: list[list[_Cell]], texts: list[str]) -> list[list[int]]:
+def _continuations(lines: list[dict], cells: list[list[_Cell]]) -> dict[int, int]:
+    """Lines that belong to a cell of a table row next to them (a name wrapped in its cell, above or
+    below the row's figures): one cell, no figure, under (over) one cell of the row line and no
+    other, joined to it by lines each closer to the next than WRAP of the rows' spacing; the nearer
+    row when both are. {line: row line}."""
+    tops = [line["top"] for line in lines]
+    pitches = [tops[i + 1] - tops[i] for i in range(len(lines) - 1) if len(cells[i]) >= 2 <= len(cells[i + 1])]
+    if not pitches:
+        return {}
+    close = WRAP * statistics.median(pitches)
+
+    def wrapped(i: int) -> bool:
+        return len(cells[i]) == 1 and not any(ch.isdigit() for ch in cells[i][0].text)
+
+    def row_from(i: int, step: int) -> Optional[int]:
+        """The row line reached from line i going by `step` over wrapped lines, each gap close."""
+        k = i
+        while 0 <= k + step < len(lines) and abs(tops[k + step] - tops[k]) < close:
+            k += step
+            if len(cells[k]) >= 2:
+                return k
+            if not wrapped(k):
+                return None
+        return None
+
+    def fits(i: int, row: Optional[int]) -> Optional[int]:
+        """The row, when line i's cell stands under (over) one cell of it and reaches no other."""
+        if row is None:
+            return None
+        c = cells[i][0]
+        return row if sum(1 for r in cells[row] if r.x0 < c.x1 and r.x1 > c.x0) == 1 else None
+
+    out: dict[int, int] = {}
+    for i in range(len(lines)):
+        if not wrapped(i):
+            continue
+        above, below = fits(i, row_from(i, -1)), fits(i, row_from(i, 1))
+        if above is not None and (below is None or tops[i] - tops[above] <= tops[below] - tops[i]):
+            out[i] = above
+        elif below is not None:
+            out[i] = below
+    return out
+
+
+def _runs(cells: list[list[_Cell]], texts: list[str], cont: dict[int, int]) -> list[list[int]]:
     """Runs of table lines on one page: lines of two or more cells, one after another, from a line
     of MIN_CELLS cells (or from the line of two cells without figures right above it: a header over
     groups of columns, 收入 … 支出); at the page's top from its first line (it may run on from the page
@@ -99,7 +146,7 @@ def _runs(cells: list[list[_Cell]], texts: list[str]) -> list[list[int]]:
     runs, k = [], 0
     while k < len(cells):
         end = k
-        while end < len(cells) and len(cells[end]) >= 2:
+        while end < len(cells) and (len(cells[end]) >= 2 or end in cont):
             end += 1
         lines = list(range(k, end))
         if k >= TOP:
@@ -113,9 +160,10 @@ def _runs(cells: list[list[_Cell]], texts: list[str]) -> list[list[int]]:
     return runs
 
 
-def table_lines(pages: list[list[dict]]) -> list[list[str]]:
+def table_lines(pages: list[list[dict]]) -> list[list[Optional[str]]]:
     """Each page's text lines (pdfplumber `extract_text_lines(return_chars=True)`), with the lines of
-    every table written as tab-joined rows and every other line as its text.
+    every table written as tab-joined rows and every other line as its text; a line that goes on
+    with a cell of the row above (`_continuations`) joins that cell and becomes None.
 
     A table is a run of lines (`_runs`), or runs on consecutive pages where one ends within TOP lines
     of its page's end and the next is the first of its page with nothing above it but lines repeated
@@ -123,7 +171,8 @@ def table_lines(pages: list[list[dict]]) -> list[list[str]]:
     empty on one page included); with MIN_ROWS lines of MIN_CELLS cells in all. Page furniture (page
     numbers, running headers) is gone before."""
     cells = [[_cells(line["chars"]) for line in lines] for lines in pages]
-    out = [[line["text"] for line in lines] for lines in pages]
+    out: list[list[Optional[str]]] = [[line["text"] for line in lines] for lines in pages]
+    conts = [_continuations(lines, page_cells) for lines, page_cells in zip(pages, cells)]
     tables: list[list[tuple[int, int]]] = []  # (page, line) of each table's lines
 
     def runs_on(p: int, run: list[int]) -> bool:
@@ -136,17 +185,26 @@ def table_lines(pages: list[list[dict]]) -> list[list[str]]:
         return all(_squashed(t) in above for t in out[p][:run[0]])
 
     for p, lines in enumerate(pages):
-        for n, run in enumerate(_runs(cells[p], out[p])):
+        for n, run in enumerate(_runs(cells[p], out[p], conts[p])):
             if n == 0 and runs_on(p, run):
                 tables[-1] += [(p, i) for i in run]
             else:
                 tables.append([(p, i) for i in run])
     for table in tables:
-        rows = [cells[p][i] for p, i in table]
+        lines = [(p, i) for p, i in table if i not in conts[p]]
+        rows = [cells[p][i] for p, i in lines]
         if sum(1 for r in rows if len(r) >= MIN_CELLS) < MIN_ROWS:
             continue
         columns = _columns(rows)
-        if len(columns) >= MIN_CELLS:
-            for (p, i), row in zip(table, rows):
-                out[p][i] = _row(row, columns)
+        if len(columns) < MIN_CELLS:
+            continue
+        slots = {(p, i): _slots(row, columns) for (p, i), row in zip(lines, rows)}
+        for p, i in table:
+            if i in conts[p] and (p, conts[p][i]) in slots:
+                cell, row = cells[p][i][0], slots[(p, conts[p][i])]
+                k = _slot(cell, columns)
+                row[k] = row[k] + cell.text if conts[p][i] < i else cell.text + row[k]
+                out[p][i] = None
+        for (p, i), row_slots in slots.items():
+            out[p][i] = "\t".join(row_slots)
     return out

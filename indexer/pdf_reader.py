@@ -163,12 +163,13 @@ def _page_parts(page) -> tuple[list, list[dict]]:
     return tables, page.filter(outside_tables).extract_text_lines(strip=True, return_chars=True)
 
 
-def _page_lines(tables: list, text_lines: list[dict], texts: list[str]) -> list[str]:
+def _page_lines(tables: list, text_lines: list[dict], texts: list) -> list[str]:
     """Lines of one page, top to bottom: its text lines (`texts`, an un-ruled table's rows tab-joined
     by `pdf_cells`) and its ruled tables, each row one tab-joined line."""
     # (top, order, lines): text lines and whole tables, merged by vertical position.
     # A table sorts before a text line at the same top (order 0 < 1), tables keep their rows together.
-    items: list[tuple[float, int, list[str]]] = [(line["top"], 1, [text]) for line, text in zip(text_lines, texts)]
+    items: list[tuple[float, int, list[str]]] = [(line["top"], 1, [text]) for line, text in zip(text_lines, texts)
+                                                 if text is not None]
     for table in tables:
         rows = [[_cell_text(c) for c in row] for row in table.extract()]
         items.append((table.bbox[1], 0, _table_lines([r for r in rows if any(c.strip() for c in r)])))
