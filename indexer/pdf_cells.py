@@ -90,6 +90,12 @@ def _slots(cells: list[_Cell], columns: Columns) -> list[str]:
     return slots
 
 
+def _tabular(cells: list[_Cell]) -> bool:
+    """A line of a table: MIN_CELLS cells or more, most of them longer than one character (a title
+    printed with its characters spaced out, "部  门  决  算", is no table)."""
+    return len(cells) >= MIN_CELLS and sum(1 for c in cells if len(c.text) == 1) * 2 < len(cells)
+
+
 def _squashed(text: str) -> str:
     return "".join(text.split())
 
@@ -139,8 +145,8 @@ def _continuations(lines: list[dict], cells: list[list[_Cell]]) -> dict[int, int
 
 
 def _runs(cells: list[list[_Cell]], texts: list[str], cont: dict[int, int]) -> list[list[int]]:
-    """Runs of table lines on one page: lines of two or more cells, one after another, from a line
-    of MIN_CELLS cells (or from the line of two cells without figures right above it: a header over
+    """Runs of table lines on one page: lines of two or more cells, one after another, from a
+    `_tabular` line (or from the line of two cells without figures right above it: a header over
     groups of columns, 收入 … 支出); at the page's top from its first line (it may run on from the page
     before)."""
     runs, k = [], 0
@@ -150,7 +156,7 @@ def _runs(cells: list[list[_Cell]], texts: list[str], cont: dict[int, int]) -> l
             end += 1
         lines = list(range(k, end))
         if k >= TOP:
-            first = next((i for i in lines if len(cells[i]) >= MIN_CELLS), None)
+            first = next((i for i in lines if _tabular(cells[i])), None)
             lines = [] if first is None else lines[lines.index(first):]
             if lines and first > k and not any(ch.isdigit() or ch in "：:" for ch in texts[first - 1]):
                 lines.insert(0, first - 1)
@@ -168,7 +174,7 @@ def table_lines(pages: list[list[dict]]) -> list[list[Optional[str]]]:
     A table is a run of lines (`_runs`), or runs on consecutive pages where one ends within TOP lines
     of its page's end and the next is the first of its page with nothing above it but lines repeated
     from above the table (a table running over a page break keeps one set of columns, a column left
-    empty on one page included); with MIN_ROWS lines of MIN_CELLS cells in all. Page furniture (page
+    empty on one page included); with MIN_ROWS `_tabular` lines in all. Page furniture (page
     numbers, running headers) is gone before."""
     cells = [[_cells(line["chars"]) for line in lines] for lines in pages]
     out: list[list[Optional[str]]] = [[line["text"] for line in lines] for lines in pages]
@@ -193,7 +199,7 @@ def table_lines(pages: list[list[dict]]) -> list[list[Optional[str]]]:
     for table in tables:
         lines = [(p, i) for p, i in table if i not in conts[p]]
         rows = [cells[p][i] for p, i in lines]
-        if sum(1 for r in rows if len(r) >= MIN_CELLS) < MIN_ROWS:
+        if sum(1 for r in rows if _tabular(r)) < MIN_ROWS:
             continue
         columns = _columns(rows)
         if len(columns) < MIN_CELLS:

@@ -120,3 +120,17 @@ def make_paged_pdf(n: int = 70, ruled: bool = True) -> bytes:
          Paragraph("注：本表反映部门本年度各项支出情况。", style)],
         onFirstPage=furniture, onLaterPages=furniture)
     return buf.getvalue()
+
+
+def make_spaced_title_pdf() -> bytes:
+    """A cover whose title lines are printed with their characters spaced out, then a sentence."""
+    _register_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont(FONT, 20)
+    for k, text in enumerate([PAGED_UNIT, "2023年度部门决算"]):
+        c.drawString(100, 700 - 40 * k, "   ".join(text))
+    c.setFont(FONT, 11)
+    c.drawString(100, 500, "一、部门职责。本中心负责全县档案的收集和保管。")
+    c.save()
+    return buf.getvalue()

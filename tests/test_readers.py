@@ -326,3 +326,9 @@ def test_paged_pdf_table_parses_every_row_on_its_page(paged_doc):
     assert {c.column: c.value for c in last.cells} == {"本年支出合计": 307.25, "基本支出": 307.25}
     assert paged_doc.pages[last.line_start - 1] == max(paged_doc.pages)
     assert not any(f.value in (1.0, 2.0, 3.0) for f in parsed.facts if f.table == "支出决算表")
+
+
+def test_title_with_spaced_out_characters_is_no_table():
+    doc = read_bytes(fx.make_spaced_title_pdf(), "uploads/cover.pdf")
+    assert not any("\t" in line for line in doc.lines)
+    assert ["".join(line.split()) for line in doc.lines[:2]] == [fx.PAGED_UNIT, "2023年度部门决算"]
