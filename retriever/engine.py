@@ -137,7 +137,11 @@ class Engine:
         """Facts and prose figures of the retrieved chunks, scored and ranked (match.py, rank.py)."""
         near = self.retrieve(q, report_ids)
         ids = sorted(report_ids - self._lacking_named_rows(q, report_ids))  # one order for ties
-        facts = [f for rid in ids for f in self._table_facts.get(rid, ()) if near is None or f.chunk_id in near]
+        # besides the chunks retrieved: the rows whose name holds what the question names (本年支出 in
+        # 本年支出合计, a row the many sentences saying 本年 and 支出 may push out of the BM25 list)
+        named = [t for t in {plain(x) for x in (q.core, *q.terms)} if len(t) >= 3]
+        facts = [f for rid in ids for f in self._table_facts.get(rid, ())
+                 if near is None or f.chunk_id in near or any(t in f.row_name for t in named)]
         figures = [p for rid in ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)

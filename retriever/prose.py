@@ -39,6 +39,17 @@ def without_exclusions(text: str) -> str:
     return _EXCLUDED.sub("", text)
 
 
+_SHARE_BASE = re.compile(load("questions.json")["share_base_pattern"])
+
+
+def without_other_shares(text: str, clause: str) -> str:
+    """The context `text` of a figure whose own clause is `clause`, without the bases of shares stated
+    before that clause ("占本年收入 99.99%；其他收入 0.22": 0.22 is no figure of 本年收入)."""
+    k = text.rfind(clause.strip()) if clause.strip() else -1
+    head, tail = (text[:k], text[k:]) if k >= 0 else (text, "")
+    return _SHARE_BASE.sub("", head) + tail
+
+
 @dataclass(frozen=True)
 class ProseFigure:
     report_id: str
@@ -58,7 +69,9 @@ class ProseFigure:
     def of(cls, f: Fact, year: Optional[int] = None) -> "ProseFigure":
         """The figure of a prose fact; its clause and context say "against last year" as 比上年
         (`against_last_year`), its sentence stays as written (it is quoted)."""
-        said = [without_exclusions(against_last_year(t or "", year)) for t in (f.clause, f.local, f.before)]
+        clause, local, before = (without_exclusions(against_last_year(t or "", year))
+                                 for t in (f.clause, f.local, f.before))
+        said = [clause, without_other_shares(local, clause), without_other_shares(before, clause)]
         return cls(f.report_id, f.chunk_id or "", f.value, f.raw, f.unit, *said, f.sentence, f.line, f.line_end or f.line,
                    against_last_year(_lead(f.before or "", f.sentence or ""), year))
 
