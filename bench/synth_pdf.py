@@ -8,7 +8,8 @@ the PDF must equal the facts parsed from the text:
 * ``paged``    portrait pages, tables running over page breaks with their header repeated, a
                two-row merged header (项目 over 科目编码 / 科目名称), a running page header, "—N—" footers
 * ``split``    as ``paged``, the code in three columns 类 / 款 / 项 under a three-row header
-* ``ingrid``   as ``paged``, each table's title and unit line drawn as rows inside its grid,
+* ``ingrid``   as ``paged``, each table's title, and its 部门 / 金额单位 line as one row of two cells,
+               drawn inside its grid,
                empty cells printed as "-"
 * ``joined``   code and name in one cell ("2010350 事业运行")
 * ``unruled``  as ``paged`` without any rules, figures right-aligned
@@ -68,6 +69,25 @@ def _wrapped(data: list[list[str]], nhead: int) -> tuple[list[list], list]:
     return out, widths
 
 
+def _title_rows(data: list[list[str]], commands: list[tuple], nhead: int,
+                title: list[str]) -> tuple[list[list[str]], list[tuple], int]:
+    """(ingrid) The title as a row spanning the grid; "部门：…" and "金额单位：…" as one row below it,
+    the one at the left, the other in the last cell (as spreadsheets print them)."""
+    w = len(data[0])
+    heading = [t for t in title if not t.startswith(("部门", "金额单位"))]
+    dept = next((t for t in title if t.startswith("部门")), "")
+    unit = next((t for t in title if t.startswith("金额单位")), "")
+    rows = [[t] + [""] * (w - 1) for t in heading]
+    spans = [("SPAN", (0, k), (-1, k)) for k in range(len(heading))]
+    if dept or unit:
+        rows.append([dept] + [""] * (w - 2) + [unit])
+        spans.append(("SPAN", (0, len(heading)), (w - 2, len(heading))))
+    n = len(rows)
+    moved = [(cmd[0], (cmd[1][0], cmd[1][1] + n), (cmd[2][0], cmd[2][1] + n)) if cmd[0] == "SPAN" else cmd
+             for cmd in commands]
+    return rows + data, moved + spans, nhead + n
+
+
 def _table(rows: list[list[str]], style: str, title: list[str]):
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
@@ -83,12 +103,7 @@ def _table(rows: list[list[str]], style: str, title: list[str]):
         data = [[("-" if not c and j and any(re.fullmatch(r"[\d,.]+", x) for x in row[1:]) else c)
                  for j, c in enumerate(row)] for row in data]
         if title:
-            w = len(data[0])
-            data = [[t] + [""] * (w - 1) for t in title] + data
-            commands = [(cmd[0], (cmd[1][0], cmd[1][1] + len(title)), (cmd[2][0], cmd[2][1] + len(title)))
-                        if cmd[0] == "SPAN" else cmd for cmd in commands]
-            commands += [("SPAN", (0, k), (-1, k)) for k in range(len(title))]
-            nhead += len(title)
+            data, commands, nhead = _title_rows(data, commands, nhead, title)
     if style.startswith("unruled"):
         commands.append(("ALIGN", (2, nhead), (-1, -1), "RIGHT"))
     else:
@@ -133,10 +148,10 @@ def styled_pdf(r: Report, template: str, style: str) -> bytes:
             continue
         flush()
         text = line.strip()
-        if style == "ingrid" and (_TABLE_TITLE.match(text) or (held and text.startswith("金额单位"))):
+        if style == "ingrid" and (_TABLE_TITLE.match(text) or (held and text.startswith(("金额单位", "部门")))):
             held.append(text)
             continue
-        if style == "ingrid" and held and (not text or text.startswith("部门")):
+        if style == "ingrid" and held and not text:
             continue
         for h in held:  # a title with no table under it stays a paragraph
             flow.append(Paragraph(h, text_style))

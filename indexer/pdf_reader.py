@@ -179,22 +179,29 @@ def _page_lines(tables: list, text_lines: list[dict], texts: list) -> list[str]:
 
 def _table_lines(rows: list[list[str]]) -> list[str]:
     """A ruled table's rows as tab-joined lines; a title, unit or note row drawn inside the grid
-    (one cell of text spanning the width, before the header or after the last row) stays plain text."""
+    (one cell of text spanning the width, or cells each saying "键：值" such as 部门：… and 金额单位：万元,
+    before the header or after the last row) stays plain text, a line per cell."""
     def lone_text(row: list[str]) -> bool:
-        filled = [c for c in row if c.strip()]
-        return len(row) > 2 and len(filled) == 1 and not _NUMBER.fullmatch(filled[0].strip())
+        filled = [c.strip() for c in row if c.strip()]
+        if len(row) <= 2 or not filled:
+            return False
+        return (len(filled) == 1 and not _NUMBER.fullmatch(filled[0])) or all(_KEYED.match(c) for c in filled)
 
     first, last = 0, len(rows)
     while first < last and lone_text(rows[first]):
         first += 1
     while last > first and lone_text(rows[last - 1]):
         last -= 1
-    plain = lambda row: next(c for c in row if c.strip()).strip()  # noqa: E731
-    return ([plain(r) for r in rows[:first]] + ["\t".join(r) for r in rows[first:last]]
-            + [plain(r) for r in rows[last:]])
+
+    def plain(row: list[str]) -> list[str]:
+        return [c.strip() for c in row if c.strip()]
+
+    return ([t for r in rows[:first] for t in plain(r)] + ["\t".join(r) for r in rows[first:last]]
+            + [t for r in rows[last:] for t in plain(r)])
 
 
 _NUMBER = re.compile(r"[-+]?[\d,，.]+%?")
+_KEYED = re.compile(r"^[\u4e00-\u9fff]{1,8}[：:]\s*\S")  # 部门：…, 金额单位：万元
 
 
 def _cell_text(cell: str | None) -> str:

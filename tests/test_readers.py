@@ -332,3 +332,13 @@ def test_title_with_spaced_out_characters_is_no_table():
     doc = read_bytes(fx.make_spaced_title_pdf(), "uploads/cover.pdf")
     assert not any("\t" in line for line in doc.lines)
     assert ["".join(line.split()) for line in doc.lines[:2]] == [fx.PAGED_UNIT, "2023年度部门决算"]
+
+
+def test_title_and_unit_rows_inside_a_ruled_grid_stay_text():
+    rows = [["2023 年度支出决算表", "", "", ""], ["部门：东湖县档案服务中心", "", "", "金额单位：万元"],
+            ["科目编码", "科目名称", "本年支出合计", "基本支出"], ["2010350", "事业运行", "335.75", "335.75"],
+            ["注：本表反映部门本年度各项支出情况。", "", "", ""]]
+    assert pdf_reader._table_lines(rows) == [
+        "2023 年度支出决算表", "部门：东湖县档案服务中心", "金额单位：万元",
+        "科目编码\t科目名称\t本年支出合计\t基本支出", "2010350\t事业运行\t335.75\t335.75",
+        "注：本表反映部门本年度各项支出情况。"]
