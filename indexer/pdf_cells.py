@@ -3,11 +3,10 @@
 A ruled table comes out of pdfplumber cell by cell. A table without rules comes out as lines of
 text with one space wherever a gap was, so a row with empty cells no longer says which columns its
 figures stand in. Here the lines of such a table (a run of lines with three or more cells, a cell
-being characters closer together than a character's width) are cut at the columns the whole run
-agrees on (over all its pages): an x range no cell covers parts two columns, cells that span several columns of another
-row (a header over a group of columns) aside. Every
-line becomes one tab-joined row with an empty cell wherever the row leaves its column blank, as
-ruled tables are read.
+being characters closer together than GAP character heights) are cut at the columns the table
+agrees on over all its pages: an x range no cell covers parts two columns (cells that span several
+cells of another row, a header over a group of columns, aside). Every line becomes one tab-joined
+row with an empty cell wherever the row leaves its column blank, as ruled tables are read.
 """
 from __future__ import annotations
 
@@ -73,7 +72,7 @@ def _columns(rows: list[list[_Cell]]) -> Columns:
     return spans
 
 
-def _slot(cell: _Cell, columns: list[tuple[float, float]]) -> int:
+def _slot(cell: _Cell, columns: Columns) -> int:
     """The first column the cell reaches into (a cell spanning a group of columns stands in the
     first, as a merged cell of a ruled table); the nearest when it reaches into none."""
     for k, (a, b) in enumerate(columns):

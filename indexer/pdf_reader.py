@@ -97,7 +97,8 @@ def _page_number_re() -> re.Pattern:
 def _without_furniture(parts: list[tuple[list, list[dict]]]) -> list[list[dict]]:
     """Each page's text lines without its page number ("—10—", "- 3 -", "第 3 页") and its running
     header or footer: a line that, digits aside, is the first (or last) line of at least three pages
-    and of a third of all pages. Only lines above (below) every ruled table of their page count."""
+    and of a third of all pages (left on the first page). Only lines above (below) every ruled table
+    of their page count."""
     number = _page_number_re()
     pages = []
     for tables, lines in parts:
@@ -127,8 +128,10 @@ def _without_furniture(parts: list[tuple[list, list[dict]]]) -> list[list[dict]]
     for end in (0, -1, 0, -1):  # twice: a header may take two lines
         counts = Counter(key(p[0][end]) for p in pages if movable(p, end))
         running = {k for k, n in counts.items() if n >= 3 and n * 3 >= len(pages)}
-        for i, (lines, top, bottom) in enumerate(pages):
-            if movable(pages[i], end) and key(lines[end]) in running:  # one line: the title below may match
+        # one line a page (the title below it may read the same); the first page keeps its own: it is
+        # more often the report's title than furniture
+        for i, (lines, top, bottom) in enumerate(pages[1:], start=1):
+            if movable(pages[i], end) and key(lines[end]) in running:
                 pages[i] = trim((lines[1:] if end == 0 else lines[:-1], top, bottom), page_number)
     return [lines for lines, _, _ in pages]
 
