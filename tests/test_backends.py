@@ -65,6 +65,7 @@ def test_index_of_old_schema_asks_for_rebuild(corpus_copy, tmp_path, hash_embedd
 
 # ---------------------------------------------------------------- faiss and milvus side by side
 GOLD = ROOT.parent / "shared" / "eval" / "gold_dev.jsonl"
+HELD_OUT = ROOT / "tests" / "fixtures" / "heldout.jsonl"  # the repo's own questions, when the shared set is absent
 
 
 def _backends(root: Path):
@@ -103,7 +104,8 @@ def _answer(engine, question: str) -> dict:
 
 
 def test_same_answers_on_both_backends(engines):
-    items = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()][::3]
+    source, step = (GOLD, 3) if GOLD.is_file() else (HELD_OUT, 1)
+    items = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][::step]
     assert len(items) >= 20
     got = {name: [_answer(e, it["question"]) for it in items] for name, e in engines.items()}
     diff = [it["id"] for it, a, b in zip(items, got["faiss"], got["milvus"]) if a != b]
