@@ -16,6 +16,8 @@ the PDF must equal the facts parsed from the text:
 * ``unruled-split``  ``unruled`` with the 类 / 款 / 项 columns
 * ``wrapped``  as ``paged``, names wrapped in a narrow name column (two or three lines per cell)
 * ``unruled-wrapped``  ``wrapped`` without rules
+* ``unruled-wide``  ``unruled`` on landscape pages with columns far wider than their figures, the header
+               and the 栏次 row centred and the figures set right (no header stands over its figures)
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from .synth import Report
 from .synth_templates import _pdf_cover, _title, pdf_of, text_of
 
 STYLES = ("landscape", "paged", "split", "ingrid", "joined", "unruled", "unruled-split", "wrapped",
-          "unruled-wrapped")
+          "unruled-wrapped", "unruled-wide")
+WIDE = (95, 612)  # points (unruled-wide): a value column's width at most, and all value columns' together
 NAME_WIDTH = 60  # points: the name column of the wrapped styles (ten characters of 6 points)
 FONT = "STSong-Light"
 _CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
@@ -109,6 +112,11 @@ def _table(rows: list[list[str]], style: str, title: list[str]):
     else:
         commands.append(("GRID", (0, 0), (-1, -1), 0.4, colors.black))
     widths = None
+    if style == "unruled-wide":
+        n = len(data[0])
+        commands.append(("ALIGN", (0, 0), (-1, nhead), "CENTER"))  # the header and the 栏次 row under it
+        if 2 < n <= 9:  # the twelve narrow columns of the 三公 table keep their own widths
+            widths = [None, None] + [min(WIDE[0], WIDE[1] / (n - 2))] * (n - 2)
     if style.endswith("wrapped"):
         data, widths = _wrapped(data, nhead)
     t = Table(data, repeatRows=nhead, colWidths=widths)
@@ -117,7 +125,7 @@ def _table(rows: list[list[str]], style: str, title: list[str]):
 
 
 def styled_pdf(r: Report, template: str, style: str) -> bytes:
-    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -167,6 +175,7 @@ def styled_pdf(r: Report, template: str, style: str) -> bytes:
         canvas.drawCentredString(doc.pagesize[0] / 2, 20, f"—{doc.page}—")
 
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, leftMargin=30, rightMargin=30, topMargin=40, bottomMargin=40).build(
+    size = landscape(A4) if style == "unruled-wide" else A4
+    SimpleDocTemplate(buf, pagesize=size, leftMargin=30, rightMargin=30, topMargin=40, bottomMargin=40).build(
         flow, onFirstPage=furniture, onLaterPages=furniture)
     return buf.getvalue()

@@ -5,7 +5,8 @@ text with one space wherever a gap was, so a row with empty cells no longer says
 figures stand in. Here the lines of such a table (a run of lines with three or more cells, a cell
 being characters closer together than GAP character heights) are cut at the columns the table
 agrees on over all its pages: an x range no cell covers parts two columns (cells that span several
-cells of another row, a header over a group of columns, aside). Every line becomes one tab-joined
+cells of another row, a header over a group of columns, aside; figures no header reaches belong to
+the header on their left). Every line becomes one tab-joined
 row with an empty cell wherever the row leaves its column blank, as ruled tables are read.
 """
 from __future__ import annotations
@@ -60,16 +61,33 @@ def _spans_columns(cell: _Cell, rows: list[list[_Cell]]) -> bool:
     return False
 
 
-def _columns(rows: list[list[_Cell]]) -> Columns:
-    """x ranges of the columns: the stretches the cells cover, leaving out cells that span columns."""
-    basis = [c for r in rows for c in r if not _spans_columns(c, rows)]
+def _stretches(ranges: list[tuple[float, float]]) -> Columns:
     spans: Columns = []
-    for c in sorted(basis, key=lambda c: c.x0):
-        if spans and c.x0 <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], c.x1))
+    for a, b in sorted(ranges):
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], b))
         else:
-            spans.append((c.x0, c.x1))
+            spans.append((a, b))
     return spans
+
+
+def _columns(rows: list[list[_Cell]]) -> Columns:
+    """x ranges of the columns: the stretches the cells cover, leaving out cells that span columns.
+    Figures in a stretch no header cell reaches (a column wider than its header and its figures, the
+    figures set right) belong to the column of the nearest header cell on their left."""
+    basis = [c for r in rows for c in r if not _spans_columns(c, rows)]
+    spans = _stretches([(c.x0, c.x1) for c in basis])
+    heads = [c for r in rows if not any(ch.isdigit() for x in r for ch in x.text) for c in r if c in basis]
+    homes = {}
+    for sp in spans:
+        if heads and not any(sp[0] <= h.x0 and h.x1 <= sp[1] for h in heads):
+            left = [h for h in heads if h.x1 <= sp[0]]
+            if left:
+                h = max(left, key=lambda h: h.x1)
+                homes[sp] = next(s for s in spans if s[0] <= h.x0 and h.x1 <= s[1])
+    if not homes:
+        return spans
+    return _stretches([(min(sp[0], homes[sp][0]), max(sp[1], homes[sp][1])) if sp in homes else sp for sp in spans])
 
 
 def _slot(cell: _Cell, columns: Columns) -> int:

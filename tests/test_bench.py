@@ -198,7 +198,7 @@ def test_synthetic_reports_in_other_templates_are_written_in_every_format(tmp_pa
     assert (tmp_path / "upload_002.pdf").read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("style", ["split", "unruled-split", "unruled-wrapped"])
+@pytest.mark.parametrize("style", ["split", "unruled-split", "unruled-wrapped", "unruled-wide"])
 def test_pdf_styles_give_the_facts_of_the_text(style):
     """A report printed as published PDFs print it (tables over page breaks with a repeated merged
     header, 类/款/项 columns, names wrapped in their cells, with or without rules, a running page
