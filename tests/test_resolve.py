@@ -184,3 +184,12 @@ def test_a_street_named_by_its_own_words_and_a_short_ending():
 def test_years_in_chinese_numerals(names):
     assert ids(resolve("江岸区公路事务中心二〇二二年收入总计", names)) == ["road22"]
     assert ids(resolve("江岸区公路事务中心二零二三年收入总计", names)) == ["road"]
+
+
+def test_a_school_of_another_county_is_missing():
+    names = NameIndex([rec("school", "青川市桃源县第一中学", "桃源县", 2022), rec("edu", "湖北省武汉市江岸区教育局", "江岸区", 2023)])
+    for q in ("藤县第一中学2022年农林水支出是多少", "沛县实验小学2022年项目支出"):
+        res = resolve(q, names)
+        assert res.reports == [] and res.choices == [] and res.missing, q
+    assert ids(resolve("桃源县第一中学2022年农林水支出是多少", names)) == ["school"]
+    assert ids(resolve("第一中学2022年农林水支出是多少", names)) == ["school"]
