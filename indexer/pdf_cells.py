@@ -15,6 +15,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Optional
 
+from .lexicon import squash
+
 MIN_CELLS = 3  # a line of a table: three or more cells
 MIN_ROWS = 2  # a table: two or more such lines, one after another
 TOP = 3  # a table ending within this many lines of its page's end may run onto the next page
@@ -113,10 +115,6 @@ def _tabular(cells: list[_Cell]) -> bool:
     return len(cells) >= MIN_CELLS and sum(1 for c in cells if len(c.text) == 1) * 2 < len(cells)
 
 
-def _squashed(text: str) -> str:
-    return "".join(text.split())
-
-
 def _continuations(lines: list[dict], cells: list[list[_Cell]]) -> dict[int, int]:
     """Lines that belong to a cell of a table row next to them (a name wrapped in its cell, above or
     below the row's figures): one cell, no figure, under (over) one cell of the row line and no
@@ -204,8 +202,8 @@ def table_lines(pages: list[list[dict]]) -> list[list[Optional[str]]]:
         if not tables or tables[-1][-1][0] != p - 1 or tables[-1][-1][1] < len(pages[p - 1]) - TOP:
             return False
         first_page, first = tables[-1][0]
-        above = {_squashed(t) for t in out[first_page][max(0, first - PREFACE):first]}
-        return all(_squashed(t) in above for t in out[p][:run[0]])
+        above = {squash(t) for t in out[first_page][max(0, first - PREFACE):first]}
+        return all(squash(t) in above for t in out[p][:run[0]])
 
     for p, lines in enumerate(pages):
         for n, run in enumerate(_runs(cells[p], out[p], conts[p])):

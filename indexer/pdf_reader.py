@@ -8,6 +8,8 @@ import io
 import re
 from collections import Counter
 
+from .lexicon import load, squash
+from .numbers import parse_number
 from .pdf_cells import table_lines
 from .readers import ReaderError
 
@@ -81,13 +83,11 @@ def _running_on(lines: list[str], page_lines: list[str]) -> int | None:
 
 
 def _cells(row: str) -> list[str]:
-    return ["".join(c.split()) for c in row.split("\t")]
+    return [squash(c) for c in row.split("\t")]
 
 
 def _page_number_re() -> re.Pattern:
     """A page-number line: "—10—", "- 3 -", "7", "第 3 页", "第3页 共12页" (never a year such as "2023")."""
-    from .lexicon import load
-
     w = load("metadata.json")["page_label"]
     dash = r"[\-—–－_·]"
     labelled = rf"{w['before']}\s*\d{{1,4}}\s*{w['after']}(?:\s*[/／,，]?\s*{w['total']}\s*\d{{1,4}}\s*{w['after']})?"
@@ -107,7 +107,7 @@ def _without_furniture(parts: list[tuple[list, list[dict]]]) -> list[list[dict]]
         pages.append((list(lines), top, bottom))
 
     def key(line: dict) -> str:
-        return re.sub(r"\d+", "#", "".join(line["text"].split()))
+        return re.sub(r"\d+", "#", squash(line["text"]))
 
     def movable(page: tuple, end: int) -> bool:
         lines, top, bottom = page
@@ -188,7 +188,7 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
         filled = [c.strip() for c in row if c.strip()]
         if len(row) <= 2 or not filled:
             return False
-        return (len(filled) == 1 and not _NUMBER.fullmatch(filled[0])) or all(_KEYED.match(c) for c in filled)
+        return (len(filled) == 1 and parse_number(filled[0]) is None) or all(_KEYED.match(c) for c in filled)
 
     first, last = 0, len(rows)
     while first < last and lone_text(rows[first]):
@@ -203,7 +203,6 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
             + [t for r in rows[last:] for t in plain(r)])
 
 
-_NUMBER = re.compile(r"[-+]?[\d,，.]+%?")
 _KEYED = re.compile(r"^[\u4e00-\u9fff]{1,8}[：:]\s*\S")  # 部门：…, 金额单位：万元
 
 

@@ -122,8 +122,8 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
         earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
     opening = text.lstrip()
-    if opening.startswith(_SHARE_OPENER) or opening.startswith(tuple(lex["follow_up_against"])) \
-            and not _NOT_AGAINST.match(opening):
+    if opening.startswith(_SHARE_OPENER) or (opening.startswith(tuple(lex["follow_up_against"]))
+                                             and not _NOT_AGAINST.match(opening)):
         # "占本年收入的比重": the share of the figure before; "比基本支出多多少": that figure against this one
         earlier = next(_earlier_subjects(index, history), "")
         return earlier + opening if earlier and not subject_of(q.core).startswith(earlier) else text
