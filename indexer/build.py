@@ -23,16 +23,25 @@ from .chunker import chunk_report
 from .models import ParsedReport, ReportMeta
 from .tokenize import Tokenizer
 
+_NOT_PARSING = ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py", "ov_embed.py", "distributed.py")
+
+
+def parser_files() -> list[Path]:
+    """The code and vocabulary that parse and chunk a report: indexer/*.py (less the build, store and
+    embedding modules), indexer/layouts/*.py and every lexicon file."""
+    here = Path(__file__).parent
+    code = list(here.glob("*.py")) + list((here / "layouts").glob("*.py"))
+    return sorted(p for p in code + list((here / "lexicon").glob("*")) if p.is_file() and p.name not in _NOT_PARSING)
+
+
 def _parser_version() -> str:
     """Changes whenever parsing or chunking code or vocabulary changes: reports are then re-parsed
     (vectors of unchanged chunk texts are still reused)."""
     here = Path(__file__).parent
     h = hashlib.sha1()
-    for p in sorted(list(here.glob("*.py")) + list((here / "lexicon").glob("*"))):
-        if p.name not in ("build.py", "store.py", "registry.py", "embedder.py", "e5_convert.py", "ov_embed.py",
-                          "distributed.py") and p.is_file():
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    for p in parser_files():
+        h.update(str(p.relative_to(here)).encode())
+        h.update(p.read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -30,9 +30,8 @@ def _fmt(c: Candidate) -> str:
 def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
     """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
-    is accepted and not undecided. A table cell (or a sentence with an accepted table twin) must beat
-    other values by the fitted margin, as a lookup must; a sentence alone, whose weights are hand-set,
-    only must not tie with another value."""
+    is accepted and not undecided: it must beat other values of its kind by the fitted margin, as a
+    lookup must (a figure a lookup would not give is no input of a computed one)."""
     pool = [c for c in cands if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit)
             and want(c) and not c.features.get("appropriation_twin")]  # the all-funds figure, unless asked
     if not pool or pool[0].score < th.ACCEPT:
@@ -294,6 +293,8 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
     if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
         value = abs(value)
+    elif any(w in joined_by for w in _WORDS["less_than_words"]):
+        value = -value  # "A比B少多少": B - A
     formula = f"{_fmt(a)} - {_fmt(b)}"
     sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
     return derived_response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)

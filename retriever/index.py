@@ -137,11 +137,12 @@ class LoadedIndex:
         return self._names
 
     def _vocabulary(self):
-        """Domain terms a question can name: the lexicon's and every row and column name indexed."""
-        from indexer.lexicon import longest_first
+        """Domain terms a question can name: the lexicon's, the national economic classification's
+        (培训费 stated in a sentence of a report without that row) and every row and column name indexed."""
+        from indexer.lexicon import classification, longest_first
         from indexer.tokenize import base_terms
 
-        terms = set(base_terms())
+        terms = set(base_terms()) | set(classification()["economic"].values())
         for f in self.facts:
             terms.add(ROW_ORDINAL.sub("", f.row_name))
             terms.update(f.column.split("/"))

@@ -33,6 +33,8 @@ _VALUE_COLUMNS = frozenset(_LEX["value_columns"])
 # words that state a change in a clause (比上年增加, 少了, 增幅)
 _CHANGE_STATED = tuple(_LEX["change_words"] + _LEX["direction_words"]["up"] + _LEX["direction_words"]["down"])
 _FORMS = _LEX["question_word_forms"]
+_TABLE_TAIL = re.compile("(" + alternation(_FORMS["table_name_tail"], longest_first=True) + ")$")
+_BARE_TOTALS = ("合计", "总计")
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
 
@@ -150,11 +152,20 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     if not row_hit and row in lex["total_rows"] and seg and seg in core and seg not in _VALUE_COLUMNS \
             and not subject_of(core.replace(seg, " ")):  # (not "X的本年收入合计", a row X the table may lack)
         x["total_row_of_column"] = 1.0  # "项目支出多少" means the total row of the 项目支出 column
+    elif not row_hit and row in lex["total_rows"] and _names_the_table(core, seg, f):
+        x["total_row_of_table"] = 1.0  # "三公经费决算数": the 合计 row of the 三公经费 table
     title_name = _TITLE_NOISE.sub("", f.table_title)
     title_cov = coverage(title_name, q.norm) if len(title_name) >= 2 else 0.0
     if title_cov >= 0.6:
         x["title_overlap"] = title_cov
     return x, _fact_checks(q, f, row, title_cov)
+
+
+def _names_the_table(core: str, seg: str, f: Fact) -> bool:
+    """The question's words, less the fact's column, are all words of the table's name (three
+    characters at least: 支出 alone names many tables)."""
+    subject = plain(core.replace(seg, " ") if seg and seg in core else core).replace(" ", "")
+    return len(subject) >= 3 and coverage(subject, f"{squash(f.table)}{squash(f.table_title)}") == 1.0
 
 
 def _without_change_words(core: str) -> str:
@@ -261,7 +272,7 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     # a column of changes says the question's 增加 / 减少 for its rows
     of_change = change_cell(f)
     framing = q.framing | _change_positions(q.core) if of_change else q.framing
-    key = key_bigrams(q, framing)
+    key = key_bigrams(q, framing, columns_apart=row in _BARE_TOTALS)
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
@@ -312,14 +323,16 @@ def _template_tables() -> frozenset[str]:
     return frozenset(spec["name"] for spec in table_specs())
 
 
-def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None) -> set[str]:
+def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None, columns_apart: bool = False) -> set[str]:
     """The question's bigrams that may name the figure: not generic, not touching a framing word
-    (`framing`: positions of the plain core, the question's own by default)."""
+    (`framing`: positions of the plain core, the question's own by default). `columns_apart`: none
+    across the edge of a column the question names either (三公经费|决算数, for a bare 合计 row, whose
+    label cannot join the two as a row name before its column does)."""
     framing = q.framing if framing is None else framing
-    if not framing:
-        return bigrams(q.core) - GENERIC_BIGRAMS
-    core = plain(q.core)
+    core = plain(q.core) if framing else q.core
     content = "".join(" " if i in framing else ch for i, ch in enumerate(core))
+    for col in q.columns_named if columns_apart else ():
+        content = content.replace(col, f" {col} ")
     return set().union(*(bigrams(part) for part in content.split())) - GENERIC_BIGRAMS
 
 
@@ -554,8 +567,10 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         seg = parts[-1]
         if len(parts) > 1 and budget_label(parts[-2]) and not budget_label(seg):
             seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
+        if label in _BARE_TOTALS:  # 合计 of the 三公经费 table: 三公经费支出合计
+            label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"
         if seg and seg not in label and seg not in _VALUE_COLUMNS:
-            label = f"{label}·{seg}" if label not in ("合计", "总计") else seg
+            label = f"{label}·{seg}" if label not in _BARE_TOTALS else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features,
                              asked=key & bigrams(f.row_name)))

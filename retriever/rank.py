@@ -22,7 +22,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "row_shortened": 2.5, "row_shortened_chars": 0.2,
     "row_overlap": 2.5, "row_words": 2.0, "term_is_row": 2.5, "term_is_column": 1.5,
     "column_in_question": 1.5, "column_in_question_chars": 0.05, "column_group_in_question": 1.0,
-    "default_column": 0.6, "total_row_of_column": 2.0, "title_overlap": 2.0,
+    "default_column": 0.6, "total_row_of_column": 2.0, "total_row_of_table": 1.0, "title_overlap": 2.0,
     "no_evidence": -1.0,
     # checks
     "table_named": 3.0, "table_other": -2.0, "all_funds_table": 0.3,

@@ -3,6 +3,7 @@ code/name/value triples of the 基本支出明细表, the 三公 table and the �
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from typing import Optional
 
@@ -120,6 +121,9 @@ def _grid_by_code(lines: list[Line]) -> tuple[list[str], list[Row]]:
     return draft.columns, parse_by_code(draft, "")[0]
 
 
+_NAME_CELL = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
 def _parse_two_sided(lines: list[Line]) -> tuple[list[str], list[Row]]:
     grid = split_header(lines)
     leaves, labels = header_tree(grid.header)
@@ -140,6 +144,11 @@ def _parse_two_sided(lines: list[Line]) -> tuple[list[str], list[Row]]:
 
     cols = columns_from_leaves(leaves)
     place_columns(cols, grid)
+    # a side's item column headed by the side's own name ("收入 ⇥ 决算数 ⇥ 支出 ⇥ 决算数") holds names,
+    # not figures (a column of no figure but no names either is an empty value column)
+    figures = {p for line in grid.data for p, cell in line.filled if is_number(cell)}
+    names = {p for line in grid.data for p, cell in line.filled if _NAME_CELL.search(cell)}
+    cols = [c for c in cols if c.pos is None or c.pos in figures or c.pos not in names]
     for c in cols:
         side = side_names[side_of(c.header_pos)]
         c.path = [side] + [t for t in c.path if t not in SIDE_NAMES]

@@ -53,9 +53,26 @@ def _stream_by_code(block: TableBlock, lls: list[LLine], unit: str, kind: str) -
 
 
 # ======================================================================= two-sided
-def _segment_two_sided(toks: list[Tok]) -> list[RawRow]:
-    """Items are `[name] 行次 [values]`, alternating 收入 (left) and 支出 (right) sides.
-    Plain integers are 行次, never values."""
+def _line_sides(lls: list[LLine]) -> dict[int, str]:
+    """The side ("L" / "R") of the token opening each line, by where it starts: at or past the place
+    the other lines' second name starts, the line's left side is empty. Space-aligned text keeps the
+    columns; read by alternation alone, a line with one side empty would swap the sides of every item
+    after it. Empty when the columns are not kept."""
+    named = [names for names in ([t for t in ll.toks if t.kind == "text"] for ll in lls) if names]
+    seconds = sorted(names[1].start for names in named if len(names) >= 2)
+    if not seconds or len(seconds) * 2 < len(named):
+        return {}  # most lines hold one name: the sides are not set side by side line by line
+    middle = seconds[len(seconds) // 2]
+    if sum(abs(x - middle) <= 3 for x in seconds) < 0.8 * len(seconds) or middle <= 0:
+        return {}  # the right side's names do not start in one column
+    edge = middle * 0.8
+    return {id(ll.toks[0]): "R" if ll.toks[0].start >= edge else "L"
+            for ll in lls if ll.toks and ll.toks[0].kind == "text"}
+
+
+def _segment_two_sided(toks: list[Tok], line_sides: Optional[dict[int, str]] = None) -> list[RawRow]:
+    """Items are `[name] 行次 [values]`, alternating 收入 (left) and 支出 (right) sides, except where
+    `line_sides` places a line's first token. Plain integers are 行次, never values."""
     slots: list[RawRow] = []
     pending: list[Tok] = []
     cur: Optional[RawRow] = None
@@ -63,6 +80,8 @@ def _segment_two_sided(toks: list[Tok]) -> list[RawRow]:
     side = "L"
     for t in toks:
         kind = t.kind
+        if line_sides and id(t) in line_sides and not pending:
+            side = line_sides[id(t)]
         if kind == "text":
             cur = None
             pending.append(t)
@@ -109,7 +128,7 @@ def _parse_two_sided(block: TableBlock, lls: list[LLine], unit: str) -> tuple[Ta
     right = [c if "/" in c else f"支出/{c}" for c in right]
     columns = left + right
     side_cols = {"L": list(range(len(left))), "R": list(range(len(left), len(columns)))}
-    slots = [s for s in _segment_two_sided(stream(reg.body)) if s.name_parts or s.nums]
+    slots = [s for s in _segment_two_sided(stream(reg.body), _line_sides(reg.body)) if s.name_parts or s.nums]
     identities: list[Identity] = []
     for s_key, cols in side_cols.items():
         col_ids = column_sums(columns, cols)
