@@ -16,8 +16,8 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import (asked_derivation, computed_only, derive, several_asked, stated_share_of_part, states_change,
-                     states_last_year)
+from .derive import (asked_derivation, computed_only, derive, difference, several_asked, stated_share_of_part,
+                     states_change, states_last_year)
 from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_count, answer_list
@@ -170,6 +170,14 @@ class Engine:
                 + [f.row_name for f in self._table_facts.get(report_id, ())]))
         return self._said[report_id]
 
+    def _against_budget(self, q: Question, ids: set[str]) -> Optional[AskResponse]:
+        """"X比预算多多少" where the report states no variance: the final account less the budget, both
+        figures found and cited (a 三公 table's 决算数 and 预算数)."""
+        if not q.vs_budget:
+            return None
+        levels = replace(q, asks_change=False, vs_budget=False)
+        return difference(levels, lambda sub: self.candidates(sub, ids), self.index)
+
     def ask(self, question: str, top_k: int = 5, report_id: Optional[str] = None,
             year: Optional[int] = None, unit: Optional[str] = None,
             history: Optional[list[str]] = None) -> AskResponse:
@@ -249,7 +257,8 @@ class Engine:
             best = _promote(cands, twin) or best
         if not _accepted(judged):
             counted = answer_count(q, self) if not multi else None  # 有几个科室: the items listed, counted
-            return counted or compose.not_found(q, compose.missing_figure(q), self.index)
+            against = self._against_budget(q, ids) if not multi and counted is None else None
+            return counted or against or compose.not_found(q, compose.missing_figure(q), self.index)
         if multi:
             return compose.per_report(q, cands, self.index)
         other = rank.rival(cands, judged, th.MARGIN, th.SAME_VALUE)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from indexer.aliases import in_order
+from indexer.layouts.cells import SUB_ITEM_RE
 from indexer.lexicon import alternation, load, squash, table_specs
 from indexer.models import Fact
 
@@ -35,6 +36,7 @@ _CHANGE_STATED = tuple(_LEX["change_words"] + _LEX["direction_words"]["up"] + _L
 _FORMS = _LEX["question_word_forms"]
 _TABLE_TAIL = re.compile("(" + alternation(_FORMS["table_name_tail"], longest_first=True) + ")$")
 _BARE_TOTALS = ("合计", "总计")
+_COUNT_WORD = "数"
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
 
@@ -85,7 +87,9 @@ class Candidate:
 
 
 def clean_row(name: str) -> str:
-    return ROW_ORDINAL.sub("", squash(name))
+    """A row's name without its ordinal (（一）) and the 其中： marking a sub-item."""
+    name = ROW_ORDINAL.sub("", squash(name))
+    return SUB_ITEM_RE.sub("", name, count=1) or name
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -143,8 +147,9 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
         elif squash(t) == seg:
             x["term_is_column"] = x.get("term_is_column", 0.0) + 1.0
     col_core = core.replace(row, " ") if row and seg != row and seg in row else core  # and 合计 of 本年支出合计 the row
-    if seg and seg in col_core:
-        x["column_in_question"], x["column_in_question_chars"] = 1.0, len(seg)
+    said = seg if seg in col_core else _without_count_word(seg)  # 预算 names the 预算数 column
+    if said and said in col_core:
+        x["column_in_question"], x["column_in_question_chars"] = 1.0, len(said)
         if "/" in f.column and squash(f.column).split("/")[0] in col_core:
             x["column_group_in_question"] = 1.0
     elif lex["default_columns"].get(f.table) in (f.column, seg):
@@ -161,10 +166,16 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     return x, _fact_checks(q, f, row, title_cov)
 
 
+def _without_count_word(seg: str) -> str:
+    """A column named by its figure kind and 数 (预算数, 执行数) without the 数; "" for other columns."""
+    return seg[:-1] if len(seg) >= 3 and seg.endswith(_COUNT_WORD) else ""
+
+
 def _names_the_table(core: str, seg: str, f: Fact) -> bool:
     """The question's words, less the fact's column, are all words of the table's name (three
     characters at least: 支出 alone names many tables)."""
-    subject = plain(core.replace(seg, " ") if seg and seg in core else core).replace(" ", "")
+    said = seg if seg in core else _without_count_word(seg)
+    subject = plain(core.replace(said, " ") if said and said in core else core).replace(" ", "")
     return len(subject) >= 3 and coverage(subject, f"{squash(f.table)}{squash(f.table_title)}") == 1.0
 
 
@@ -272,7 +283,9 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     # a column of changes says the question's 增加 / 减少 for its rows
     of_change = change_cell(f)
     framing = q.framing | _change_positions(q.core) if of_change else q.framing
-    key = key_bigrams(q, framing, columns_apart=row in _BARE_TOTALS)
+    seg = squash(f.column).split("/")[-1]
+    apart = (*q.columns_named, seg, _without_count_word(seg)) if row in _BARE_TOTALS else ()
+    key = key_bigrams(q, framing, tuple(c for c in apart if c))
     label_text = f"{f.table}{f.table_title}{f.row_name}{f.column}"
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
@@ -323,15 +336,15 @@ def _template_tables() -> frozenset[str]:
     return frozenset(spec["name"] for spec in table_specs())
 
 
-def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None, columns_apart: bool = False) -> set[str]:
+def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None, apart: tuple[str, ...] = ()) -> set[str]:
     """The question's bigrams that may name the figure: not generic, not touching a framing word
-    (`framing`: positions of the plain core, the question's own by default). `columns_apart`: none
-    across the edge of a column the question names either (三公经费|决算数, for a bare 合计 row, whose
-    label cannot join the two as a row name before its column does)."""
+    (`framing`: positions of the plain core, the question's own by default), nor across the edge of
+    a column name of `apart` (三公经费|决算数, for a bare 合计 row, whose label cannot join the two as a
+    row name before its column does)."""
     framing = q.framing if framing is None else framing
     core = plain(q.core) if framing else q.core
     content = "".join(" " if i in framing else ch for i, ch in enumerate(core))
-    for col in q.columns_named if columns_apart else ():
+    for col in apart:
         content = content.replace(col, f" {col} ")
     return set().union(*(bigrams(part) for part in content.split())) - GENERIC_BIGRAMS
 
@@ -398,7 +411,7 @@ def _unasked(q: Question, label: str) -> list[str]:
     asked = plain(q.core) + "".join(plain(t) for t in q.terms) + "".join(q.concepts)
     equivalents = load("questions.json")["concept_equivalents"]
     extra = [c for c in q.vocab.concepts(label)
-             if c not in asked and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
+             if c not in asked and not _ASPECT_WORDS.fullmatch(c) and not any(c in equivalents.get(a, []) or a in equivalents.get(c, [])
                                            for a in q.concepts)
              and not any(a in c for a in q.concepts)
              and not (q.scope and coverage(c, plain(q.scope) + "|" + plain(q.core)) >= 0.7)]  # 政府采购…中服务类
@@ -440,7 +453,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         # words far from the number count less when its own clause shares nothing with the question
         clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
-        bare = not subject_of(p.clause) and not any(w in p.clause for w in _VALUE_ASPECTS)  # not 支出决算为
+        bare = not subject_of(p.clause) and not any(w in p.clause for w in _VALUE_ASPECTS) \
+            or _compares_values_only(p.clause)  # not 支出决算为; but 决算数大于预算数 is about the subject before
         subject = _lead_subject(q, p) or (_earlier_clause_subject(q, p) if bare else "")
         if subject:  # "X支出7.8万元。与上年相比少支出1.24万元": the sentence before names it
             local, bare = local | clause_bigrams(subject), True
@@ -502,10 +516,22 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
 def _earlier_clause_subject(q: Question, p: ProseFigure) -> str:
     """For a bare clause whose clause before names no domain term either ("X 3.00 万元，与预算相比增加
     0.20 万元；与上年相比增加 0.50 万元"): the latest earlier clause of its sentence that names one."""
-    if q.vocab is None or q.vocab.concepts(plain(p.local)):
+    if q.vocab is None or q.vocab.concepts(_ASPECT_WORDS.sub(" ", plain(p.local))):
         return ""
     clauses = [c for c in _CLAUSE_SEP.split(p.before) if c.strip()]
     return next((c for c in reversed(clauses[:-2]) if q.vocab.concepts(plain(c))), "")
+
+
+def _compares_values_only(clause: str) -> bool:
+    """A clause of value aspects and a change alone ("决算数大于预算数"): it says which values of the
+    sentence's subject it compares, and no subject of its own."""
+    text = plain(clause)
+    aspects_out = _ASPECT_WORDS.sub(" ", text)
+    rest = _CHANGE_RE.sub(" ", aspects_out)
+    return aspects_out != text and rest != aspects_out and len(rest.replace(" ", "")) < 2
+
+
+_CHANGE_RE = re.compile(alternation(_CHANGE_STATED, longest_first=True))
 
 
 def _against_budget(p: ProseFigure) -> bool:

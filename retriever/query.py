@@ -156,6 +156,10 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     return subjects[0] + text if subjects else text
 
 
+_LEX = load("questions.json")
+_VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
+    f"[{_LEX['comparison_prefixes']}](?:{alternation(_LEX['budget_qualifiers'], longest_first=True)})?"
+    f"(?:{alternation(_LEX['budget_words'])})")
 _NOT_AGAINST = re.compile(alternation(load("questions.json")["follow_up_not_against"]))  # 比较…: a comparison asked
 FLOWS = tuple(load("questions.json")["flow_kinds"])  # 收入, 支出: the two flows a figure is of
 
@@ -395,7 +399,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         q.ops.discard("list")  # "A和B分别是多少": figures, not a list of names
     core = _against_last_year(norm, vocab, q.single.year if q.single else None)
     q.vs_last_year = LAST_YEAR in core
-    q.vs_budget = any(p + b in norm for p in lex["comparison_prefixes"] for b in lex["budget_words"])
+    q.vs_budget = bool(_VS_BUDGET.search(norm))
     q.per_unit = next((w for w in lex["per_unit_words"] if w in norm), "")
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:  # "…表中X": the table's name and the 中 after it

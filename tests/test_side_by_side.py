@@ -25,6 +25,7 @@ SANGONG = [
     ("合计", "6.00", "6.30"),
     ("因公出国（境）费", "0.00", "0.00"),
     ("公务用车购置及运行费", "4.50", "4.80"),
+    ("其中：公务用车购置费", "0.00", "0.00"),
     ("公务接待费", "1.50", "1.50"),
 ]
 
@@ -62,6 +63,7 @@ def report(unit: str, table) -> str:
 一、收入支出决算总体情况说明
 2020年度，本部门收入为812.36万元，其中：财政拨款收入745.20万元，占91.73%；其他收入67.16万元，占8.27%。
 2020年度，本部门支出为826.50万元。其中：基本支出603.18万元；项目支出223.32万元。
+一般公共预算财政拨款支出750.62万元，完成年初预算102.29%，决算数大于预算数16.82万元，主要原因是年中追加绩效奖励。
 二、“三公”经费、培训费及会议费支出情况说明
 2020年度“三公”经费支出6.30万元，较上年减少0.80万元。培训费支出2.36万元，会议费支出0.85万元。
 """
@@ -112,6 +114,26 @@ def test_a_named_economic_item_is_no_answer_for_the_flow_it_is_part_of(engine):
     r = engine.ask("青岚县审计局2020年收入比支出少多少")
     assert 2.36 not in [v.value for v in r.values], r.answer
     assert r.found and r.values[0].value == 14.14, r.answer
+
+
+def test_against_the_budget_from_the_table_when_no_variance_is_stated(engine):
+    """No sentence states the 三公 variance: 决算数 less 预算数 of the table's 合计 row, both cited."""
+    r = assert_answers(engine, "青岚县审计局2020年三公经费比预算多了多少", 0.30)
+    assert {v.value for v in r.values[1:]} == {6.30, 6.00}, r.answer
+    assert_answers(engine, "青岚县审计局2020年公务用车购置及运行费比预算多多少", 0.30)
+
+
+def test_a_stated_variance_worded_as_values_compared(engine):
+    """"决算数大于预算数 16.82" is about the figure its sentence opened with, and answers a comparison
+    with the budget however the budget is qualified (年初预算)."""
+    assert_answers(engine, "青岚县审计局2020年一般公共预算财政拨款支出比年初预算多多少", 16.82)
+
+
+def test_labels_name_the_item_not_its_marks(engine):
+    r = assert_answers(engine, "青岚县审计局2020年公务用车购置费", 0.0)
+    assert r.values[0].label == "公务用车购置费", r.values[0].label
+    r = assert_answers(engine, "青岚县审计局2020年收入支出总计是多少", 852.48)
+    assert r.values[0].label == "收入支出总计", r.values[0].label
 
 
 def test_layout_code_is_part_of_the_parser_version():
