@@ -133,7 +133,12 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
         values.append(_value(c, cid))
     word = "最低" if minimum else "最高"
     detail = "，".join(f"{who(index, c.report_id)}{_fmt(c)}" for c in pool)
-    answer = f"{who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
+    tied = [c for c in pool if abs(c.value - win.value) <= th.SAME_VALUE]
+    if len(tied) > 1:  # no report is higher: say they are level, name none the winner
+        names = "、".join(who(index, c.report_id) for c in tied)
+        answer = f"{names}并列{word}，{win.label}均为{_fmt(win)}。各报告：{detail}。"
+    else:
+        answer = f"{who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
     if "difference" in q.ops and len(pool) == 2:  # "…哪个更多？多多少？"
         other = pool[1]
         gap = abs(win.value - other.value)
@@ -141,7 +146,8 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
         values.insert(0, AnswerValue(value=round(gap, 2), unit=win.unit or "万元", label=f"{win.label}之差",
                                      report_id=win.report_id, citation_id="c1", derived=True, formula=formula,
                                      inputs=["c1", "c2"]))
-        answer = (f"{who(index, win.report_id)}更{'少' if minimum else '多'}，{win.label}{_fmt(win)}，"
+        lead = f"两者{win.label}相同" if len(tied) > 1 else f"{who(index, win.report_id)}更{'少' if minimum else '多'}"
+        answer = (f"{lead}，{who(index, win.report_id)}{_fmt(win)}，"
                   f"{who(index, other.report_id)}{_fmt(other)}，相差{format_amount(gap)}{win.unit or '万元'}"
                   f"（{formula}）。")
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,

@@ -593,8 +593,8 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         seg = parts[-1]
         if len(parts) > 1 and budget_label(parts[-2]) and not budget_label(seg):
             seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
-        if label in _BARE_TOTALS:  # 合计 of the 三公经费 table: 三公经费支出合计
-            label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"
+        if label in _BARE_TOTALS and (not seg or seg in _VALUE_COLUMNS or budget_label(seg)):
+            label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"  # 合计 of the 三公 table: 三公经费支出合计
         if seg and seg not in label and seg not in _VALUE_COLUMNS:
             label = f"{label}·{seg}" if label not in _BARE_TOTALS else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,

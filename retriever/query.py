@@ -153,9 +153,10 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
         text = text.replace(both, "", 1)
     if compared and len(subjects) == 2:
         return f"{subjects[1]}和{subjects[0]}{text}"
-    return subjects[0] + text if subjects else text
+    return subjects[0] + _OPENER.sub("", text) if subjects else text
 
 
+_OPENER = re.compile(r"^\s*(?:" + alternation(load("questions.json")["follow_up_openers"], longest_first=True) + ")")
 _LEX = load("questions.json")
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
     f"[{_LEX['comparison_prefixes']}](?:{alternation(_LEX['budget_qualifiers'], longest_first=True)})?"
@@ -428,7 +429,15 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
-    q.core = core = _without_class_suffix(strip_noise(core, lex).lstrip("的"))  # 去年的收支总计: no possessive
+    core = strip_noise(core, lex).lstrip("的")  # 去年的收支总计: no possessive
+    if q.ops & {"compare", "compare_max", "compare_min"} and len(q.reports) > 1:  # "哪个三公经费多": 多 names
+        # no figure (of one report, "A和B哪个多" asks their difference, below)
+        tail = re.search(lex["comparative_tail"], core)
+        if tail and not q.ops & {"compare_max", "compare_min"} \
+                and any(w in tail.group() for w in lex["derivations"]["less_than_words"]):
+            q.ops.add("compare_min")  # "谁的基本支出少"
+        core = re.sub(lex["comparative_tail"], "", core)
+    q.core = core = _without_class_suffix(core)
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = split_words(plain(core), q.vocab.text, q.vocab.tag)

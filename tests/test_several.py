@@ -90,3 +90,25 @@ def test_the_count_of_reports_in_a_comparison_asks_no_unit_of_the_figure(engine,
     r = engine.ask(question)  # 个 counts the units compared: 项目支出 is an amount, not 项目 个
     assert r.found and "松江县气象服务中心" in r.answer.split("。")[0], r.answer
     assert sorted(v.value for v in r.values)[-2:] == [pytest.approx(100.0), pytest.approx(500.0)], r.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("松江县档案馆和松江县气象服务中心2022年谁的基本支出少", 200.0),
+    ("松江县档案馆和松江县气象服务中心2022年哪个基本支出低一些", 200.0),
+    ("松江县档案馆和松江县气象服务中心2022年哪个项目支出多", 500.0),
+])
+def test_which_report_has_more_or_less_said_with_a_plain_comparative(engine, question, value):
+    """A plain 多 / 少 / 低一些 closing the figure says which way the reports are compared, and is no
+    word of the figure."""
+    r = engine.ask(question)
+    assert r.found and r.values[0].value == pytest.approx(value), r.answer
+
+
+def test_which_is_more_and_by_how_much(engine):
+    r = engine.ask("松江县档案馆和松江县气象服务中心2022年哪个项目支出多，多多少")
+    assert r.found and r.values[0].value == pytest.approx(400.0), r.answer
+
+
+def test_level_figures_name_no_winner(engine):
+    r = engine.ask("松江县档案馆和松江县气象服务中心2022年哪个三公经费多")
+    assert r.found and "并列" in r.answer and {v.value for v in r.values} == {2.0}, r.answer

@@ -136,6 +136,13 @@ def test_labels_name_the_item_not_its_marks(engine):
     assert r.values[0].label == "收入支出总计", r.values[0].label
 
 
+def test_a_follow_up_opening_with_na_names_the_other_flow(engine):
+    history = ["青岚县审计局2020年收入合计是多少"]
+    assert_answers(engine, "那支出呢", 826.50, history=history)
+    r = engine.ask("那上一年呢", history=history + ["那支出呢"])
+    assert not r.found and "那" not in r.answer.split("“")[-1], r.answer  # no 上年 支出 is stated
+
+
 def test_layout_code_is_part_of_the_parser_version():
     names = {p.as_posix() for p in parser_files()}
     assert any(n.endswith("layouts/delimited.py") for n in names)
