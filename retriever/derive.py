@@ -4,6 +4,7 @@ the engine then falls back to a plain lookup or "not found", never to a guess.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Optional
 
 from indexer.lexicon import alternation, load
@@ -26,14 +27,44 @@ def _fmt(c: Candidate) -> str:
     return format_amount(c.value, max(2, decimals(c.raw))) if c.unit != "%" else c.raw
 
 
+_MONEY: dict[str, float] = load("questions.json")["money_units"]  # a money unit → its worth in 元
+
+
+def money_unit(index, report_id: str) -> str:
+    """The money unit most of the report's amounts are stated in (万元, or 元 where a report keeps its
+    accounts in 元): derived figures are computed and said in it."""
+    units = getattr(index, "_money_units", None)
+    if units is None:
+        units = index._money_units = {}
+    if report_id not in units:
+        counts = {u: 0 for u in _MONEY}
+        for f in index.facts:
+            if f.report_id == report_id and f.unit in counts:
+                counts[f.unit] += 1
+        units[report_id] = max(counts, key=lambda u: (counts[u], u == "万元"))
+    return units[report_id]
+
+
+def _in_unit(c: Candidate, unit: Optional[str]) -> Optional[Candidate]:
+    """`c` with its value in `unit`: itself, a money figure converted from the other money unit, or None
+    for a figure of another kind."""
+    own = c.unit or "万元"
+    if unit is None or own == unit:
+        return c
+    if own in _MONEY and unit in _MONEY:
+        return replace(c, value=c.value * _MONEY[own] / _MONEY[unit], unit=unit)
+    return None
+
+
 
 def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
     """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
     is accepted and not undecided: it must beat other values of its kind by the fitted margin, as a
     lookup must (a figure a lookup would not give is no input of a computed one)."""
-    pool = [c for c in cands if c.report_id == report_id and (unit is None or (c.unit or "万元") == unit)
-            and want(c) and not c.features.get("appropriation_twin")]  # the all-funds figure, unless asked
+    pool = [m for m in (_in_unit(c, unit) for c in cands if c.report_id == report_id and want(c)
+                        and not c.features.get("appropriation_twin"))  # the all-funds figure, unless asked
+            if m is not None]
     if not pool or pool[0].score < th.ACCEPT:
         return None
     judged = pool[0]
@@ -81,8 +112,9 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
+    mu = money_unit(index, r.report_id)
     levels = find(subquestion(q, q.core, index))
-    current = decided_input(levels, r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
+    current = decided_input(levels, r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c))
     if current is None:
         return None
     changes = find(subquestion(q, q.core, index, asks_change=True))
@@ -98,11 +130,11 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
             return _previous_from(q, index, r, base, row_delta, 1 if row_delta.value >= 0 else -1)
     # The change stated in the current figure's own sentence corroborates itself ("合计5.48万元，…与上年
     # 相比增加1.55万元"); another sentence of the passage states other items' changes.
-    delta = next((c for c in changes if c.report_id == r.report_id and (c.unit or "万元") == "万元"
-                  and c.prose is not None and current.prose is not None and c.score >= 0.5
-                  and c.prose.sentence == current.prose.sentence and _against_last_year(c)), None)
+    delta = next((m for m in (_in_unit(c, mu) for c in changes) if m is not None and m.report_id == r.report_id
+                  and m.prose is not None and current.prose is not None and m.score >= 0.5
+                  and m.prose.sentence == current.prose.sentence and _against_last_year(m)), None)
     if delta is None:
-        delta = decided_input(changes, r.report_id, "万元", lambda c: c.kind == "prose" and _against_last_year(c))
+        delta = decided_input(changes, r.report_id, mu, lambda c: c.kind == "prose" and _against_last_year(c))
     if delta is None or abs(delta.value - current.value) < th.SAME_VALUE and delta.line_start == current.line_start:
         return None  # one figure read as both the value and its change
     return _previous_from(q, index, r, current, delta, _direction(delta))
@@ -125,6 +157,7 @@ def _change_column(c: Candidate) -> bool:
 
 def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, sign: int) -> AskResponse:
     """Last year's value = this year's value minus the stated change (each input cited)."""
+    mu = money_unit(index, r.report_id)
     amount = abs(delta.value)
     value = current.value - sign * amount
     label = clean_row(current.fact.row_name) if current.fact is not None else current.label
@@ -132,9 +165,9 @@ def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, 
     formula = f"{_fmt(current)} {op} {change}"
     year = (r.year - 1) if r.year else None
     sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{label}约为"
-                f"{format_amount(value)}万元（{formula}；本年{_fmt(current)}万元，较上年"
-                f"{'增加' if sign > 0 else '减少'}{change}万元）。")
-    return derived_response(q, index, value, "万元", f"{year}年度{label}", formula, [current, delta], sentence)
+                f"{format_amount(value)}{mu}（{formula}；本年{_fmt(current)}{mu}，较上年"
+                f"{'增加' if sign > 0 else '减少'}{change}{mu}）。")
+    return derived_response(q, index, value, mu, f"{year}年度{label}", formula, [current, delta], sentence)
 
 
 def _direction(c: Candidate) -> int:
@@ -179,15 +212,16 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     a_text, b_text, scope = _share_parts(q)
     if r is None or not a_text:
         return None
+    mu = money_unit(index, r.report_id)
     direct = decided_input(find(q), r.report_id, "%")
     if direct is not None and stated_share_of_part(q, direct):
         return None  # a plain lookup answers it with the report's own figure
-    parts = find(subquestion(q, a_text, index, unit="万元"))
-    a = decided_input(parts, r.report_id, "万元")
+    parts = find(subquestion(q, a_text, index, unit=mu))
+    a = decided_input(parts, r.report_id, mu)
     if scope and (a is None or not _in_scope(a, scope)):  # 服务类 of 政府采购, not a 服务项目 elsewhere
         named = _AMOUNT_END.sub("", _TOTAL_END.sub("", scope)) + a_text  # 政府采购支出总额中服务类: 政府采购服务类
-        a = decided_input(find(subquestion(q, named, index, unit="万元")), r.report_id, "万元") or a
-    b = decided_input(find(subquestion(q, b_text, index, unit="万元")), r.report_id, "万元")
+        a = decided_input(find(subquestion(q, named, index, unit=mu)), r.report_id, mu) or a
+    b = decided_input(find(subquestion(q, b_text, index, unit=mu)), r.report_id, mu)
     a = _part_beside(parts, b) or a
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)
@@ -200,7 +234,7 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     places = 1 if any(w in q.norm for w in load("questions.json")["approx_words"]) else 2  # "约为多少": 72.6%
     value = round(a.value / b.value * 100, places)
     formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
-    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，占{b.label}{_fmt(b)}万元的"
+    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，占{b.label}{_fmt(b)}{mu}的"
                 f"{value:.{places}f}%（{formula}）。")
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
 
@@ -289,6 +323,7 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if sides is None:
         return None
     a, b = sides
+    mu = money_unit(index, r.report_id)
     value = a.value - b.value
     joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
     if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
@@ -296,8 +331,8 @@ def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
     elif any(w in joined_by for w in _WORDS["less_than_words"]):
         value = -value  # "A比B少多少": B - A
     formula = f"{_fmt(a)} - {_fmt(b)}"
-    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，相差{format_amount(abs(value))}万元（{formula}）。"
-    return derived_response(q, index, value, "万元", f"{a.label}与{b.label}之差", formula, [a, b], sentence)
+    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，{b.label}{_fmt(b)}{mu}，相差{format_amount(abs(value))}{mu}（{formula}）。"
+    return derived_response(q, index, value, mu, f"{a.label}与{b.label}之差", formula, [a, b], sentence)
 
 
 def _ratio_match(q: Question):
@@ -311,9 +346,10 @@ def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if sides is None or sides[1].value == 0:
         return None
     a, b = sides
+    mu = money_unit(index, r.report_id)
     value = a.value / b.value
     formula = f"{_fmt(a)} / {_fmt(b)}"
-    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}万元，{b.label}{_fmt(b)}万元，"
+    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，{b.label}{_fmt(b)}{mu}，"
                 f"前者是后者的{value:.2f}倍（{formula}）。")
     return derived_response(q, index, value, "倍", f"{a.label}与{b.label}之比", formula, [a, b], sentence)
 
@@ -321,6 +357,7 @@ def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
 def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate, Candidate]]:
     """The two amounts a difference or ratio names (groups a and b of `m`), each decided in the report."""
     r = q.single
+    mu = money_unit(index, r.report_id)
     a_text, b_text = (s.strip("，,（(）) ") for s in (m.group("a"), m.group("b")))
     subject = _FILLER.sub("", q.core[:m.start()] + q.core[m.end():])  # words outside the two sides
     for w in _SIDE_WORDS:
@@ -335,15 +372,15 @@ def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate,
             stem = stem.replace(w, "")
         b_text = stem + b_text
     side_a, side_b = _side(a_text), _side(b_text)
-    ca = [c for c in find(subquestion(q, a_text, index, unit="万元")) if _labelled(c, side_a)]
-    cb = [c for c in find(subquestion(q, b_text, index, unit="万元")) if _labelled(c, side_b)]
-    a = decided_input(ca, r.report_id, "万元", lambda c: not states_change(c))  # levels, not stated changes
-    b = decided_input(cb, r.report_id, "万元", lambda c: not states_change(c) and (
+    ca = [c for c in find(subquestion(q, a_text, index, unit=mu)) if _labelled(c, side_a)]
+    cb = [c for c in find(subquestion(q, b_text, index, unit=mu)) if _labelled(c, side_b)]
+    a = decided_input(ca, r.report_id, mu, lambda c: not states_change(c))  # levels, not stated changes
+    b = decided_input(cb, r.report_id, mu, lambda c: not states_change(c) and (
         a is None or not (c.chunk_id == a.chunk_id and c.value == a.value)))
     if a is None or b is None:
         return None
     # Prefer the two figures stated together in one passage when such a pair scores about as well.
-    pair = _same_passage_pair(ca, cb, r.report_id)
+    pair = _same_passage_pair(ca, cb, r.report_id, mu)
     if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
         a, b = pair
     return a, b
@@ -371,11 +408,12 @@ def _labelled(c: Candidate, side: str) -> bool:
     return side in own or bool(short) and short in own
 
 
-def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str):
+def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str, unit: str):
     best, best_score = None, float("-inf")
-    pool_b = [c for c in cb[:60] if c.report_id == report_id and (c.unit or "万元") == "万元" and c.score >= 2.0]
-    for a in ca[:60]:
-        if a.report_id != report_id or (a.unit or "万元") != "万元" or a.score < 2.0:
+    pool_b = [m for m in (_in_unit(c, unit) for c in cb[:60] if c.report_id == report_id and c.score >= 2.0)
+              if m is not None]
+    for a in (m for m in (_in_unit(c, unit) for c in ca[:60]) if m is not None):
+        if a.report_id != report_id or a.score < 2.0:
             continue
         for b in pool_b:
             if b.chunk_id == a.chunk_id and b.value != a.value and a.score + b.score > best_score:
@@ -434,17 +472,18 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
     items = _sum_items(q)
     if len(items) < 2:
         return None
+    mu = money_unit(index, r.report_id)
     found = []
     for it in items:
-        c = decided_input(find(subquestion(q, it, index, unit="万元")), r.report_id, "万元")
+        c = decided_input(find(subquestion(q, it, index, unit=mu)), r.report_id, mu)
         if c is None:
             return None
         found.append(c)
     value = sum(c.value for c in found)
     formula = " + ".join(_fmt(c) for c in found)
-    sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{_fmt(c)}万元" for c in found) + \
-        f"，合计{format_amount(value)}万元（{formula}）。"
-    return derived_response(q, index, value, "万元", "合计", formula, found, sentence)
+    sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{_fmt(c)}{mu}" for c in found) + \
+        f"，合计{format_amount(value)}{mu}（{formula}）。"
+    return derived_response(q, index, value, mu, "合计", formula, found, sentence)
 
 
 # ------------------------------------------------------------------ net change
@@ -471,12 +510,13 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     items = _net_items(q)
     if r is None or not items:
         return None
+    mu = money_unit(index, r.report_id)
     found, signs = [], []
     for it in items:
         name = it
         for w in _DIRECTIONS:
             name = name.replace(w, "")
-        c = decided_input(find(subquestion(q, name, index, unit="万元", asks_change=True)), r.report_id, "万元",
+        c = decided_input(find(subquestion(q, name, index, unit=mu, asks_change=True)), r.report_id, mu,
                   lambda c: _change_column(c) or c.prose is not None and _against_last_year(c))
         if c is None or len(name) < 2:
             return None
@@ -489,10 +529,10 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     amounts = [_fmt(c).lstrip("+-−") for c in found]
     formula = ("-" if signs[0] < 0 else "") + amounts[0] + \
         "".join(f" {'-' if s < 0 else '+'} {a}" for s, a in zip(signs[1:], amounts[1:]))
-    parts = "、".join(f"{c.label}{'增加' if s > 0 else '减少'}{a}万元" for s, c, a in zip(signs, found, amounts))
+    parts = "、".join(f"{c.label}{'增加' if s > 0 else '减少'}{a}{mu}" for s, c, a in zip(signs, found, amounts))
     sentence = f"{who(index, r.report_id)}{parts}，相抵后净{'增加' if value >= 0 else '减少'}" \
-               f"{format_amount(abs(value))}万元（{formula}）。"
-    return derived_response(q, index, value, "万元", "净变化", formula, found, sentence)
+               f"{format_amount(abs(value))}{mu}（{formula}）。"
+    return derived_response(q, index, value, mu, "净变化", formula, found, sentence)
 
 
 def _stated_direction(index, c: Candidate) -> int:
@@ -521,30 +561,32 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     actual_text = _BUDGET_ASKED.sub("", q.core)
     if r is None or actual_text == q.core or len(actual_text) < 2:
         return None
-    direct = decided_input(find(q), r.report_id, "万元")
+    mu = money_unit(index, r.report_id)
+    direct = decided_input(find(q), r.report_id, mu)
     if direct is not None and not direct.features.get("budget_missing"):
         return None
-    sub = subquestion(q, actual_text, index, unit="万元")
-    current = decided_input(find(sub), r.report_id, "万元", lambda c: _direction(c) == 0 and not _change_column(c))
+    sub = subquestion(q, actual_text, index, unit=mu)
+    current = decided_input(find(sub), r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c))
     if current is None:
         return None
     label = re.sub(_WORDS["final_account_tail"], "", current.label) or current.label
-    missing = not_found(q, f"{who(index, r.report_id)}的报告只有{label}的决算数{_fmt(current)}万元，未列出其预算数", index)
+    missing = not_found(q, f"{who(index, r.report_id)}的报告只有{label}的决算数{_fmt(current)}{mu}，未列出其预算数", index)
     if current.prose is None:
         return missing
     sub.asks_change = True
-    delta = next((c for c in find(sub) if c.chunk_id == current.chunk_id and c.prose is not None
-                  and c.prose.sentence == current.prose.sentence and _direction(c) != 0
-                  and _BUDGET_ASKED.search(c.prose.clause) and (c.unit or "万元") == "万元"), None)
+    delta = next((m for m in (_in_unit(c, mu) for c in find(sub)) if m is not None
+                  and m.chunk_id == current.chunk_id and m.prose is not None
+                  and m.prose.sentence == current.prose.sentence and _direction(m) != 0
+                  and _BUDGET_ASKED.search(m.prose.clause)), None)
     if delta is None:
         return missing
     sign = _direction(delta)
     value = current.value - sign * abs(delta.value)
     change = _fmt(delta).lstrip("+-−")
     formula = f"{_fmt(current)} {'-' if sign > 0 else '+'} {change}"
-    sentence = (f"按{who(index, r.report_id)}决算说明推算，{label}预算数为{format_amount(value)}万元（{formula}；"
-                f"决算{_fmt(current)}万元，与预算相比{'增加' if sign > 0 else '减少'}{change}万元）。")
-    return derived_response(q, index, value, "万元", f"{label}预算数", formula, [current, delta], sentence)
+    sentence = (f"按{who(index, r.report_id)}决算说明推算，{label}预算数为{format_amount(value)}{mu}（{formula}；"
+                f"决算{_fmt(current)}{mu}，与预算相比{'增加' if sign > 0 else '减少'}{change}{mu}）。")
+    return derived_response(q, index, value, mu, f"{label}预算数", formula, [current, delta], sentence)
 
 
 def asked_derivation(q: Question) -> str:
@@ -561,7 +603,7 @@ def asked_derivation(q: Question) -> str:
         return "difference"
     if "sum" in q.ops or _several_terms_totalled(q):
         return "sum"
-    if _BUDGET_ASKED.search(q.core) and q.unit in (None, "万元") and not q.asks_change:
+    if _BUDGET_ASKED.search(q.core) and q.unit in (None, *_MONEY) and not q.asks_change:
         return "budget"
     return ""
 

@@ -49,8 +49,19 @@ def bigrams(s: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 16)
 def clause_bigrams(s: str) -> frozenset[str]:
-    """Bigrams of a sentence's text within its clauses ("比上年，支出合计" has no 年支)."""
-    return frozenset().union(*(bigrams(part) for part in _CLAUSE_SEP.split(s)))
+    """Bigrams of a sentence's text within its clauses ("比上年，支出合计" has no 年支), a joint
+    abbreviation read in full as well ("收、支总计" is 收入总计 and 支出总计)."""
+    return frozenset().union(*(bigrams(part) for part in _CLAUSE_SEP.split(_joint_spelled_out(s))))
+
+
+def _joint_spelled_out(s: str) -> str:
+    for m in _JOINT.finditer(s):
+        s += "；" + "；".join(f"{full}{m.group(2)}" for full in _JOINT_FORMS[m.group(1)])
+    return s
+
+
+_JOINT_FORMS: dict[str, list[str]] = _LEX["joint_abbreviations"]
+_JOINT = re.compile(f"({alternation(list(_JOINT_FORMS), longest_first=True)})([\u4e00-\u9fff]{{2,6}})")
 
 
 _CLAUSE_SEP = re.compile(r"[，；;。：:、]|(?<!\d),|,(?!\d{3}(?!\d))")  # not the comma of 2,177.55
