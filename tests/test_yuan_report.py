@@ -62,3 +62,11 @@ def test_share_difference_and_sum_in_yuan(engine):
     r = assert_answers(engine, "东平区卫生健康综合监督执法局2023年基本支出比项目支出多多少", 5953705.91)
     assert r.values[0].unit == "元"
     assert_answers(engine, "东平区卫生健康综合监督执法局2023年公务用车运行维护费和公务接待费合计", 86500.0)
+
+
+def test_an_amount_asked_in_wan_yuan_of_a_figure_in_yuan(engine):
+    r = assert_answers(engine, "东平区卫生健康综合监督执法局2023年政府采购支出总额是多少万元", 126.5)
+    assert r.values[0].unit == "万元" and r.values[1].value == 1265000.0 and r.values[1].unit == "元"
+    assert "126.50万元" in r.answer and "1,265,000.00元" in r.answer
+    r = assert_answers(engine, "东平区卫生健康综合监督执法局2023年政府采购支出总额是多少", 1265000.0)
+    assert r.values[0].unit == "元"
