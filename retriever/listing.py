@@ -193,13 +193,22 @@ def listed_items(text: str, noun: str, named_only: bool = False) -> list[str]:
     """Items after 包括/有/：, separated by 、 (a comma ends the enumeration). Unless `named_only`, items
     that end in a character of the noun (…科 of 科室) are its items even where the passage does not name it."""
     for m in _ENUM.finditer(text):
-        parts = m.group(1).split("、")  # an enumeration's items are joined by 、; commas end it
+        listed = m.group(1)
+        first = listed.find("、")
+        if first >= 0:  # a comma after the items began ends the enumeration (…监督科，下设执法一大队、…)
+            comma = re.search(r"[，,]", listed[first:])
+            listed = listed[:first + comma.start()] if comma else listed
+        parts = listed.split("、")  # an enumeration's items are joined by 、; commas end it
         parts[-1] = re.split(r"[，,]", parts[-1])[0]
+        closing = re.search(rf"共?[{_W['ordinal_numerals']}两\d]+个(?:{_any(_kin(noun))})$", parts[-1]) if noun else None
+        if closing:  # "…经济责任审计股三个股室": the count and noun closing the enumeration name it, no item
+            parts[-1] = parts[-1][:closing.start()]
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
         items = [_STRIP.sub("", _INTRO_PREFIX.sub("", re.split(r"[，,]", p)[-1].strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
         near = text[max(0, m.start() - 8):m.start()]  # another name for the noun, and a count's, right before
-        named = noun and (any(n in near for n in _kin(noun)) or not named_only and noun in text[:m.start()] + parts[0])
+        named = noun and (any(n in near for n in _kin(noun)) or closing is not None
+                          or not named_only and noun in text[:m.start()] + parts[0])
         alike = not named_only and sum(i[-1] in noun for i in items) >= len(items) - 1  # 综合科 of 科室
         if len(items) >= 2 and (not noun or named or alike):
             return items

@@ -95,3 +95,17 @@ def test_items_opening_the_paragraphs_of_a_section_and_only_those(engine):
     r = engine.ask("临江县文物保护中心2021年开展绩效自评的项目有哪些")
     assert r.found
     assert "项目共3个：文物巡查、文物安全-消防改造、临江古城墙本体及周边环境数字化监测平台建设。" in r.answer
+
+
+@pytest.mark.parametrize("text, noun, items", [
+    # a comma after the items ends them: what is 下设 after it is not one of the 科室
+    ("本部门内设综合科、医疗监督科、职业卫生监督科，下设执法一大队、执法二大队。", "科室",
+     ["综合科", "医疗监督科", "职业卫生监督科"]),
+    # the count and noun closing the enumeration name it and are no item
+    ("内设办公室、财政审计股、经济责任审计股三个股室。", "股室", ["办公室", "财政审计股", "经济责任审计股"]),
+])
+def test_enumerations_introduced_by_nei_she(text, noun, items):
+    from retriever.listing import listed_items
+
+    assert listed_items(text, noun) == items
+    assert listed_items(text, noun, named_only=True) == (items if noun in text else [])

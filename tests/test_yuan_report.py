@@ -33,6 +33,9 @@ REPORT = f"""# {UNIT}2023年度部门决算
 
 ### 三、政府采购支出情况说明
 本部门2023年度政府采购支出总额1,265,000.00元，其中：政府采购货物支出985,000.00元，政府采购服务支出280,000.00元。
+
+### 四、国有资产占用情况说明
+截至2023年12月31日，本部门共有车辆6辆，其中执法执勤用车5辆，其他用车1辆。
 """
 
 
@@ -70,3 +73,8 @@ def test_an_amount_asked_in_wan_yuan_of_a_figure_in_yuan(engine):
     assert "126.50万元" in r.answer and "1,265,000.00元" in r.answer
     r = assert_answers(engine, "东平区卫生健康综合监督执法局2023年政府采购支出总额是多少", 1265000.0)
     assert r.values[0].unit == "元"
+
+
+def test_a_vehicle_class_is_not_read_as_the_official_car_expense(engine):
+    """执法执勤用车 is a class of vehicles: 用车 in it is not the colloquial word for 公务用车."""
+    assert_answers(engine, "东平区卫生健康综合监督执法局2023年执法执勤用车几辆", 5.0)
