@@ -206,7 +206,8 @@ def listed_items(text: str, noun: str, named_only: bool = False) -> list[str]:
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word
         items = [_STRIP.sub("", _INTRO_PREFIX.sub("", re.split(r"[，,]", p)[-1].strip())) for p in parts]
         items = [i for i in items if 2 <= len(i) <= 20 and not re.search(r"\d", i)]
-        near = text[max(0, m.start() - 8):m.start()]  # another name for the noun, and a count's, right before
+        # another name for the noun, and a count's, right before (内设3个机构，包括…: before the inner intro)
+        near = text[max(0, m.start() - 8):m.start()] + "".join(re.split(r"[，,]", parts[0])[:-1])
         named = noun and (any(n in near for n in _kin(noun)) or closing is not None
                           or not named_only and noun in text[:m.start()] + parts[0])
         alike = not named_only and sum(i[-1] in noun for i in items) >= len(items) - 1  # 综合科 of 科室

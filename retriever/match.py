@@ -36,6 +36,7 @@ _CHANGE_STATED = tuple(_LEX["change_words"] + _LEX["direction_words"]["up"] + _L
 _FORMS = _LEX["question_word_forms"]
 _TABLE_TAIL = re.compile("(" + alternation(_FORMS["table_name_tail"], longest_first=True) + ")$")
 _BARE_TOTALS = ("合计", "总计")
+_YEAR_HEAD = re.compile(r"^\d{4}年度?")
 _COUNT_WORD = "数"
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
@@ -604,9 +605,9 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         seg = parts[-1]
         if len(parts) > 1 and budget_label(parts[-2]) and not budget_label(seg):
             seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
-        if label in _BARE_TOTALS and (not seg or seg in _VALUE_COLUMNS or budget_label(seg)):
+        if label in _BARE_TOTALS and (not seg or _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS or budget_label(seg)):
             label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"  # 合计 of the 三公 table: 三公经费支出合计
-        if seg and seg not in label and seg not in _VALUE_COLUMNS:
+        if seg and seg not in label and _YEAR_HEAD.sub("", seg) not in _VALUE_COLUMNS:  # not 2022年决算数
             label = f"{label}·{seg}" if label not in _BARE_TOTALS else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features,

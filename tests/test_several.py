@@ -112,3 +112,10 @@ def test_which_is_more_and_by_how_much(engine):
 def test_level_figures_name_no_winner(engine):
     r = engine.ask("松江县档案馆和松江县气象服务中心2022年哪个三公经费多")
     assert r.found and "并列" in r.answer and {v.value for v in r.values} == {2.0}, r.answer
+
+
+@pytest.mark.parametrize("question", ["松江县档案馆2022年人员经费和公用经费一共多少",
+                                      "松江县档案馆2022年人员经费和公用经费总共是多少"])
+def test_two_items_and_yi_gong_ask_their_sum(engine, question):
+    r = engine.ask(question)
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(300.0), r.answer
