@@ -349,8 +349,9 @@ def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
     mu = money_unit(index, r.report_id)
     value = a.value / b.value
     formula = f"{_fmt(a)} / {_fmt(b)}"
+    more = m.group(0)[len(m.group("a")):].startswith("比")  # "A比B多几倍": A/B − 1 said as well
     sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，{b.label}{_fmt(b)}{mu}，"
-                f"前者是后者的{value:.2f}倍（{formula}）。")
+                f"前者是后者的{value:.2f}倍（{formula}）" + (f"，即比后者多{value - 1:.2f}倍" if more else "") + "。")
     return derived_response(q, index, value, "倍", f"{a.label}与{b.label}之比", formula, [a, b], sentence)
 
 

@@ -158,6 +158,7 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
 
 _OPENER = re.compile(r"^\s*(?:" + alternation(load("questions.json")["follow_up_openers"], longest_first=True) + ")")
 _LEX = load("questions.json")
+_REWRITES = [(re.compile(p), r) for p, r in _LEX["question_rewrites"]]
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
     f"[{_LEX['comparison_prefixes']}](?:{alternation(_LEX['budget_qualifiers'], longest_first=True)})?"
     f"(?:{alternation(_LEX['budget_words'])})")
@@ -236,13 +237,13 @@ _ASPECT = _aspect_words()
 def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: Optional[int], unit: Optional[str],
                 history: Optional[list[str]], many: bool = False) -> Question:
     lex = load("questions.json")
-    norm = squash(fix_typos(text))
+    norm = _rewritten(squash(fix_typos(text)))
     many = many or any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
         or any(w in norm for w in lex["many_report_words"]) \
         or bool(history) and any(w in norm for w in lex["ops"]["difference"]) \
         and not subject_of(_without_both(norm, lex)) and not _names_other_side(norm, lex)  # "多多少" after two units
     res = resolve(text, index.names, history=history, report_id=report_id, year=year, unit=unit, many=many)
-    norm_focus = squash(fix_typos(digit_years(focus(text, lex))))
+    norm_focus = _rewritten(squash(fix_typos(digit_years(focus(text, lex)))))
     q = Question(text=text, norm=reliance(norm_focus, lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
@@ -267,6 +268,13 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
 
 # the two sides of a difference (A与B之差, A和B相差, A比B多), shared with derive.py
 DIFFERENCE_PATTERNS = [re.compile(p) for p in load("questions.json")["derivations"]["difference_patterns"]]
+
+
+def _rewritten(norm: str) -> str:
+    """The question with the lexicon's rewrites applied (A是B的百分之几 → A占B的比例)."""
+    for pattern, replacement in _REWRITES:
+        norm = pattern.sub(replacement, norm)
+    return norm
 
 
 def _without_both(norm: str, lex: dict) -> str:

@@ -119,3 +119,16 @@ def test_level_figures_name_no_winner(engine):
 def test_two_items_and_yi_gong_ask_their_sum(engine, question):
     r = engine.ask(question)
     assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(300.0), r.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("松江县档案馆2022年公用经费是人员经费的百分之几", 7.14),          # 20 / 280, a share
+    ("松江县档案馆2022年基本支出减去项目支出是多少", 200.0),            # signed: 300 - 100
+    ("松江县气象服务中心2022年基本支出减去项目支出", -300.0),
+    ("松江县气象服务中心2022年项目支出比基本支出多几倍", 2.5),          # 500 / 200, said with 1.5 as well
+])
+def test_other_wordings_of_shares_differences_and_ratios(engine, question, value):
+    r = engine.ask(question)
+    assert r.found and r.values[0].derived and r.values[0].value == pytest.approx(value), r.answer
+    if "多几倍" in question:
+        assert "多1.50倍" in r.answer
