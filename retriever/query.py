@@ -454,7 +454,13 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     earlier = [y for y, back in lex["relative_years"].items() if back < 0]
     q.asks_change = any(w in norm for w in lex["change_words"]) or q.vs_last_year or q.vs_budget \
         or any(p + y in norm for p in lex["comparison_prefixes"] for y in earlier)
+    if not q.asks_change and "ratio" not in q.ops and _TWO_FIGURES_COMPARED.search(core):
+        q.ops.add("difference")  # "项目支出比基本支出多": their difference, never the first figure alone
     return q
+
+
+_TWO_FIGURES_COMPARED = re.compile(  # A比B多 / 少 / 高 / 低 closing the question, A and B two words at least
+    rf"[\u4e00-\u9fff]{{2}}比[\u4e00-\u9fff]{{2,}}?{_LEX['comparative_tail']}")
 
 
 def _without_class_suffix(core: str) -> str:

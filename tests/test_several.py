@@ -126,6 +126,7 @@ def test_two_items_and_yi_gong_ask_their_sum(engine, question):
     ("松江县档案馆2022年基本支出减去项目支出是多少", 200.0),            # signed: 300 - 100
     ("松江县气象服务中心2022年基本支出减去项目支出", -300.0),
     ("松江县气象服务中心2022年项目支出比基本支出多几倍", 2.5),          # 500 / 200, said with 1.5 as well
+    ("松江县气象服务中心2022年项目支出比基本支出多", 300.0),            # no 多少: still their difference
 ])
 def test_other_wordings_of_shares_differences_and_ratios(engine, question, value):
     r = engine.ask(question)
