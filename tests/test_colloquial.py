@@ -16,6 +16,7 @@ REPORT = """石门县图书馆2023年度部门决算
 
 二、收入决算情况说明
 本年收入合计 480.00 万元，其中：财政拨款收入 450.00 万元，其他收入 30.00 万元。
+本年支出合计 470.00 万元，与上年相比，本年支出合计增加 35.00 万元。
 
 三、一般公共预算财政拨款基本支出决算情况说明
 基本支出 300.00 万元，其中：人员经费 260.00 万元，公用经费 40.00 万元。公用经费主要包括差旅费 3.20 万元、会议费 1.10 万元、租赁费 6.00 万元。
@@ -69,3 +70,8 @@ def test_a_share_inside_a_named_table_takes_both_figures_from_it(engine):
     assert not r.found and r.values == [], r.answer  # the table holds no 本年收入合计
     r = engine.ask("石门县图书馆2023年部门整体支出总额占本年收入合计的比重是多少")
     assert r.found and r.values[0].value == 50.00, r.answer  # no table named: the whole may be stated elsewhere
+
+
+def test_spending_more_than_last_year_is_the_change_of_the_total_spent(engine):
+    """多花了 with no figure named: the change of 本年支出合计 (the report states it)."""
+    assert_answers(engine, "石门县图书馆2023年比上年多花了多少钱", 35.0)
