@@ -183,10 +183,18 @@ def abbreviation(text: str, body: str) -> str:
         while start > 0 and in_order(text[start - 1:stop], body):
             start -= 1
         frag = text[start:stop]
-        if len(frag) - len(end) >= 2 and len(frag) > len(best):
+        if len(frag) - len(end) >= 2 and len(frag) > len(best) and not _short_of_another_kind(frag, body):
             best = frag
         pos = text.find(end, pos + 1)
     return best
+
+
+def _short_of_another_kind(frag: str, body: str) -> bool:
+    """The fragment is the usual short form of a unit kind the body is not (卫健局 is 卫生健康局, not
+    卫生健康综合监督执法局, however its characters follow that name in order)."""
+    forms = load("units.json")["short_endings"]
+    own = {short for long, shorts in forms.items() if body.endswith(long) for short in shorts}
+    return any(frag.endswith(short) and short not in own for shorts in forms.values() for short in shorts)
 
 
 def _own_words_short(text: str, body: str) -> str:
@@ -353,8 +361,9 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
     words = {m for n in named for m in n.mention.split("|")} | {p for n in named for p in names.places(n.report)}
     res.mentions = longest_first(w for w in words if w)
     res.regions_named = list(dict.fromkeys(p for n in named for p in names.places(n.report)[:1]))
-    if not named:
-        named = [Named(r, 0.0, "未指明单位，按全部报告", "") for r in pool]
+    if not named:  # no unit named: the reports of the unit kind the question names (审计局), else all
+        kind = [r for r in pool if len(abbreviation(norm, names.parts[r.report_id].body)) >= 3]
+        named = [Named(r, 0.0, "未指明单位，按全部报告", "") for r in kind or pool]
     res = _by_year(res, named, res.years)
     if res.missing:
         return res

@@ -193,3 +193,27 @@ def test_a_school_of_another_county_is_missing():
         assert res.reports == [] and res.choices == [] and res.missing, q
     assert ids(resolve("桃源县第一中学2022年农林水支出是多少", names)) == ["school"]
     assert ids(resolve("第一中学2022年农林水支出是多少", names)) == ["school"]
+
+
+def test_the_usual_short_form_of_another_kind_of_unit_names_no_report(tmp_path):
+    """卫健局 is the short form of 卫生健康局: it does not name a 卫生健康综合监督执法局 of the same
+    district, though its characters follow that name in order; 执法局 and 卫健执法局 do."""
+    from retriever.resolve import abbreviation
+
+    body = "卫生健康综合监督执法局"
+    assert abbreviation("东平区卫健局2023年项目支出", body) == ""
+    assert abbreviation("东平区执法局2023年项目支出", body) == "执法局"
+    assert abbreviation("东平区卫健执法局2023年项目支出", body) == "卫健执法局"
+    assert abbreviation("大英县文旅局", "文化体育和旅游局") == "文旅局"
+
+
+def test_a_unit_kind_alone_narrows_the_choices_to_that_kind():
+    several = NameIndex([
+        rec("a1", "秦州市青岚县审计局", "青岚县", 2020),
+        rec("a2", "秦州市白石县审计局", "白石县", 2020),
+        rec("lab", "梧州市农产品质量安全综合检测中心", "梧州市", 2020),
+    ])
+    res = resolve("审计局2020年三公经费是多少", several)
+    assert res.reports == [] and sorted(r.report_id for r in res.choices) == ["a1", "a2"]
+    res = resolve("2020年三公经费是多少", several)
+    assert sorted(r.report_id for r in res.choices) == ["a1", "a2", "lab"]
