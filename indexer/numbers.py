@@ -23,11 +23,20 @@ def to_float(raw: str) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
+# An accounting negative: a figure with decimals in brackets ("(1.30)"; an ordinal "（1）" has none).
+BRACKETED_NEGATIVE_RE = re.compile(r"^\s*[(（]\s*((?:\d{1,3}(?:,\d{3})+|\d+)\.\d+)\s*[)）]\s*$")
+
+
 def parse_number(text: str) -> Optional[float]:
-    """Parse a cell that holds exactly one number; None otherwise."""
+    """Parse a cell that holds exactly one number; None otherwise. A full-width minus ("－20.30") and
+    a bracketed figure ("(1.30)") are negative."""
     if text is None:
         return None
-    t = text.strip()
+    t = text.strip().replace("－", "-")
+    bracketed = BRACKETED_NEGATIVE_RE.match(t)
+    if bracketed:
+        value = to_float(bracketed.group(1))
+        return None if value is None else -value
     if not CELL_NUMBER_RE.match(t):
         return None
     return to_float(t.rstrip("%").strip())

@@ -114,7 +114,10 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return None
     mu = money_unit(index, r.report_id)
     levels = find(subquestion(q, q.core, index))
-    current = decided_input(levels, r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c))
+    if decided_input(levels, r.report_id, mu, states_last_year) is not None:
+        return None  # the report states last year's figure (上年决算数, a 2020年 column): the lookup gives it
+    current = decided_input(levels, r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c)
+                            and not states_last_year(c))
     if current is None:
         return None
     changes = find(subquestion(q, q.core, index, asks_change=True))
@@ -179,7 +182,16 @@ def _direction_of(text: str) -> int:
     """+1 / -1 for the last direction word of `text` (增加, 减少了), 0 when it has none."""
     up = max((text.rfind(w) for w in _DIRECTION_WORDS["up"]), default=-1)
     down = max((text.rfind(w) for w in _DIRECTION_WORDS["down"]), default=-1)
-    return 0 if up < 0 and down < 0 else 1 if up > down else -1
+    if up < 0 and down < 0:  # "比上年决算数多": a plain comparative closing a comparison with last year
+        m = _AGAINST_LAST_YEAR.search(text)
+        return 0 if m is None else -1 if m.group(1) in _WORDS["less_than_words"] else 1
+    return 1 if up > down else -1
+
+
+_AGAINST_LAST_YEAR = re.compile(
+    f"[{load('questions.json')['comparison_prefixes']}]"
+    f"(?:{alternation(load('questions.json')['ops']['previous_year'], longest_first=True)})"
+    r"[\u4e00-\u9fff]{0,6}?(多|少|高|低)\s*$")
 
 
 # ------------------------------------------------------------------ share
@@ -623,9 +635,12 @@ def computed_only(q: Question) -> str:
 
 def states_last_year(c: Candidate) -> bool:
     """A figure the report gives as last year's (上年决算数, 上年为…), not a change against it."""
-    words = load("questions.json")["ops"]["previous_year"] + list(load("questions.json")["relative_years"])
+    lex = load("questions.json")
+    words = lex["ops"]["previous_year"] + list(lex["relative_years"])
     own = c.prose.clause if c.prose is not None else c.column
-    return any(w in own for w in words) and not states_change(c)
+    earlier = bool(c.features.get("column_year_earlier"))  # a column headed by an earlier year
+    compared = any(p + w in own for p in lex["comparison_prefixes"] for w in words)  # 比上年决算数多: a change
+    return (earlier or any(w in own for w in words) and not compared) and not states_change(c)
 
 
 _DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": share, "difference": difference,

@@ -239,7 +239,8 @@ class Engine:
             if only == "previous_year":
                 cands = [c for c in cands if states_last_year(c)]
             r = q.single
-            if q.years and r.year and r.year not in q.years:  # a year before the report's, not derivable
+            stated = only == "previous_year" and cands and _accepted(cands[0])  # 上年决算数, a 2020年 column
+            if q.years and r.year and r.year not in q.years and not stated:  # an earlier year, not derivable
                 name = r.unit_name or r.region or r.report_id
                 return compose.not_found(q, f"语料中没有{name}{q.years[0]}年度的决算，其{r.year}年度报告中也没有"
                                             "可据以推算的数字", self.index)

@@ -321,7 +321,26 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
         y["uncertain_cell"] = 1.0
+    y.update(_column_year(q, f))
     return {k: v for k, v in y.items() if v}
+
+
+def _column_year(q: Question, f: Fact) -> dict[str, float]:
+    """A column headed by a year ("2020年决算数" in a report of 2021): the year asked, or the report's
+    own when none is; an earlier year's column holds last year's figure (column_year_earlier, which
+    weighs nothing: derive.states_last_year reads it)."""
+    m = _COLUMN_YEAR.search(f.column)
+    own = next((r.year for r in q.reports if r.report_id == f.report_id), None)
+    if m is None or own is None:
+        return {}
+    year = int(m.group(1))
+    out = {"column_year_earlier": 1.0} if year < own else {}
+    if year not in (q.years or [own]):
+        out["column_other_year"] = 1.0
+    return out
+
+
+_COLUMN_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -607,7 +626,8 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
             seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
         if label in _BARE_TOTALS and (not seg or _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS or budget_label(seg)):
             label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"  # 合计 of the 三公 table: 三公经费支出合计
-        if seg and seg not in label and _YEAR_HEAD.sub("", seg) not in _VALUE_COLUMNS:  # not 2022年决算数
+        plain_value = _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS and not features.get("column_year_earlier")
+        if seg and seg not in label and not plain_value:  # not the report's own 2022年决算数; 2021年决算数 is
             label = f"{label}·{seg}" if label not in _BARE_TOTALS else seg
         out.append(Candidate("table", f.report_id, f.value, f.raw, f.unit, label, f.chunk_id, f.line,
                              f.line_end, sc, f.table, f.column, f.row_name, fact=f, features=features,

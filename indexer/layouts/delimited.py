@@ -261,7 +261,22 @@ def _kind(block_kind: str, lines: list[Line]) -> str:
         return "triples"
     if head.count(ITEM_LABEL) >= 2 and head.count(HANGCI_LABEL) >= 2:
         return "two_sided"
+    if block_kind == "two_sided" and not _two_sides_shown(lines, head):
+        return "grid"  # a totals table drawn as one list of items (项目 | 2021年决算数 | 2020年决算数 | 增减额)
     return block_kind
+
+
+def _two_sides_shown(lines: list[Line], head: list[str]) -> bool:
+    """The header or the rows show two sides: two 项目 columns, both side names, or rows naming an
+    item in a second place right of a figure."""
+    if head.count(ITEM_LABEL) >= 2 or all(side in head for side in SIDE_NAMES[:2]):
+        return True
+    for line in lines:
+        cells = [c for _, c in line.filled]
+        first = next((i for i, c in enumerate(cells) if is_number(c)), None)
+        if first is not None and any(_NAME_CELL.search(c) for c in cells[first + 1:]):
+            return True
+    return False
 
 
 def parse_delimited_table(block: TableBlock) -> Table:
