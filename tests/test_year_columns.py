@@ -32,9 +32,19 @@ def test_negatives_as_reports_write_them(raw, value):
     assert parse_number(raw) == value  # an ordinal in brackets has no decimals and is no figure
 
 
-def test_a_totals_table_drawn_as_one_list_is_read_as_a_grid(tmp_path):
+def _aligned(text: str) -> str:
+    """The tab rows set with spaces, as a PDF-to-text tool prints them (a name padded to a display
+    width, a Chinese character two columns; figures right-aligned)."""
+    def line(row: str) -> str:
+        name, *figures = row.split("\t")
+        return name + " " * (20 - 2 * len(name)) + "".join(f.rjust(16) for f in figures)
+    return "\n".join(line(r) if "\t" in r else r for r in text.split("\n"))
+
+
+@pytest.mark.parametrize("layout", ["tab", "aligned"])
+def test_a_totals_table_drawn_as_one_list_is_read_as_a_grid(tmp_path, layout):
     path = tmp_path / "安平县档案馆_2021.txt"
-    path.write_text(REPORT, encoding="utf-8")
+    path.write_text(REPORT if layout == "tab" else _aligned(REPORT), encoding="utf-8")
     table = next(t for t in parse_file(path).tables if t.name == "收入支出决算总表")
     cells = {(r.name, c.column): c.value for r in table.rows for c in r.cells}
     assert cells[("本年收入合计", "2020年决算数")] == 320.8

@@ -17,11 +17,13 @@ The accounting identities both the solver and `indexer.checks` use are in `ident
 from __future__ import annotations
 
 import logging
+import re
 from typing import Optional, Protocol
 
 from ..models import Check, Table, TableBlock
 from .aligned import looks_aligned, parse_aligned_block
 from .delimited import parse_delimited_table
+from .delimited_grid import ITEM_LABEL, SIDE_NAMES
 from .items import delimited_rows, parse_items_checked
 from .pdftext import parse_pdftext_table_checked
 from .pdf_regions import TABLE_KIND
@@ -44,6 +46,19 @@ class Layout(Protocol):
 
 def _texts(block: TableBlock) -> list[str]:
     return [t for _, t in block.lines if t.strip()]
+
+
+def _one_side_shown(block: TableBlock) -> bool:
+    """A totals table set as one list of items (项目 | 2021年决算数 | 2020年决算数 | 增减额): one 项目
+    column, not both side names, and no row naming a second item right of its figures."""
+    texts = _texts(block)
+    words = [w for t in texts[:3] for w in t.split()]
+    if words.count(ITEM_LABEL) >= 2 or all(side in words for side in SIDE_NAMES[:2]):
+        return False
+    return bool(texts) and not any(_NAME_AFTER_FIGURE.search(t) for t in texts)
+
+
+_NAME_AFTER_FIGURE = re.compile(r"\d\s+[^\d\s%％.,，-]*[\u4e00-\u9fff]{2}")
 
 
 def is_template_table(block: TableBlock) -> bool:
@@ -84,7 +99,9 @@ class Aligned(_Family):
     reports_holding = False  # what holds is in the cells chosen; indexer.checks reports the table
 
     def accepts(self, block: TableBlock) -> bool:
-        return TABLE_KIND.get(block.name) in ("by_code", "sangong") and looks_aligned(block.lines)
+        kind = TABLE_KIND.get(block.name)
+        return (kind in ("by_code", "sangong") or kind == "two_sided" and _one_side_shown(block)) \
+            and looks_aligned(block.lines)
 
     def read(self, block: TableBlock) -> tuple[Optional[Table], list[Check]]:
         return parse_aligned_block(block)

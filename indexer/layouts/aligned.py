@@ -146,6 +146,14 @@ def _aligned_rows(body: list[LLine], cells_by_line: dict[int, list[ACell]]) -> t
     return rows, num_cells
 
 
+_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def _section_heading(ll: LLine) -> bool:
+    """A numbered heading after the table ("二、情况说明"): no figure, so no row of it."""
+    return bool(_HEADING.match(ll.raw.strip())) and not any(t.kind in ("num", "qty") for t in ll.toks)
+
+
 def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[Check]]:
     """Space-aligned table: each number goes to the header column above it, unless the
     identities say otherwise."""
@@ -153,7 +161,8 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     start = next((i for i, ll in enumerate(lls) if row_start(ll, kind)), len(lls))
     header_lls = [ll for ll in lls[:start] if ll.kind == "content"]
     end = start
-    while end < len(lls) and lls[end].kind in ("content", "ws", "lanci", "colnums", "furniture", "unit"):
+    while end < len(lls) and lls[end].kind in ("content", "ws", "lanci", "colnums", "furniture", "unit") \
+            and not _section_heading(lls[end]):
         end += 1
     body_lls = [ll for ll in lls[start:end] if ll.kind == "content"]
     notes, end_line, stop = scan_tail(lls, end)
