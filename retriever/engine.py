@@ -193,6 +193,14 @@ class Engine:
             resp = compose.not_found(q, "语料中没有符合条件的决算报告", self.index)
         else:
             resp = self._answer(q, top_k)
+            if not resp.found and q.rewritten and not resp.choices:
+                # the report words the figure as the question does ("共支出", "在职人员"), not as the
+                # lexicon's term the question was read as: the question in its own words
+                plain = understand(question, self.index, report_id=report_id, year=year, unit=unit,
+                                   history=history, literal=True)
+                if plain.reports and not plain.missing and not plain.choices and has_subject(plain):
+                    retry = self._answer(plain, top_k)
+                    resp = retry if retry.found else resp
         _limit_citations(resp, top_k)
         resp.timing_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
         return resp

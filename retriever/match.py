@@ -24,6 +24,7 @@ from .query import FLOWS, Question, plain, subject_of
 _LEX = load("questions.json")
 GENERIC_BIGRAMS = frozenset(_LEX["generic_bigrams"])  # question bigrams that name no figure
 _PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
+_PART_INTRO = re.compile(r"^\s*([\u4e00-\u9fff]{2,10}?)(?:之中|当中|中)[，,：:]")  # 收入中，…: its parts follow
 _AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True))
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
@@ -523,7 +524,8 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
     if clause_b:
         asked = bigrams(q.core) | {b for t in q.terms for b in bigrams(t)}
         x["clause_asked"] = len(clause_b & asked) / len(clause_b)
-        whole = p.before.rsplit(_PART_MARK, 1)[0] if _PART_MARK in p.before else ""
+        intro = _PART_INTRO.match(re.split(r"[。；;]", p.before)[-1])  # "收入中，财政拨款收入 A，事业收入 B"
+        whole = p.before.rsplit(_PART_MARK, 1)[0] if _PART_MARK in p.before else intro.group(1) if intro else ""
         if whole and key and key <= bigrams(whole) and clause_b - asked:
             x["part_unasked"] = 1.0  # "X总额 A，其中：X货物 B": the whole asked, not this part
     for t in q.terms:

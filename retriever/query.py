@@ -80,6 +80,8 @@ class Question:
     unit_word: Optional[str] = None  # the noun `unit` was read from (人数 → 人), none when asked (多少人)
     ops: set[str] = field(default_factory=set)
     terms: list[str] = field(default_factory=list)  # canonical terms (synonyms expanded)
+    literal: bool = False  # read in its own words: no colloquial word replaced (`understand`)
+    rewritten: bool = False  # a colloquial word of it was replaced by a term of the lexicon
     table: Optional[str] = None  # canonical table the question names ("基本支出决算表" → …明细表)
     codes: list[str] = field(default_factory=list)  # function / economic codes named
     core: str = ""  # question text without report, year and noise words
@@ -101,13 +103,15 @@ class Question:
 
 def understand(text: str, index: LoadedIndex, report_id: Optional[str] = None,
                year: Optional[int] = None, unit: Optional[str] = None,
-               history: Optional[list[str]] = None) -> Question:
-    q = _understand(text, index, report_id, year, unit, history)
+               history: Optional[list[str]] = None, literal: bool = False) -> Question:
+    """The question read against the index; `literal`: its own words, no colloquial word replaced by
+    a term of the lexicon (for a report that words the figure as the question does)."""
+    q = _understand(text, index, report_id, year, unit, history, literal=literal)
     if not history or q.codes:
         return q
     asked = _with_earlier_figures(text, q, index, history)
     if asked != text:  # the reports stay those the question itself was read to compare
-        q = _understand(asked, index, report_id, year, unit, history, many=len(q.reports) > 1)
+        q = _understand(asked, index, report_id, year, unit, history, many=len(q.reports) > 1, literal=literal)
         q.text = text
     return q
 
@@ -235,7 +239,7 @@ _ASPECT = _aspect_words()
 
 
 def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: Optional[int], unit: Optional[str],
-                history: Optional[list[str]], many: bool = False) -> Question:
+                history: Optional[list[str]], many: bool = False, literal: bool = False) -> Question:
     lex = load("questions.json")
     norm = _rewritten(squash(fix_typos(text)))
     many = many or any(w in norm for op in lex["many_report_ops"] for w in lex["ops"][op]) \
@@ -247,6 +251,7 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     q = Question(text=text, norm=reliance(norm_focus, lex, index.vocab), years=res.years,
                  regions_named=res.regions_named, reports=res.reports, mentions=res.mentions, choices=res.choices,
                  reasons=res.reasons, missing=res.missing)
+    q.literal = literal
     q = _finish(q, lex, index.vocab)
     if years_in(norm) and (relative_offset(norm) or 0) < 0:
         q.ops.add("previous_year")  # "2020年公务接待费去年花了多少": the year before the one named
@@ -432,7 +437,9 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         q.scope, core = scoped.group(1), scoped.group(2)
     for a, b in lex["rewrites"]:
         core = core.replace(a, b)
-    core, q.terms = apply_synonyms(core, lex, vocab)
+    if not q.literal:
+        replaced, q.terms = apply_synonyms(core, lex, vocab)
+        q.rewritten, core = replaced != core, replaced
     core = blank_noise(core, lex).replace(" ", "")  # 几个部门中: a count of reports, before 几个 goes
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
