@@ -162,6 +162,7 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
 
 _OPENER = re.compile(r"^\s*(?:" + alternation(load("questions.json")["follow_up_openers"], longest_first=True) + ")")
 _LEX = load("questions.json")
+_VALUE_ASKED = re.compile(f"(.{{2,}}?)的?(?:{alternation(_LEX['value_columns'], longest_first=True)})")
 _REWRITES = [(re.compile(p), r) for p, r in _LEX["question_rewrites"]]
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
     f"[{_LEX['comparison_prefixes']}](?:{alternation(_LEX['budget_qualifiers'], longest_first=True)})?"
@@ -452,7 +453,11 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
                 and any(w in tail.group() for w in lex["derivations"]["less_than_words"]):
             q.ops.add("compare_min")  # "谁的基本支出少"
         core = re.sub(lex["comparative_tail"], "", core)
-    q.core = core = _without_class_suffix(core)
+    core = _without_class_suffix(core.strip("，,。；;：:、 "))  # "…决算数，谢谢": no stray mark
+    named = _VALUE_ASKED.fullmatch(core)
+    if named and named.group(1) in vocab:  # "项目支出决算数": the term's figure, 决算数 being every actual's
+        core = named.group(1)
+    q.core = core
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = split_words(plain(core), q.vocab.text, q.vocab.tag)

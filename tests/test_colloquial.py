@@ -75,3 +75,12 @@ def test_a_share_inside_a_named_table_takes_both_figures_from_it(engine):
 def test_spending_more_than_last_year_is_the_change_of_the_total_spent(engine):
     """多花了 with no figure named: the change of 本年支出合计 (the report states it)."""
     assert_answers(engine, "石门县图书馆2023年比上年多花了多少钱", 35.0)
+
+
+@pytest.mark.parametrize("question, value", [
+    ("请帮我查一下石门县图书馆2023年的公用经费，谢谢", 40.0),   # polite words around the question
+    ("麻烦告诉我石门县图书馆2023年的人员经费", 260.0),
+    ("石门县图书馆2023年基本支出决算数是多少", 300.0),          # 决算数 after a term: that term's figure
+])
+def test_polite_words_and_the_value_word_after_a_term(engine, question, value):
+    assert_answers(engine, question, value)
