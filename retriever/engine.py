@@ -22,7 +22,8 @@ from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_count, answer_list
 from .index import LoadedIndex
-from .match import bigrams, Candidate, column_named_by_meaning, prose_candidates, table_candidates
+from .match import (bigrams, Candidate, column_named_by_meaning, prose_candidates, table_candidates,
+                    without_change_words)
 from .relations import prefer_all_funds, tied_total
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
@@ -170,6 +171,20 @@ class Engine:
                 + [f.row_name for f in self._table_facts.get(report_id, ())]))
         return self._said[report_id]
 
+    def _between_years(self, q: Question, top_k: int) -> Optional[AskResponse]:
+        """"2020年到2021年公务接待费变化了多少" where the 2021 report states no change of it: the figure
+        of each year's report, and their difference, each cited."""
+        both = replace(q, reports=q.years_compared, years_compared=[], asks_change=False, vs_last_year=False,
+                       core=without_change_words(q.core).replace(" ", ""), ops=q.ops | {"compare", "difference"})
+        resp = self._answer(both, top_k)
+        if not resp.found or not resp.values or not resp.values[0].derived:
+            return None
+        later, earlier = sorted(q.years_compared, key=lambda r: -(r.year or 0))[:2]
+        of = {v.report_id: v.value for v in resp.values[1:]}
+        if later.report_id in of and earlier.report_id in of:  # a change: the later year less the earlier
+            resp.values[0].value = round(of[later.report_id] - of[earlier.report_id], 2)
+        return resp
+
     def _against_budget(self, q: Question, ids: set[str]) -> Optional[AskResponse]:
         """"X比预算多多少" where the report states no variance: the final account less the budget, both
         figures found and cited (a 三公 table's 决算数 and 预算数)."""
@@ -193,6 +208,8 @@ class Engine:
             resp = compose.not_found(q, "语料中没有符合条件的决算报告", self.index)
         else:
             resp = self._answer(q, top_k)
+            if not resp.found and q.years_compared:  # the later report states no change: the two years' gap
+                resp = self._between_years(q, top_k) or resp
             if not resp.found and q.rewritten and not resp.choices:
                 # the report words the figure as the question does ("共支出", "在职人员"), not as the
                 # lexicon's term the question was read as: the question in its own words

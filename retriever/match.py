@@ -132,7 +132,7 @@ def fact_features(q: Question, f: Fact) -> tuple[dict[str, float], dict[str, flo
     """What a table fact has of the question: (label evidence, checks applied once there is evidence).
     Each value is a plain signal (a flag, a coverage, a count); `rank.FACT_WEIGHTS` weighs them."""
     lex, of_change = load("questions.json"), change_cell(f)
-    core = _without_change_words(q.core) if of_change else q.core
+    core = without_change_words(q.core) if of_change else q.core
     row = clean_row(f.row_name)
     seg = squash(f.column).split("/")[-1]
     x: dict[str, float] = {}
@@ -192,7 +192,7 @@ def _names_the_table(core: str, seg: str, f: Fact) -> bool:
     return len(subject) >= 3 and coverage(subject, f"{squash(f.table)}{squash(f.table_title)}") == 1.0
 
 
-def _without_change_words(core: str) -> str:
+def without_change_words(core: str) -> str:
     """The core without the words a change column explains ("财政拨款收入增加": 财政拨款收入)."""
     return _CHANGE_WORDS.sub(" ", core)
 
@@ -493,7 +493,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         near = "clause_context_overlap" if clause & key or bare else "far_context_overlap"
         x[near] = len(key & local) / len(key)
         x["sentence_overlap"] = len(key & before) / len(key)
-        named = bigrams(_without_change_words(q.core)) - GENERIC_BIGRAMS
+        named = bigrams(without_change_words(q.core)) - GENERIC_BIGRAMS
         if named and not named & (local | before) and not any(squash(t) in squash(p.before) for t in q.terms):
             x["subject_missing"] = 1.0  # only its change words are asked ("增加 418.97" of 收支总计)
     x.update(concept_signals(q, p.local, p.before))

@@ -90,6 +90,7 @@ class Question:
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
     per_unit: str = ""  # "人均", "每次": a figure per person or item is asked
+    years_compared: list = field(default_factory=list)  # both reports of "2020年到2021年X变化了多少"
     vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
     vs_budget: bool = False  # "比预算多多少": the change against the budget, not against last year
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
@@ -269,7 +270,18 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
         if absent:  # comparing years the corpus does not hold
             who = named[0].unit_name or named[0].region
             q.missing = f"语料中没有{who}{absent[0]}年度的决算；现有" + "、".join(f"{y}年" for y in sorted(have))
+    _change_of_the_later_year(q)
     return q
+
+
+def _change_of_the_later_year(q: Question) -> None:
+    """"2021年比2020年增加了多少", "2020年到2021年变化了多少" of one unit with both years indexed: the
+    change the later report states against its last year, not each report's own change."""
+    units = {r.unit_name for r in q.reports}
+    years = sorted({r.year for r in q.reports if r.year})
+    if q.asks_change and len(units) == 1 and len(years) == 2 and years[1] - years[0] == 1 \
+            and set(years) <= set(q.years):
+        q.years_compared, q.reports = list(q.reports), [r for r in q.reports if r.year == years[1]]
 
 
 # the two sides of a difference (A与B之差, A和B相差, A比B多), shared with derive.py
