@@ -54,6 +54,10 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
+def _says_purpose(sentence: str, lex: dict) -> bool:
+    return any(m in sentence for m in lex["purpose_markers"])
+
+
 def explain(q: Question, index, qvec=None) -> Optional[AskResponse]:
     """The report's sentence that best answers the question (a reason marker preferred when asked why)."""
     r = q.single
@@ -61,16 +65,24 @@ def explain(q: Question, index, qvec=None) -> Optional[AskResponse]:
         return None
     lex = load("questions.json")["passage_words"]
     wants_reason = any(w in q.norm for w in lex["reason"])
+    wants_purpose = any(w in q.norm for w in lex["purpose_asks"])  # 主要用于什么: the sentence saying what for
     key = key_bigrams(q)
     if not key:
         return None
     subject = _subject_bigrams(q) if wants_reason else []
     best: tuple[float, str, str] = (0.0, "", "")
     for chunk, _ in index.hybrid(q.core, qvec, {r.report_id}, k=8):
+        if chunk.kind != "paragraph":
+            continue  # a table row states figures, not reasons or purposes
         sentences = _sentences(chunk.text)
         for k, sent in enumerate(sentences):
             if _HEADING.match(sent):
                 continue  # a heading names the topic and answers nothing
+            if wants_purpose and not _says_purpose(sent, lex):
+                nxt = sentences[k + 1] if k + 1 < len(sentences) else ""
+                if not _says_purpose(nxt, lex):
+                    continue  # asked what for: only a sentence saying so (or its figure's and the next)
+                sent = sent + nxt
             marked = any(m in sent for m in lex["reason_markers"])
             if wants_reason and not (marked and _about(subject, "".join(sentences[max(0, k - 2):k + 1]))):
                 continue  # asked why: only a sentence giving a reason, and of the figure asked, answers

@@ -137,12 +137,15 @@ class LoadedIndex:
         return self._names
 
     def _vocabulary(self):
-        """Domain terms a question can name: the lexicon's, the national economic classification's
-        (培训费 stated in a sentence of a report without that row) and every row and column name indexed."""
+        """Domain terms a question can name: the lexicon's, the national economic classification's and its
+        functional 类 (培训费, 农林水支出 stated in a sentence of a report without that row) and every row
+        and column name indexed."""
         from indexer.lexicon import classification, longest_first
         from indexer.tokenize import base_terms
 
-        terms = set(base_terms()) | set(classification()["economic"].values())
+        national = classification()
+        terms = set(base_terms()) | set(national["economic"].values()) \
+            | {name for code, name in national["function"].items() if len(code) == 3}  # the 类 (农林水支出)
         for f in self.facts:
             terms.add(ROW_ORDINAL.sub("", f.row_name))
             terms.update(f.column.split("/"))
