@@ -210,6 +210,12 @@ class Engine:
             resp = self._answer(q, top_k)
             if not resp.found and q.years_compared:  # the later report states no change: the two years' gap
                 resp = self._between_years(q, top_k) or resp
+            if not resp.found and q.value_word_free and not resp.choices:  # 决算数 names no column here
+                again = understand(q.value_word_free, self.index, report_id=report_id, year=year, unit=unit,
+                                   history=history)
+                if again.reports and not again.missing and not again.choices:
+                    retry = self._answer(again, top_k)
+                    resp = retry if retry.found else resp
             if not resp.found and q.rewritten and not resp.choices:
                 # the report words the figure as the question does ("共支出", "在职人员"), not as the
                 # lexicon's term the question was read as: the question in its own words

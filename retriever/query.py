@@ -91,6 +91,7 @@ class Question:
     asks_change: bool = False  # 增加/减少/增长… asked about
     per_unit: str = ""  # "人均", "每次": a figure per person or item is asked
     years_compared: list = field(default_factory=list)  # both reports of "2020年到2021年X变化了多少"
+    value_word_free: str = ""  # the question without the 决算数 after its term ("项目支出决算数" → 项目支出)
     vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
     vs_budget: bool = False  # "比预算多多少": the change against the budget, not against last year
     framing: frozenset = frozenset()  # positions in `core` of words that frame the question (framing_in)
@@ -465,11 +466,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
                 and any(w in tail.group() for w in lex["derivations"]["less_than_words"]):
             q.ops.add("compare_min")  # "谁的基本支出少"
         core = re.sub(lex["comparative_tail"], "", core)
-    core = _without_class_suffix(core.strip("，,。；;：:、 "))  # "…决算数，谢谢": no stray mark
+    q.core = core = _without_class_suffix(core.strip("，,。；;：:、 "))  # "…决算数，谢谢": no stray mark
     named = _VALUE_ASKED.fullmatch(core)
-    if named and named.group(1) in vocab:  # "项目支出决算数": the term's figure, 决算数 being every actual's
-        core = named.group(1)
-    q.core = core
+    if named and named.group(1) in vocab:  # "项目支出决算数": asked again as the term alone if no 决算数
+        q.value_word_free = q.norm.replace(core, named.group(1), 1)  # column holds it (`Engine.ask`)
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = split_words(plain(core), q.vocab.text, q.vocab.tag)

@@ -172,6 +172,8 @@ def test_lacking_column_asks_a_row_with_a_column_it_does_not_have(suite):
         # the column word asked is another table's column, and no fact of that row has it
         asked = {f.column for f in tiny_index().facts if f.column in it["question"]}
         assert asked and not asked & {f.column for f in rows}, it["question"]
+        # a word naming the value itself (X决算数 is X's figure) is never the column lacking
+        assert not asked & {"决算数", "金额", "决算金额"}, it["question"]
 
 
 # ---------------------------------------------------------------- runner

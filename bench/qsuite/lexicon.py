@@ -53,6 +53,7 @@ class Lexicon:
     unanswerable: tuple[Template, ...]
     synonyms: tuple[Synonym, ...]
     generic_columns: frozenset[str]
+    value_words: frozenset[str]  # words naming a figure's value itself (决算数): no column a row can lack
     confuser_places: tuple[str, ...]
     confuser_bodies: tuple[str, ...]
 
@@ -70,6 +71,7 @@ def load_lexicon(path: Optional[Path] = None) -> Lexicon:
         synonyms=tuple(Synonym(id=d["id"], scope=d["scope"], formal=d["formal"], colloquial=d["colloquial"],
                                held_out=bool(d.get("held_out")), when=d.get("when")) for d in raw["synonyms"]),
         generic_columns=frozenset(raw.get("generic_columns", [])),
+        value_words=frozenset(raw.get("value_words", [])),
         confuser_places=tuple(raw.get("confuser_places", [])),
         confuser_bodies=tuple(raw.get("confuser_bodies", [])))
     ids = [t.id for t in lex.templates + lex.unanswerable] + [s.id for s in lex.synonyms]

@@ -108,7 +108,9 @@ def unanswerable(index, all_names: dict[str, ReportNames], lex: Lexicon, rng: ra
     pooled = [c for rid in sorted(words_by) for c in _clean_concepts(words_by[rid], lex)]
     # every table's column words; two-character ones (支出, 收入, 小计, 得分) are left out: "本年收入合计支出"
     # or "公务接待费收入" still reads as a question about the row itself, not about a column it lacks
-    columns = sorted({w.col for ws in words_by.values() for w in ws if len(w.col) >= 3})
+    # nor a word naming the value itself (决算数: "X决算数" asks X's figure, whatever table holds it)
+    columns = sorted({w.col for ws in words_by.values() for w in ws
+                      if len(w.col) >= 3 and w.col not in lex.value_words})
     out = []
     for rid in sorted(all_names):
         names = all_names[rid]
