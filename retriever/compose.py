@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from indexer.lexicon import load
 from indexer.models import AnswerValue, AskResponse, Choice, Citation
 from indexer.numbers import format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
+from .money import MONEY
 from .query import Question
 from . import thresholds as th
 
@@ -55,16 +55,13 @@ def _value(c: Candidate, cid: str, derived: bool = False, formula: Optional[str]
                        derived=derived, formula=formula)
 
 
-_MONEY: dict[str, float] = load("questions.json")["money_units"]  # a money unit → its worth in 元
-
-
 def _in_asked_unit(q: Question, c: Candidate) -> tuple[Optional[AnswerValue], str]:
     """An amount asked in the other money unit than the report states it in ("多少万元" of a figure in
     元): the value in the unit asked and its wording, the report's own figure kept beside it."""
     own = c.unit or "万元"
-    if q.unit_implied or q.unit not in _MONEY or own not in _MONEY or own == q.unit:
+    if q.unit_implied or q.unit not in MONEY or own not in MONEY or own == q.unit:
         return None, _fmt(c)
-    value = c.value * _MONEY[own] / _MONEY[q.unit]
+    value = c.value * MONEY[own] / MONEY[q.unit]
     return (AnswerValue(value=round(value, 6), unit=q.unit, label=c.label, report_id=c.report_id, citation_id="c1",
                         derived=True, formula=f"{_fmt(c)} = {format_amount(value, 2 if q.unit == '万元' else 0)}{q.unit}"),
             f"{format_amount(value, 2 if q.unit == '万元' else 0)}{q.unit}（报告所列{_fmt(c)}）")

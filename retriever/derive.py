@@ -4,7 +4,6 @@ the engine then falls back to a plain lookup or "not found", never to a guess.""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Callable, Optional
 
 from indexer.lexicon import alternation, load
@@ -13,6 +12,7 @@ from indexer.numbers import decimals, format_amount
 
 from .compose import citation, confidence, not_found, who
 from .match import Candidate, bigrams, budget_label, change_cell, clean_row
+from .money import MONEY, in_unit, money_unit
 from .relations import TOTAL_WORDS, tied_total
 from .query import DIFFERENCE_PATTERNS, Question, plain, subquestion
 from . import rank, thresholds as th
@@ -27,33 +27,6 @@ def _fmt(c: Candidate) -> str:
     return format_amount(c.value, max(2, decimals(c.raw))) if c.unit != "%" else c.raw
 
 
-_MONEY: dict[str, float] = load("questions.json")["money_units"]  # a money unit → its worth in 元
-
-
-def money_unit(index, report_id: str) -> str:
-    """The money unit most of the report's amounts are stated in (万元, or 元 where a report keeps its
-    accounts in 元): derived figures are computed and said in it."""
-    units = getattr(index, "_money_units", None)
-    if units is None:
-        units = index._money_units = {}
-    if report_id not in units:
-        counts = {u: 0 for u in _MONEY}
-        for f in index.facts:
-            if f.report_id == report_id and f.unit in counts:
-                counts[f.unit] += 1
-        units[report_id] = max(counts, key=lambda u: (counts[u], u == "万元"))
-    return units[report_id]
-
-
-def _in_unit(c: Candidate, unit: Optional[str]) -> Optional[Candidate]:
-    """`c` with its value in `unit`: itself, a money figure converted from the other money unit, or None
-    for a figure of another kind."""
-    own = c.unit or "万元"
-    if unit is None or own == unit:
-        return c
-    if own in _MONEY and unit in _MONEY:
-        return replace(c, value=c.value * _MONEY[own] / _MONEY[unit], unit=unit)
-    return None
 
 
 
@@ -62,7 +35,7 @@ def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = 
     """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
     is accepted and not undecided: it must beat other values of its kind by the fitted margin, as a
     lookup must (a figure a lookup would not give is no input of a computed one)."""
-    pool = [m for m in (_in_unit(c, unit) for c in cands if c.report_id == report_id and want(c)
+    pool = [m for m in (in_unit(c, unit) for c in cands if c.report_id == report_id and want(c)
                         and not c.features.get("appropriation_twin"))  # the all-funds figure, unless asked
             if m is not None]
     if not pool or pool[0].score < th.ACCEPT:
@@ -133,7 +106,7 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
             return _previous_from(q, index, r, base, row_delta, 1 if row_delta.value >= 0 else -1)
     # The change stated in the current figure's own sentence corroborates itself ("合计5.48万元，…与上年
     # 相比增加1.55万元"); another sentence of the passage states other items' changes.
-    delta = next((m for m in (_in_unit(c, mu) for c in changes) if m is not None and m.report_id == r.report_id
+    delta = next((m for m in (in_unit(c, mu) for c in changes) if m is not None and m.report_id == r.report_id
                   and m.prose is not None and current.prose is not None and m.score >= 0.5
                   and m.prose.sentence == current.prose.sentence and _against_last_year(m)), None)
     if delta is None:
@@ -423,9 +396,9 @@ def _labelled(c: Candidate, side: str) -> bool:
 
 def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str, unit: str):
     best, best_score = None, float("-inf")
-    pool_b = [m for m in (_in_unit(c, unit) for c in cb[:60] if c.report_id == report_id and c.score >= 2.0)
+    pool_b = [m for m in (in_unit(c, unit) for c in cb[:60] if c.report_id == report_id and c.score >= 2.0)
               if m is not None]
-    for a in (m for m in (_in_unit(c, unit) for c in ca[:60]) if m is not None):
+    for a in (m for m in (in_unit(c, unit) for c in ca[:60]) if m is not None):
         if a.report_id != report_id or a.score < 2.0:
             continue
         for b in pool_b:
@@ -587,7 +560,7 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if current.prose is None:
         return missing
     sub.asks_change = True
-    delta = next((m for m in (_in_unit(c, mu) for c in find(sub)) if m is not None
+    delta = next((m for m in (in_unit(c, mu) for c in find(sub)) if m is not None
                   and m.chunk_id == current.chunk_id and m.prose is not None
                   and m.prose.sentence == current.prose.sentence and _direction(m) != 0
                   and _BUDGET_ASKED.search(m.prose.clause)), None)
@@ -616,7 +589,7 @@ def asked_derivation(q: Question) -> str:
         return "difference"
     if "sum" in q.ops or _several_terms_totalled(q):
         return "sum"
-    if _BUDGET_ASKED.search(q.core) and q.unit in (None, *_MONEY) and not q.asks_change:
+    if _BUDGET_ASKED.search(q.core) and q.unit in (None, *MONEY) and not q.asks_change:
         return "budget"
     return ""
 

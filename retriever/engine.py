@@ -22,8 +22,8 @@ from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_count, answer_list
 from .index import LoadedIndex
-from .match import (bigrams, Candidate, column_named_by_meaning, prose_candidates, table_candidates,
-                    without_change_words)
+from .match import bigrams, Candidate, column_named_by_meaning, table_candidates, without_change_words
+from .match_prose import prose_candidates
 from .relations import prefer_all_funds, tied_total
 from .meaning import ColumnMeaning
 from .prose import ProseFigure

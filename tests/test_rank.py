@@ -90,7 +90,7 @@ def test_a_row_named_only_inside_the_column_or_a_siblings_name_is_not_named():
 
 def test_a_question_about_change_is_answered_by_a_stated_change_in_prose():
     """减少了多少 asks the change: of "收、支总计均为1571.19万元，…各减少826.58万元" the total is no answer."""
-    from retriever.match import prose_features
+    from retriever.match_prose import prose_features
     from retriever.prose import ProseFigure
 
     sentence = "2022年度收、支总计均为1571.19万元。与2021年度相比，收、支总计各减少826.58万元"
@@ -116,7 +116,7 @@ def test_a_value_column_named_picks_no_total_row():
 def test_a_table_column_the_sentence_does_not_speak_of_counts_against_a_prose_figure():
     """"公务接待费项目支出" asks a table cell: the sentence "公务接待费1.5万元" is no answer; a sentence
     saying 本年支出 speaks of 本年支出合计 in other words."""
-    from retriever.match import prose_features
+    from retriever.match_prose import prose_features
     from retriever.prose import ProseFigure
 
     def figure(value, sentence, clause):
@@ -220,7 +220,7 @@ def test_a_table_cell_that_holds_more_of_the_question_than_the_sentence_wins():
 
 def test_a_two_character_word_abbreviating_the_sentence_counts_as_its_words():
     """内设 for 内部设有: the question's word with its characters in order, one between, in the clause."""
-    from retriever.match import prose_features
+    from retriever.match_prose import prose_features
     from retriever.prose import ProseFigure
 
     sentence = "中心内部设有4个科室，分别是综合科、数据资源科"
