@@ -171,6 +171,24 @@ class Engine:
                 + [f.row_name for f in self._table_facts.get(report_id, ())]))
         return self._said[report_id]
 
+    def _read_again(self, q: Question, question: str, top_k: int, scope: dict) -> Optional[AskResponse]:
+        """A question not answered as first read, read the other ways it may mean: the two years' gap when
+        the later report states no change ("2020年到2021年…变化了多少"); the term alone when 决算数 names no
+        column that holds it ("项目支出决算数"); its own words when the report does not use the lexicon
+        term a colloquial word was read as (共支出 for 总支出). The first answer found, else None."""
+        if q.years_compared:
+            resp = self._between_years(q, top_k)
+            if resp is not None:
+                return resp
+        readings = ([understand(q.value_word_free, self.index, **scope)] if q.value_word_free else []) \
+            + ([understand(question, self.index, literal=True, **scope)] if q.rewritten else [])
+        for again in readings:
+            if again.reports and not again.missing and not again.choices and has_subject(again):
+                resp = self._answer(again, top_k)
+                if resp.found:
+                    return resp
+        return None
+
     def _between_years(self, q: Question, top_k: int) -> Optional[AskResponse]:
         """"2020年到2021年公务接待费变化了多少" where the 2021 report states no change of it: the figure
         of each year's report, and their difference, each cited."""
@@ -208,22 +226,9 @@ class Engine:
             resp = compose.not_found(q, "语料中没有符合条件的决算报告", self.index)
         else:
             resp = self._answer(q, top_k)
-            if not resp.found and q.years_compared:  # the later report states no change: the two years' gap
-                resp = self._between_years(q, top_k) or resp
-            if not resp.found and q.value_word_free and not resp.choices:  # 决算数 names no column here
-                again = understand(q.value_word_free, self.index, report_id=report_id, year=year, unit=unit,
-                                   history=history)
-                if again.reports and not again.missing and not again.choices:
-                    retry = self._answer(again, top_k)
-                    resp = retry if retry.found else resp
-            if not resp.found and q.rewritten and not resp.choices:
-                # the report words the figure as the question does ("共支出", "在职人员"), not as the
-                # lexicon's term the question was read as: the question in its own words
-                plain = understand(question, self.index, report_id=report_id, year=year, unit=unit,
-                                   history=history, literal=True)
-                if plain.reports and not plain.missing and not plain.choices and has_subject(plain):
-                    retry = self._answer(plain, top_k)
-                    resp = retry if retry.found else resp
+            if not resp.found and not resp.choices:
+                resp = self._read_again(q, question, top_k, dict(report_id=report_id, year=year, unit=unit,
+                                                                  history=history)) or resp
         _limit_citations(resp, top_k)
         resp.timing_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
         return resp

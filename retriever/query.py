@@ -162,8 +162,8 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
     return subjects[0] + _OPENER.sub("", text) if subjects else text
 
 
-_OPENER = re.compile(r"^\s*(?:" + alternation(load("questions.json")["follow_up_openers"], longest_first=True) + ")")
 _LEX = load("questions.json")
+_OPENER = re.compile(r"^\s*(?:" + alternation(_LEX["follow_up_openers"], longest_first=True) + ")")  # 那, 那么
 _VALUE_ASKED = re.compile(f"(.{{2,}}?)的?(?:{alternation(_LEX['value_columns'], longest_first=True)})")
 _REWRITES = [(re.compile(p), r) for p, r in _LEX["question_rewrites"]]
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
@@ -468,8 +468,8 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         core = re.sub(lex["comparative_tail"], "", core)
     q.core = core = _without_class_suffix(core.strip("，,。；;：:、 "))  # "…决算数，谢谢": no stray mark
     named = _VALUE_ASKED.fullmatch(core)
-    if named and named.group(1) in vocab:  # "项目支出决算数": asked again as the term alone if no 决算数
-        q.value_word_free = q.norm.replace(core, named.group(1), 1)  # column holds it (`Engine.ask`)
+    if named and named.group(1) in vocab and core in q.norm:  # "项目支出决算数": asked again as the term
+        q.value_word_free = q.norm.replace(core, named.group(1), 1)  # alone when no 决算数 column holds it
     q.concepts = terms_in(core, vocab)
     q.vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
     q.words, q.framing = split_words(plain(core), q.vocab.text, q.vocab.tag)
