@@ -9,7 +9,7 @@ from indexer.numbers import format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
-from .money import MONEY
+from .money import MONEY, converted
 from .query import Question
 from . import thresholds as th
 
@@ -61,10 +61,10 @@ def _in_asked_unit(q: Question, c: Candidate) -> tuple[Optional[AnswerValue], st
     own = c.unit or "万元"
     if q.unit_implied or q.unit not in MONEY or own not in MONEY or own == q.unit:
         return None, _fmt(c)
-    value = c.value * MONEY[own] / MONEY[q.unit]
+    value = converted(c.value, own, q.unit)
+    said = f"{format_amount(value, 2 if MONEY[q.unit] > MONEY[own] else 0)}{q.unit}"  # 万元 to the cent, 元 whole
     return (AnswerValue(value=round(value, 6), unit=q.unit, label=c.label, report_id=c.report_id, citation_id="c1",
-                        derived=True, formula=f"{_fmt(c)} = {format_amount(value, 2 if q.unit == '万元' else 0)}{q.unit}"),
-            f"{format_amount(value, 2 if q.unit == '万元' else 0)}{q.unit}（报告所列{_fmt(c)}）")
+                        derived=True, formula=f"{_fmt(c)} = {said}"), f"{said}（报告所列{_fmt(c)}）")
 
 
 def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIndex, top_k: int) -> AskResponse:

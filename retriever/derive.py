@@ -27,9 +27,6 @@ def _fmt(c: Candidate) -> str:
     return format_amount(c.value, max(2, decimals(c.raw))) if c.unit != "%" else c.raw
 
 
-
-
-
 def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
           want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
     """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
@@ -161,9 +158,9 @@ def _direction_of(text: str) -> int:
     return 1 if up > down else -1
 
 
-_AGAINST_LAST_YEAR = re.compile(
-    f"[{load('questions.json')['comparison_prefixes']}]"
-    f"(?:{alternation(load('questions.json')['ops']['previous_year'], longest_first=True)})"
+_QLEX = load("questions.json")
+_AGAINST_LAST_YEAR = re.compile(  # 比上年决算数多: a plain comparative closing a comparison with last year
+    f"[{_QLEX['comparison_prefixes']}](?:{alternation(_QLEX['ops']['previous_year'], longest_first=True)})"
     r"[\u4e00-\u9fff]{0,6}?(多|少|高|低)\s*$")
 
 
@@ -608,11 +605,10 @@ def computed_only(q: Question) -> str:
 
 def states_last_year(c: Candidate) -> bool:
     """A figure the report gives as last year's (上年决算数, 上年为…), not a change against it."""
-    lex = load("questions.json")
-    words = lex["ops"]["previous_year"] + list(lex["relative_years"])
+    words = _QLEX["ops"]["previous_year"] + list(_QLEX["relative_years"])
     own = c.prose.clause if c.prose is not None else c.column
     earlier = bool(c.features.get("column_year_earlier"))  # a column headed by an earlier year
-    compared = any(p + w in own for p in lex["comparison_prefixes"] for w in words)  # 比上年决算数多: a change
+    compared = any(p + w in own for p in _QLEX["comparison_prefixes"] for w in words)  # 比上年决算数多: a change
     return (earlier or any(w in own for w in words) and not compared) and not states_change(c)
 
 

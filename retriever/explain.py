@@ -23,7 +23,8 @@ def asks_passage(q: Question) -> bool:
     lex = load("questions.json")
     if any(w in q.norm for w in lex["figure_question_words"]):
         return False
-    return any(w in q.norm for w in lex["passage_words"]["reason"] + lex["passage_words"]["describe"])
+    asks = lex["passage_words"]
+    return any(w in q.norm for w in asks["reason"] + asks["describe"] + asks["purpose_asks"])
 
 
 def _subject_bigrams(q: Question) -> list[frozenset[str]]:

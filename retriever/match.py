@@ -35,9 +35,11 @@ _VALUE_COLUMNS = frozenset(_LEX["value_columns"])
 _CHANGE_STATED = tuple(_LEX["change_words"] + _LEX["direction_words"]["up"] + _LEX["direction_words"]["down"])
 _FORMS = _LEX["question_word_forms"]
 _TABLE_TAIL = re.compile("(" + alternation(_FORMS["table_name_tail"], longest_first=True) + ")$")
-_BARE_TOTALS = ("合计", "总计")
-_YEAR_HEAD = re.compile(r"^\d{4}年度?")
-_COUNT_WORD = "数"
+_BARE_TOTALS = tuple(_LEX["whole_column_words"])  # 合计, 小计, 总计: a row named by its being a total
+_YEAR = r"((?:19|20)\d\d)\s*年度?"  # a year heading a column (2021年决算数)
+_YEAR_HEAD = re.compile("^" + _YEAR)
+_COLUMN_YEAR = re.compile(_YEAR)
+_COUNT_WORD = _FORMS["figure_kind_suffix"]  # 数 of 预算数, 执行数
 _TITLE_NOISE = re.compile(r"^\d{4}\s*年度?|" + alternation(_FORMS["title_noise"]) + r"|\s")  # names no subject
 
 
@@ -339,8 +341,6 @@ def _column_year(q: Question, f: Fact) -> dict[str, float]:
         out["column_other_year"] = 1.0
     return out
 
-
-_COLUMN_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @lru_cache(maxsize=1 << 16)

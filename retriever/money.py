@@ -27,6 +27,11 @@ def money_unit(index, report_id: str) -> str:
     return units[report_id]
 
 
+def converted(value: float, own: str, unit: str) -> float:
+    """`value` stated in money unit `own`, in money unit `unit`."""
+    return value * MONEY[own] / MONEY[unit]
+
+
 def in_unit(c: Candidate, unit: Optional[str]) -> Optional[Candidate]:
     """`c` with its value in `unit`: itself, a money figure converted from the other money unit, or None
     for a figure of another kind."""
@@ -34,5 +39,5 @@ def in_unit(c: Candidate, unit: Optional[str]) -> Optional[Candidate]:
     if unit is None or own == unit:
         return c
     if own in MONEY and unit in MONEY:
-        return replace(c, value=c.value * MONEY[own] / MONEY[unit], unit=unit)
+        return replace(c, value=converted(c.value, own, unit), unit=unit)
     return None

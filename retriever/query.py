@@ -163,7 +163,8 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
 
 
 _LEX = load("questions.json")
-_OPENER = re.compile(r"^\s*(?:" + alternation(_LEX["follow_up_openers"], longest_first=True) + ")")  # 那, 那么
+_OPENER = re.compile(  # 那, 那么 opening a follow-up that goes on to name something
+    r"^\s*(?:" + alternation(_LEX["follow_up_openers"], longest_first=True) + r")(?=[\u4e00-\u9fff]{2})")
 _VALUE_ASKED = re.compile(f"(.{{2,}}?)的?(?:{alternation(_LEX['value_columns'], longest_first=True)})")
 _REWRITES = [(re.compile(p), r) for p, r in _LEX["question_rewrites"]]
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
@@ -458,7 +459,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     for w, _ in sorted(lex["units"], key=lambda u: -len(u[0])):  # before the noise, which holds 有几 of 有几个
         if w.startswith(tuple(_FORMS["count_ask_prefixes"])):
             core = core.replace(w, "")
-    core = strip_noise(core, lex).lstrip("的")  # 去年的收支总计: no possessive
+    core = _OPENER.sub("", strip_noise(core, lex)).lstrip("的")  # 那支出呢; 去年的收支总计: no possessive
     if q.ops & {"compare", "compare_max", "compare_min"} and len(q.reports) > 1:  # "哪个三公经费多": 多 names
         # no figure (of one report, "A和B哪个多" asks their difference, below)
         tail = re.search(lex["comparative_tail"], core)
