@@ -1,67 +1,28 @@
-"""Derived figures: previous-year values, shares, differences and sums, each computed from cited
-figures with the arithmetic shown. Returns None when an input cannot be found with confidence —
+"""Derived figures: previous-year values, shares, sums, net changes and budgets (differences and ratios
+in pairs.py, their inputs in inputs.py), each computed from cited figures with the arithmetic shown. Returns None when an input cannot be found with confidence —
 the engine then falls back to a plain lookup or "not found", never to a guess."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from typing import Optional
 
 from indexer.lexicon import alternation, load
-from indexer.models import AnswerValue, AskResponse
-from indexer.numbers import decimals, format_amount
+from indexer.models import AskResponse
+from indexer.numbers import format_amount
 
-from .compose import citation, confidence, not_found, who
-from .match import Candidate, bigrams, budget_label, change_cell, clean_row
+from .compose import not_found, who
+from .inputs import (Finder, against_last_year, change_column, decided_input, derived_response, direction,
+                     direction_of, fmt, states_last_year)
+from .match import Candidate, bigrams, clean_row
 from .money import MONEY, in_unit, money_unit
-from .relations import TOTAL_WORDS, tied_total
-from .query import DIFFERENCE_PATTERNS, Question, plain, subquestion
-from . import rank, thresholds as th
+from .pairs import difference, difference_match, ratio, ratio_match
+from .relations import TOTAL_WORDS
+from .query import Question, plain, subquestion
+from . import thresholds as th
 
-Finder = Callable[[Question], list[Candidate]]
 _WORDS = load("questions.json")["derivations"]
 _DIRECTION_WORDS = load("questions.json")["direction_words"]
 _DIRECTIONS = sorted(_DIRECTION_WORDS["up"] + _DIRECTION_WORDS["down"], key=len, reverse=True)
-
-
-def _fmt(c: Candidate) -> str:
-    return format_amount(c.value, max(2, decimals(c.raw))) if c.unit != "%" else c.raw
-
-
-def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = None,
-          want: Callable[[Candidate], bool] = lambda c: True) -> Optional[Candidate]:
-    """The input a derivation needs: the first candidate of the report (and unit) it wants, when that
-    is accepted and not undecided: it must beat other values of its kind by the fitted margin, as a
-    lookup must (a figure a lookup would not give is no input of a computed one)."""
-    pool = [m for m in (in_unit(c, unit) for c in cands if c.report_id == report_id and want(c)
-                        and not c.features.get("appropriation_twin"))  # the all-funds figure, unless asked
-            if m is not None]
-    if not pool or pool[0].score < th.ACCEPT:
-        return None
-    judged = pool[0]
-    if judged.kind == "prose":
-        judged = rank.table_twin(pool, judged, th.SAME_VALUE, th.ACCEPT_TABLE) or judged
-    margin = th.MARGIN if judged.kind == "table" else th.TIE
-    if rank.rival(pool, judged, margin, th.SAME_VALUE):
-        total = tied_total(pool, judged, margin)  # rows tied that add up to one of them: that total
-        return None if total is None else pool[0] if abs(pool[0].value - total.value) <= th.SAME_VALUE else total
-    return pool[0]
-
-
-def derived_response(q: Question, index, value: float, unit: str, label: str, formula: Optional[str],
-              inputs: list[Candidate], sentence: str) -> AskResponse:
-    cites, by_chunk, ids = [], {}, []
-    for c in inputs:  # inputs stated in one passage share its citation
-        if c.chunk_id not in by_chunk:
-            by_chunk[c.chunk_id] = citation(index, c.chunk_id, f"c{len(cites) + 1}", c.score)
-            cites.append(by_chunk[c.chunk_id])
-        ids.append(by_chunk[c.chunk_id].id)
-    values = [AnswerValue(value=round(value, 2), unit=unit, label=label, report_id=inputs[0].report_id,
-                          citation_id=ids[0], derived=True, formula=formula, inputs=list(dict.fromkeys(ids)))]
-    for c, cid in zip(inputs, ids):
-        values.append(AnswerValue(value=c.value, unit=c.unit or "万元", label=c.label, report_id=c.report_id,
-                                  citation_id=cid))
-    return AskResponse(question=q.text, found=True, answer=sentence, values=values, citations=cites,
-                       confidence=min(confidence(c.score) for c in inputs))
 
 
 # ------------------------------------------------------------------ previous year
@@ -86,7 +47,7 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     levels = find(subquestion(q, q.core, index))
     if decided_input(levels, r.report_id, mu, states_last_year) is not None:
         return None  # the report states last year's figure (上年决算数, a 2020年 column): the lookup gives it
-    current = decided_input(levels, r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c)
+    current = decided_input(levels, r.report_id, mu, lambda c: direction(c) == 0 and not change_column(c)
                             and not states_last_year(c))
     if current is None:
         return None
@@ -94,9 +55,9 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     # a table row states its own change in a column (较上年增减额): the row of this figure, or of
     # the table cell the prose figure restates
     rows = [c for c in levels + changes if c.fact is not None and c.report_id == r.report_id
-            and not _change_column(c) and abs(c.value - current.value) < th.SAME_VALUE and c.score >= th.ACCEPT]
+            and not change_column(c) and abs(c.value - current.value) < th.SAME_VALUE and c.score >= th.ACCEPT]
     for base in ([current] if current.fact is not None else []) + rows:
-        row_delta = next((c for c in changes if c.fact is not None and _change_column(c)
+        row_delta = next((c for c in changes if c.fact is not None and change_column(c)
                           and c.fact.table == base.fact.table and c.fact.row_name == base.fact.row_name
                           and c.report_id == r.report_id and "%" not in c.raw), None)
         if row_delta is not None:
@@ -105,27 +66,13 @@ def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     # 相比增加1.55万元"); another sentence of the passage states other items' changes.
     delta = next((m for m in (in_unit(c, mu) for c in changes) if m is not None and m.report_id == r.report_id
                   and m.prose is not None and current.prose is not None and m.score >= 0.5
-                  and m.prose.sentence == current.prose.sentence and _against_last_year(m)), None)
+                  and m.prose.sentence == current.prose.sentence and against_last_year(m)), None)
     if delta is None:
-        delta = decided_input(changes, r.report_id, mu, lambda c: c.kind == "prose" and _against_last_year(c))
+        delta = decided_input(changes, r.report_id, mu, lambda c: c.kind == "prose" and against_last_year(c))
     if delta is None or abs(delta.value - current.value) < th.SAME_VALUE and delta.line_start == current.line_start:
         return None  # one figure read as both the value and its change
-    return _previous_from(q, index, r, current, delta, _direction(delta))
+    return _previous_from(q, index, r, current, delta, direction(delta))
 
-
-def _against_last_year(c: Candidate) -> bool:
-    """A sentence's figure that is a change, and not one against the budget (与预算相比增加0万元)."""
-    return _direction(c) != 0 and not budget_label(c.prose.clause)
-
-
-def states_change(c: Candidate) -> bool:
-    """A figure that is a change or variance: a change cell, or a sentence stating a direction."""
-    return _change_column(c) or _direction(c) != 0
-
-
-def _change_column(c: Candidate) -> bool:
-    """A table cell in a column of changes (较上年增减额, 增减幅度)."""
-    return c.fact is not None and change_cell(c.fact)
 
 
 def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, sign: int) -> AskResponse:
@@ -134,34 +81,15 @@ def _previous_from(q: Question, index, r, current: Candidate, delta: Candidate, 
     amount = abs(delta.value)
     value = current.value - sign * amount
     label = clean_row(current.fact.row_name) if current.fact is not None else current.label
-    op, change = "-" if sign > 0 else "+", _fmt(delta).lstrip("+-−")
-    formula = f"{_fmt(current)} {op} {change}"
+    op, change = "-" if sign > 0 else "+", fmt(delta).lstrip("+-−")
+    formula = f"{fmt(current)} {op} {change}"
     year = (r.year - 1) if r.year else None
     sentence = (f"按{who(index, r.report_id)}决算说明推算，{year}年度{label}约为"
-                f"{format_amount(value)}{mu}（{formula}；本年{_fmt(current)}{mu}，较上年"
+                f"{format_amount(value)}{mu}（{formula}；本年{fmt(current)}{mu}，较上年"
                 f"{'增加' if sign > 0 else '减少'}{change}{mu}）。")
     return derived_response(q, index, value, mu, f"{year}年度{label}", formula, [current, delta], sentence)
 
 
-def _direction(c: Candidate) -> int:
-    """The direction a sentence's figure states (the word nearest the number), 0 for a table cell."""
-    return 0 if c.prose is None else _direction_of(c.prose.clause)
-
-
-def _direction_of(text: str) -> int:
-    """+1 / -1 for the last direction word of `text` (增加, 减少了), 0 when it has none."""
-    up = max((text.rfind(w) for w in _DIRECTION_WORDS["up"]), default=-1)
-    down = max((text.rfind(w) for w in _DIRECTION_WORDS["down"]), default=-1)
-    if up < 0 and down < 0:  # "比上年决算数多": a plain comparative closing a comparison with last year
-        m = _AGAINST_LAST_YEAR.search(text)
-        return 0 if m is None else -1 if m.group(1) in _WORDS["less_than_words"] else 1
-    return 1 if up > down else -1
-
-
-_QLEX = load("questions.json")
-_AGAINST_LAST_YEAR = re.compile(  # 比上年决算数多: a plain comparative closing a comparison with last year
-    f"[{_QLEX['comparison_prefixes']}](?:{alternation(_QLEX['ops']['previous_year'], longest_first=True)})"
-    r"[\u4e00-\u9fff]{0,6}?(多|少|高|低)\s*$")
 
 
 # ------------------------------------------------------------------ share
@@ -215,8 +143,8 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
         return None  # a part larger than its whole: the whole found is not the part's
     places = 1 if any(w in q.norm for w in load("questions.json")["approx_words"]) else 2  # "约为多少": 72.6%
     value = round(a.value / b.value * 100, places)
-    formula = f"{_fmt(a)} / {_fmt(b)} × 100%"
-    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，占{b.label}{_fmt(b)}{mu}的"
+    formula = f"{fmt(a)} / {fmt(b)} × 100%"
+    sentence = (f"{who(index, r.report_id)}{a.label}{fmt(a)}{mu}，占{b.label}{fmt(b)}{mu}的"
                 f"{value:.{places}f}%（{formula}）。")
     return derived_response(q, index, value, "%", f"{a.label}占{b.label}的比例", formula, [a, b], sentence)
 
@@ -275,7 +203,7 @@ def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) ->
     where = whole or (index.by_id[stated.chunk_id].section if stated.chunk_id in index.by_id else "")
     if _covers(plain(b_text), plain(where)) < 0.85:
         return None
-    sentence = f"{who(index, r.report_id)}{a_text}占{b_text}的{_fmt(stated)}%（报告所列）。"
+    sentence = f"{who(index, r.report_id)}{a_text}占{b_text}的{fmt(stated)}%（报告所列）。"
     return derived_response(q, index, stated.value, "%", f"{a_text}占{b_text}的比例", None, [stated], sentence)
 
 
@@ -288,120 +216,6 @@ def _is_share(label: str) -> bool:
 def _covers(part: str, text: str) -> float:
     b = bigrams(part)
     return len(b & bigrams(text)) / len(b) if b else 0.0
-
-
-# ------------------------------------------------------------------ difference
-_FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides in brackets
-_SIDE_WORDS = tuple(load("questions.json")["side_words"])
-
-
-def _difference_match(q: Question):
-    return next((m for m in (pat.search(q.core) for pat in DIFFERENCE_PATTERNS) if m), None)
-
-
-def difference(q: Question, find: Finder, index) -> Optional[AskResponse]:
-    r, m = q.single, _difference_match(q)
-    sides = _two_sides(q, m, find, index) if r is not None and m is not None else None
-    if sides is None:
-        return None
-    a, b = sides
-    mu = money_unit(index, r.report_id)
-    value = a.value - b.value
-    joined_by = q.core[m.end("b"):m.end()]  # 相差, 差额, 多, 少 …
-    if any(w in q.core for w in _WORDS["absolute_difference_words"]) or "差" in joined_by:
-        value = abs(value)
-    elif any(w in joined_by for w in _WORDS["less_than_words"]):
-        value = -value  # "A比B少多少": B - A
-    formula = f"{_fmt(a)} - {_fmt(b)}"
-    sentence = f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，{b.label}{_fmt(b)}{mu}，相差{format_amount(abs(value))}{mu}（{formula}）。"
-    return derived_response(q, index, value, mu, f"{a.label}与{b.label}之差", formula, [a, b], sentence)
-
-
-def _ratio_match(q: Question):
-    return next((m for m in (re.search(p, q.core) for p in _WORDS["ratio_patterns"]) if m), None)
-
-
-def ratio(q: Question, find: Finder, index) -> Optional[AskResponse]:
-    """"A是B的几倍": A / B, both amounts found as a difference's sides are."""
-    r, m = q.single, _ratio_match(q)
-    sides = _two_sides(q, m, find, index) if r is not None and m is not None else None
-    if sides is None or sides[1].value == 0:
-        return None
-    a, b = sides
-    mu = money_unit(index, r.report_id)
-    value = a.value / b.value
-    formula = f"{_fmt(a)} / {_fmt(b)}"
-    more = m.group(0)[len(m.group("a")):].startswith("比")  # "A比B多几倍": A/B − 1 said as well
-    sentence = (f"{who(index, r.report_id)}{a.label}{_fmt(a)}{mu}，{b.label}{_fmt(b)}{mu}，"
-                f"前者是后者的{value:.2f}倍（{formula}）" + (f"，即比后者多{value - 1:.2f}倍" if more else "") + "。")
-    return derived_response(q, index, value, "倍", f"{a.label}与{b.label}之比", formula, [a, b], sentence)
-
-
-def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate, Candidate]]:
-    """The two amounts a difference or ratio names (groups a and b of `m`), each decided in the report."""
-    r = q.single
-    mu = money_unit(index, r.report_id)
-    a_text, b_text = (s.strip("，,（(）) ") for s in (m.group("a"), m.group("b")))
-    subject = _FILLER.sub("", q.core[:m.start()] + q.core[m.end():])  # words outside the two sides
-    for w in _SIDE_WORDS:
-        subject = subject.replace(w, "")
-    if subject and subject not in a_text:
-        a_text = subject + a_text
-    if subject and subject not in b_text:
-        b_text = subject + b_text
-    if _only_side(b_text) and len(a_text) > len(b_text):  # "A决算比年初预算…": B shares A's subject
-        stem = a_text
-        for w in _SIDE_WORDS:
-            stem = stem.replace(w, "")
-        b_text = stem + b_text
-    side_a, side_b = _side(a_text), _side(b_text)
-    ca = [c for c in find(subquestion(q, a_text, index, unit=mu)) if _labelled(c, side_a)]
-    cb = [c for c in find(subquestion(q, b_text, index, unit=mu)) if _labelled(c, side_b)]
-    a = decided_input(ca, r.report_id, mu, lambda c: not states_change(c))  # levels, not stated changes
-    b = decided_input(cb, r.report_id, mu, lambda c: not states_change(c) and (
-        a is None or not (c.chunk_id == a.chunk_id and c.value == a.value)))
-    if a is None or b is None:
-        return None
-    # Prefer the two figures stated together in one passage when such a pair scores about as well.
-    pair = _same_passage_pair(ca, cb, r.report_id, mu)
-    if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
-        a, b = pair
-    return a, b
-
-
-def _only_side(text: str) -> bool:
-    """The text is a side word and nothing that names a figure ("年初预算", "预算数"), not a term."""
-    rest = text
-    for w in _SIDE_WORDS:
-        rest = rest.replace(w, "")
-    return rest != text and len(rest) < 2
-
-
-def _side(text: str) -> str:
-    """The side word of one term of a difference ("年初预算", "决算", "实际执行")."""
-    return next((w for w in _SIDE_WORDS if w in text), "")
-
-
-def _labelled(c: Candidate, side: str) -> bool:
-    """A figure belongs to a side only when its own label names that side."""
-    if not side:
-        return True
-    own = c.prose.clause if c.prose is not None else c.column
-    short = _WORDS["side_short_forms"].get(side)
-    return side in own or bool(short) and short in own
-
-
-def _same_passage_pair(ca: list[Candidate], cb: list[Candidate], report_id: str, unit: str):
-    best, best_score = None, float("-inf")
-    pool_b = [m for m in (in_unit(c, unit) for c in cb[:60] if c.report_id == report_id and c.score >= 2.0)
-              if m is not None]
-    for a in (m for m in (in_unit(c, unit) for c in ca[:60]) if m is not None):
-        if a.report_id != report_id or a.score < 2.0:
-            continue
-        for b in pool_b:
-            if b.chunk_id == a.chunk_id and b.value != a.value and a.score + b.score > best_score:
-                best, best_score = (a, b), a.score + b.score
-    return best
 
 
 # ------------------------------------------------------------------ sum
@@ -463,8 +277,8 @@ def total(q: Question, find: Finder, index) -> Optional[AskResponse]:
             return None
         found.append(c)
     value = sum(c.value for c in found)
-    formula = " + ".join(_fmt(c) for c in found)
-    sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{_fmt(c)}{mu}" for c in found) + \
+    formula = " + ".join(fmt(c) for c in found)
+    sentence = f"{who(index, r.report_id)}" + "、".join(f"{c.label}{fmt(c)}{mu}" for c in found) + \
         f"，合计{format_amount(value)}{mu}（{formula}）。"
     return derived_response(q, index, value, mu, "合计", formula, found, sentence)
 
@@ -500,16 +314,16 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
         for w in _DIRECTIONS:
             name = name.replace(w, "")
         c = decided_input(find(subquestion(q, name, index, unit=mu, asks_change=True)), r.report_id, mu,
-                  lambda c: _change_column(c) or c.prose is not None and _against_last_year(c))
+                  lambda c: change_column(c) or c.prose is not None and against_last_year(c))
         if c is None or len(name) < 2:
             return None
-        asked, stated = _direction_of(it), _stated_direction(index, c)
+        asked, stated = direction_of(it), _stateddirection(index, c)
         if asked and stated and asked != stated:
             return None  # the question and the report disagree on the direction
         found.append(c)
         signs.append(stated or asked or 1)
     value = sum(s * abs(c.value) for s, c in zip(signs, found))
-    amounts = [_fmt(c).lstrip("+-−") for c in found]
+    amounts = [fmt(c).lstrip("+-−") for c in found]
     formula = ("-" if signs[0] < 0 else "") + amounts[0] + \
         "".join(f" {'-' if s < 0 else '+'} {a}" for s, a in zip(signs[1:], amounts[1:]))
     parts = "、".join(f"{c.label}{'增加' if s > 0 else '减少'}{a}{mu}" for s, c, a in zip(signs, found, amounts))
@@ -518,18 +332,18 @@ def net_change(q: Question, find: Finder, index) -> Optional[AskResponse]:
     return derived_response(q, index, value, mu, "净变化", formula, found, sentence)
 
 
-def _stated_direction(index, c: Candidate) -> int:
+def _stateddirection(index, c: Candidate) -> int:
     """The direction the report gives a change: its sign, the sentence's word, or a word in a text cell
     of the table row (变动方向: 减少); 0 when none is given."""
     if c.value < 0:
         return -1
     if c.prose is not None:
-        return _direction(c)
+        return direction(c)
     chunk = index.by_id.get(c.chunk_id)
     text = chunk.text if chunk is not None else ""
     for named in (c.fact.table_title, c.fact.table, c.fact.row_name, c.fact.column):
         text = text.replace(named, "") if named else text
-    return _direction_of(text)
+    return direction_of(text)
 
 
 # ------------------------------------------------------------------ budget
@@ -549,26 +363,26 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if direct is not None and not direct.features.get("budget_missing"):
         return None
     sub = subquestion(q, actual_text, index, unit=mu)
-    current = decided_input(find(sub), r.report_id, mu, lambda c: _direction(c) == 0 and not _change_column(c))
+    current = decided_input(find(sub), r.report_id, mu, lambda c: direction(c) == 0 and not change_column(c))
     if current is None:
         return None
     label = re.sub(_WORDS["final_account_tail"], "", current.label) or current.label
-    missing = not_found(q, f"{who(index, r.report_id)}的报告只有{label}的决算数{_fmt(current)}{mu}，未列出其预算数", index)
+    missing = not_found(q, f"{who(index, r.report_id)}的报告只有{label}的决算数{fmt(current)}{mu}，未列出其预算数", index)
     if current.prose is None:
         return missing
     sub.asks_change = True
     delta = next((m for m in (in_unit(c, mu) for c in find(sub)) if m is not None
                   and m.chunk_id == current.chunk_id and m.prose is not None
-                  and m.prose.sentence == current.prose.sentence and _direction(m) != 0
+                  and m.prose.sentence == current.prose.sentence and direction(m) != 0
                   and _BUDGET_ASKED.search(m.prose.clause)), None)
     if delta is None:
         return missing
-    sign = _direction(delta)
+    sign = direction(delta)
     value = current.value - sign * abs(delta.value)
-    change = _fmt(delta).lstrip("+-−")
-    formula = f"{_fmt(current)} {'-' if sign > 0 else '+'} {change}"
+    change = fmt(delta).lstrip("+-−")
+    formula = f"{fmt(current)} {'-' if sign > 0 else '+'} {change}"
     sentence = (f"按{who(index, r.report_id)}决算说明推算，{label}预算数为{format_amount(value)}{mu}（{formula}；"
-                f"决算{_fmt(current)}{mu}，与预算相比{'增加' if sign > 0 else '减少'}{change}{mu}）。")
+                f"决算{fmt(current)}{mu}，与预算相比{'增加' if sign > 0 else '减少'}{change}{mu}）。")
     return derived_response(q, index, value, mu, f"{label}预算数", formula, [current, delta], sentence)
 
 
@@ -580,7 +394,7 @@ def asked_derivation(q: Question) -> str:
         return "net"
     if "share" in q.ops and q.unit == "%":
         return "share"
-    if "ratio" in q.ops and _ratio_match(q):
+    if "ratio" in q.ops and ratio_match(q):
         return "ratio"
     if "difference" in q.ops and not q.asks_change:  # a stated change answers change questions
         return "difference"
@@ -597,19 +411,11 @@ def computed_only(q: Question) -> str:
     (a figure stated as last year's), "sum" and "net" (none); "" for other questions. When `derive` finds no inputs for one, the lookup answers only with
     such a figure."""
     kind = asked_derivation(q)
-    parsed = {"net": lambda: _net_items(q), "difference": lambda: _difference_match(q),
+    parsed = {"net": lambda: _net_items(q), "difference": lambda: difference_match(q),
               "sum": lambda: len(_sum_items(q)) >= 2, "share": lambda: _share_parts(q)[0],
               "previous_year": lambda: True, "ratio": lambda: True}
     return kind if kind in parsed and parsed[kind]() else ""
 
-
-def states_last_year(c: Candidate) -> bool:
-    """A figure the report gives as last year's (上年决算数, 上年为…), not a change against it."""
-    words = _QLEX["ops"]["previous_year"] + list(_QLEX["relative_years"])
-    own = c.prose.clause if c.prose is not None else c.column
-    earlier = bool(c.features.get("column_year_earlier"))  # a column headed by an earlier year
-    compared = any(p + w in own for p in _QLEX["comparison_prefixes"] for w in words)  # 比上年决算数多: a change
-    return (earlier or any(w in own for w in words) and not compared) and not states_change(c)
 
 
 _DERIVATIONS = {"previous_year": previous_year, "net": net_change, "share": share, "difference": difference,

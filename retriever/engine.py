@@ -16,8 +16,9 @@ from indexer.models import (AskResponse, Citation, IndexStats, PassageResponse, 
                             VerifyResponse)
 
 from . import compose, rank
-from .derive import (asked_derivation, computed_only, derive, difference, several_asked, stated_share_of_part,
-                     states_change, states_last_year)
+from .derive import asked_derivation, computed_only, derive, several_asked, stated_share_of_part
+from .inputs import states_change, states_last_year
+from .pairs import difference
 from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_count, answer_list

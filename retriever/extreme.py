@@ -13,7 +13,7 @@ from indexer.lexicon import load
 from indexer.models import AskResponse, Fact
 
 from .compose import who
-from .derive import Finder, decided_input, derived_response
+from .inputs import Finder, decided_input, derived_response
 from .match import Candidate, clean_row
 from .relations import TOTAL_WORDS, adds_up, fact_candidate, is_total_row, same_column
 from .query import Question, subquestion

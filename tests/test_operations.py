@@ -129,7 +129,7 @@ def test_an_input_of_a_derivation_is_as_decided_as_a_lookup():
     """Three 财政拨款 rows tied: none is the part of a share. A sentence rivalled by another sentence
     within the margin is still an input when its table twin is accepted and stands clear."""
     from retriever import thresholds as th
-    from retriever.derive import decided_input
+    from retriever.inputs import decided_input
     from retriever.match import Candidate
 
     def cand(kind, value, score, line):
