@@ -86,6 +86,9 @@ def short_bodies(body: str) -> list[str]:
     """The body and its shortened forms (文化广播电视和旅游局 → 文旅局 …)."""
     lex = load("units.json")
     out = [body]
+    for lead, short in lex["leading_shorts"].items():  # 委员会组织部 → 委组织部
+        if body.startswith(lead) and len(body) > len(lead) + 1:
+            out.append(short + body[len(lead):])
     for infix in lex["drop_infixes"]:
         if infix in body and body.replace(infix, ""):
             out.append(body.replace(infix, ""))
@@ -97,6 +100,16 @@ def short_bodies(body: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def is_place_body(body: str) -> bool:
+    """A unit body that is itself a place (沙岗镇 of 沙岗镇人民政府): it names its unit as a place does."""
+    return len(body) >= 3 and body.endswith(tuple(load("units.json")["place_bodies"]))
+
+
+def names_place(alias: str) -> bool:
+    """An alias naming a town's unit by the town (沙岗镇, 沙岗镇政府)."""
+    return any(is_place_body(alias[:k]) for k in range(3, len(alias) + 1))
+
+
 def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> list[str]:
     """Every form of the unit's name a question may use, longest first (the full name included)."""
     if not unit_name:
@@ -106,7 +119,10 @@ def derive_aliases(unit_name: Optional[str], extra: tuple[str, ...] = ()) -> lis
     district_bodies = tuple(load("units.json")["district_bodies"])
     out = {full, clean_name(full)}
     places = [p for p in {parts.place, parts.place_short} if p]
+    towns = [b for b in short_bodies(parts.body) if is_place_body(b)]
     for body in short_bodies(parts.body):
+        if any(body.startswith(t) for t in towns):
+            out.add(body)  # a town's government is named by the town: 沙岗镇, 沙岗镇政府
         if parts.higher:
             out.add(parts.higher + parts.place + body)
         for p in places:

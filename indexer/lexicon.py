@@ -64,7 +64,7 @@ _TITLE_NOISE = re.compile(load("tables.json")["title_noise_pattern"])
 
 def match_table_name(line: str) -> Optional[str]:
     """Canonical table name when `line` reads like a table title, else None."""
-    t = squash(_TITLE_NOISE.sub("", line.strip()))
+    t = squash(_TITLE_NOISE.sub("", line.strip().strip("*_` ")))  # **表一 收入支出决算总表** (Markdown bold)
     t = squash(_TITLE_NOISE.sub("", t))  # "一、2024年度…" needs two passes
     t = t.replace('"', "“", 1).replace('"', "”", 1)
     if not t or len(t) > 60:

@@ -24,6 +24,9 @@ FIGURE_RE = re.compile(
 )
 _COUNTED = set(_LEX["counted_units"])
 _LEVEL_MARKER = re.compile(_LEX["level_marker"])
+# a bracket of one or two characters inside a name (因公出国（境）费, 台（套）) is no clause break
+_INNER_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])[（(]([\u4e00-\u9fff]{1,2})[）)](?=[\u4e00-\u9fff])")
+_HELD_OPEN, _HELD_CLOSE = "\ue000", "\ue001"
 _JOINED = re.compile(f"[{re.escape(_LEX['count_joiners'])}]")
 _AFTER_ANOTHER_COUNT = re.compile(rf"^.*\d\S*{_JOINED.pattern}\s*$")  # "中心下设6个科室和" before the 1 of 1个办公室
 _NOT_FIGURE_AFTER = set(_LEX["not_figure_after"])
@@ -35,6 +38,7 @@ _BARE_CODE = re.compile(r"\d{3,7}$")
 # terms spelled with 、 inside (收、支总计) are one clause, not two
 _ENUMERATED_TERMS = longest_first({t for ts in load("questions.json")["concept_equivalents"].values()
                                    for t in ts if "、" in t})
+_OPENS_COMPARED = re.compile(_LEX["opens_compared"])
 LEAD_MAX = 40  # a sentence this short before ("1.一般公共服务支出(类)。") is a heading naming the subject
 
 
@@ -63,7 +67,9 @@ def _figures(text: str) -> Iterator[tuple[re.Match, str, str, str]]:
     previous = ""
     for sent_m in _SENTENCE.finditer(text):
         sentence = sent_m.group(0)
-        lead = previous if len(previous) <= LEAD_MAX else ""
+        # a short heading sentence before names the subject, as the one before does for a sentence
+        # that opens with its comparison ("……支出决算为 2.01 万元。较上年减少 0.19 万元")
+        lead = previous if len(previous) <= LEAD_MAX or _OPENS_COMPARED.match(sentence) else ""
         previous = sentence
         for m in FIGURE_RE.finditer(sentence):
             unit = normalize_unit(m.group("unit"))
@@ -82,7 +88,9 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
         joined = before
         for term in _ENUMERATED_TERMS:
             joined = joined.replace(term, term.replace("、", ""))
-        parts = _CLAUSE_BREAK.split(_LEVEL_MARKER.sub("", joined))  # 卫生健康支出（类）41.39: one clause
+        held = _INNER_BRACKET.sub(lambda b: _HELD_OPEN + b.group(1) + _HELD_CLOSE, _LEVEL_MARKER.sub("", joined))
+        parts = [p.replace(_HELD_OPEN, "（").replace(_HELD_CLOSE, "）")  # 卫生健康支出（类）41.39: one clause
+                 for p in _CLAUSE_BREAK.split(held)]
         clause = parts[-1] if parts else before
         if not clause.strip() and len(parts) >= 2:
             clause = parts[-2]

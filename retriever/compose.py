@@ -28,8 +28,13 @@ def who(index: LoadedIndex, report_id: str) -> str:
     return f"{r.unit_name or r.region or ''}{r.year or ''}年度"
 
 
+_NEGATIVE_MARKS = "(（－−—–"  # negatives as tables write them: (1.30), －20.30
+
+
 def _fmt(c: Candidate) -> str:
     raw = c.raw.rstrip("%％").strip()
+    if c.value < 0 and raw[:1] in _NEGATIVE_MARKS:
+        raw = "-" + raw.strip(_NEGATIVE_MARKS + ")）% ")  # said with a plain minus, digits as written
     if c.unit and raw.endswith(c.unit):  # a quantity cell written with its unit ("12 次")
         raw = raw[: -len(c.unit)].strip()
     return f"{raw}{c.unit}" if c.unit != "%" else f"{raw}%"
@@ -67,11 +72,19 @@ def _in_asked_unit(q: Question, c: Candidate) -> tuple[Optional[AnswerValue], st
                         derived=True, formula=f"{_fmt(c)} = {said}"), f"{said}（报告所列{_fmt(c)}）")
 
 
+def _decrease(q: Question, c: Candidate) -> str:
+    """A change asked about and stated negative, said in words as well (-20.30万元，即减少20.30万元)."""
+    if not q.asks_change or c.value >= 0:
+        return ""
+    shown = _fmt(c).lstrip("-")
+    return f"，即{'下降' if c.unit == '%' else '减少'}{shown}"
+
+
 def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIndex, top_k: int) -> AskResponse:
     cites = [citation(index, best.chunk_id, "c1", best.score)]
     converted, said = _in_asked_unit(q, best)
     values = [converted, _value(best, "c1")] if converted is not None else [_value(best, "c1")]
-    answer = f"{who(index, best.report_id)}{best.label}{said}{_source(best)}。"
+    answer = f"{who(index, best.report_id)}{best.label}{said}{_decrease(q, best)}{_source(best)}。"
     # The same concept stated elsewhere with another figure (e.g. appropriation-only table).
     other = _sibling(best, cands)
     if other is not None:
@@ -80,6 +93,14 @@ def lookup(q: Question, best: Candidate, cands: list[Candidate], index: LoadedIn
         answer += f"另见{other.table or '情况说明'}：{other.label}{_fmt(other)}。"
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
                        confidence=confidence(best.score))
+
+
+def with_slip(resp: AskResponse, slip: Candidate, index: LoadedIndex) -> AskResponse:
+    """A lookup whose figure the report writes once otherwise (a misprint): that place cited as well."""
+    cid = f"c{len(resp.citations) + 1}"
+    resp.citations.append(citation(index, slip.chunk_id, cid, slip.score))
+    resp.answer += f"报告另一处写作{_fmt(slip)}，按报告中多处一致的数字作答。"
+    return resp
 
 
 def _sibling(best: Candidate, cands: list[Candidate]) -> Optional[Candidate]:

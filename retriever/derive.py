@@ -39,19 +39,23 @@ def _asks_rate(q: Question) -> bool:
     return q.unit == "%"
 
 
+_PREVIOUS_WORDS = re.compile(alternation(load("questions.json")["ops"]["previous_year"], longest_first=True))
+
+
 def previous_year(q: Question, find: Finder, index) -> Optional[AskResponse]:
     r = q.single
     if r is None:
         return None
     mu = money_unit(index, r.report_id)
-    levels = find(subquestion(q, q.core, index))
+    core = _PREVIOUS_WORDS.sub("", q.core) or q.core  # "三公经费上一年": this year's 三公经费 and its change
+    levels = find(subquestion(q, core, index))
     if decided_input(levels, r.report_id, mu, states_last_year) is not None:
         return None  # the report states last year's figure (上年决算数, a 2020年 column): the lookup gives it
     current = decided_input(levels, r.report_id, mu, lambda c: direction(c) == 0 and not change_column(c)
                             and not states_last_year(c))
     if current is None:
         return None
-    changes = find(subquestion(q, q.core, index, asks_change=True))
+    changes = find(subquestion(q, core, index, asks_change=True))
     # a table row states its own change in a column (较上年增减额): the row of this figure, or of
     # the table cell the prose figure restates
     rows = [c for c in levels + changes if c.fact is not None and c.report_id == r.report_id
@@ -208,9 +212,10 @@ def _stated_share(q: Question, a_text: str, b_text: str, find: Finder, index) ->
 
 
 def _is_share(label: str) -> bool:
-    """A stated ratio of a part to its total (占…比重), not a rate of change (增幅)."""
+    """A stated ratio of a part to its total (占…比重, 决算数为调整预算数的%), not a rate of change (增幅)."""
     lex = load("questions.json")
-    return any(w in label for w in lex["ops"]["share"]) and not any(w in label for w in lex["change_words"])
+    ratio = any(w in label for w in lex["ops"]["share"]) or label.rstrip().endswith(("%", "％"))
+    return ratio and not any(w in label for w in lex["change_words"])
 
 
 def _covers(part: str, text: str) -> float:

@@ -25,7 +25,7 @@ from .listing import answer_count, answer_list
 from .index import LoadedIndex
 from .match import bigrams, Candidate, column_named_by_meaning, table_candidates, without_change_words
 from .match_prose import prose_candidates
-from .relations import prefer_all_funds, tied_total
+from .relations import corroborated, prefer_all_funds, tied_total
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
 from .query import Question, plain, subquestion, understand
@@ -304,7 +304,12 @@ class Engine:
         if total is not None:  # 政府采购: its 支出总额 row, which the tied rows add up to
             best = judged = total
         elif other is not None:
-            return compose.undecided(q, judged, other, self.index)
+            kept = corroborated(cands, judged, other) if best is judged else None
+            if kept is None:
+                return compose.undecided(q, judged, other, self.index)
+            slip = other if kept is judged else judged
+            resp = compose.lookup(q, kept, cands, self.index, top_k)
+            return compose.with_slip(resp, slip, self.index)
         return compose.lookup(q, best, cands, self.index, top_k)
 
 

@@ -44,7 +44,7 @@ def target_noun(q: Question) -> str:
     else before it ("自评的项目有哪些" → 项目)."""
     m = _NOUN_AFTER.search(q.norm)
     if m:
-        return _CLASSIFIER.sub("", m.group(1))
+        return _LEADING_VERB.sub("", _CLASSIFIER.sub("", m.group(1)))  # 哪几个内设机构 → 机构
     m = _ASK_AFTER.search(q.norm)  # leftmost, longest: 科室都有哪些 → 都有哪些
     if not m:
         return ""
@@ -87,8 +87,9 @@ def answer_count(q: Question, engine) -> Optional[AskResponse]:
 def _table_level(q: Question, engine) -> Optional[AskResponse]:
     """"哪几个类级科目": the rows of one code level of the all-funds table."""
     suffix = _W["level_suffix"]
+    asked = [w[-1] for w in _W["level_list_asks"] if w in q.norm]  # 用在哪几类上
     level = next((n for k, n in _LEVELS.items()
-                  if f"“{k}”" in q.norm or f"{k}{suffix}" in q.norm or f"（{k}）" in q.norm), None)
+                  if f"“{k}”" in q.norm or f"{k}{suffix}" in q.norm or f"（{k}）" in q.norm or k in asked), None)
     if level is None:
         return None
     lex = load("questions.json")

@@ -278,10 +278,13 @@ def _other_column_named(q: Question, f: Fact, row: str) -> bool:
                for c in q.columns_named)
 
 
+_FLOW_VERBS = load("questions.json")["flow_verbs"]
+
+
 def _column_of_the_other_flow(q: Question, column: str) -> bool:
     """The column (or a sentence's clause) names one flow (本年收入合计) and the question only the
     other (一般公共服务支出)."""
-    said = [k for k in FLOWS if k in q.core]
+    said = [k for k in FLOWS if k in q.core] or [k for k, verbs in _FLOW_VERBS.items() if any(v in q.norm for v in verbs)]
     return len(said) == 1 and any(k in column for k in FLOWS if k not in said)
 
 

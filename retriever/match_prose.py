@@ -13,12 +13,13 @@ from .match import (GENERIC_BIGRAMS, _AMOUNT_WORDS, _ASPECT_WORDS, _BUDGET, _CHA
                     _VALUE_ASPECTS, _VALUE_COLUMNS, Candidate, _budget_signals, _column_of_the_other_flow, _concepts_absent,
                     _narrower, _unasked, _unit_signals, bigrams, clause_bigrams, concept_signals, coverage,
                     scope_itself, unasked_count, unexplained_chars, without_change_words)
+from .money import MONEY
 from .prose import LAST_YEAR, ProseFigure, against_last_year
 from .query import Question, plain, subject_of
 
 _PART_MARK = _LEX["part_mark"]  # 其中: the figures after it are parts of the one before
 _PART_INTRO = re.compile(r"^\s*([\u4e00-\u9fff]{2,10}?)(?:之中|当中|中)[，,：:]")  # 收入中，…: its parts follow
-_LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"]) + ")$")
+_LABEL_TAIL = re.compile(r"(" + alternation(_FORMS["label_tail"], longest_first=True) + ")+$")
 _LABEL_HEAD = re.compile(r"^([-*•]\s*|\d{2,4}\s*年度?|" + alternation(_FORMS["label_head"]) + ")+")
 
 
@@ -80,8 +81,9 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         name = "term_in_clause" if t in squash(p.local) else "term_in_sentence" if t in squash(p.before) else ""
         if name:
             x[name] = x.get(name, 0.0) + 1.0
-    x.update(_unit_signals(q, p.unit))
-    if not p.unit and q.unit:
+    unit = _unit_of(q, p)
+    x.update(_unit_signals(q, unit))
+    if not unit and q.unit:
         x["no_unit"] = 1.0
     x.update(_budget_signals(q, p.clause))
     if q.table or q.codes:
@@ -173,12 +175,28 @@ def prose_label(q: Question, p: ProseFigure) -> str:
     return (concept + label)[-24:]
 
 
+def _unit_of(q: Question, p: ProseFigure) -> str:
+    """The figure's unit; a bare 0 (预算数与决算数均为 0) is nil in the money unit asked."""
+    return p.unit or (q.unit if p.value == 0 and q.unit in MONEY else "")
+
+
+def _nil(p: ProseFigure) -> bool:
+    """A figure a sentence states as nil without a number (无三公经费支出): no "0" of the sentence
+    follows the words read before the figure."""
+    if p.value != 0:
+        return False
+    starts = (m.start() for m in re.finditer(re.escape(p.raw), p.sentence))
+    return not any(p.before.rstrip().endswith(p.sentence[:i].rstrip()) for i in starts)
+
+
 def prose_candidates(q: Question, figures: list[ProseFigure]) -> list[Candidate]:
     out = []
     for p in figures:
         sc, features = score_prose(q, p)
         if "change_missing" in features:
             continue  # a question about change is answered only by a sentence stating one
-        out.append(Candidate("prose", p.report_id, p.value, p.raw, p.unit or "", prose_label(q, p), p.chunk_id,
+        if _nil(p) and features.get("clause_asked", 1.0) < 1.0:
+            continue  # "无X" says nothing of what X narrows (没有国有资本经营收入: not 经营收入)
+        out.append(Candidate("prose", p.report_id, p.value, p.raw, _unit_of(q, p), prose_label(q, p), p.chunk_id,
                              p.line_start, p.line_end, sc, prose=p, features=features))
     return out

@@ -70,6 +70,10 @@ def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate,
     subject = _FILLER.sub("", q.core[:m.start()] + q.core[m.end():])  # words outside the two sides
     for w in _SIDE_WORDS:
         subject = subject.replace(w, "")
+    subject = q.scope + subject if q.scope and q.scope not in a_text + b_text else subject  # 政府采购里，A比B
+    lead = _leading_term(q, a_text)
+    if not subject and lead and lead not in b_text:
+        b_text = lead + b_text  # "政府采购工程支出比服务支出": B is 政府采购 服务支出 too
     if subject and subject not in a_text:
         a_text = subject + a_text
     if subject and subject not in b_text:
@@ -92,6 +96,12 @@ def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate,
     if pair is not None and pair[0].score + pair[1].score >= a.score + b.score - 2.0:
         a, b = pair
     return a, b
+
+
+def _leading_term(q: Question, text: str) -> str:
+    """A term of the index opening `text` with more words after it (政府采购 of 政府采购工程支出)."""
+    terms = q.vocab.concepts(text) if q.vocab is not None else []
+    return next((t for t in terms if text.startswith(t) and len(text) - len(t) >= 2), "")
 
 
 def _only_side(text: str) -> bool:

@@ -19,7 +19,8 @@ LAST_YEAR = load("questions.json")["comparison_forms"][0][1]  # how `against_las
 
 @lru_cache(maxsize=64)
 def _comparison_forms(year: Optional[int]) -> tuple[tuple[re.Pattern, str], ...]:
-    prev = str(year - 1) if year else r"(?!)"  # no report year: no year number is last year
+    # no report year: no year number is last year; 2021 may be written 21
+    prev = rf"(?:{str(year - 1)[:2]})?{str(year - 1)[2:]}" if year else r"(?!)"
     return tuple((re.compile(pat.replace("{prev}", prev)), to) for pat, to in load("questions.json")["comparison_forms"])
 
 

@@ -323,8 +323,8 @@ def _two_figures_compared(q: Question, lex: dict) -> None:
 
 def focus(text: str, lex: dict) -> str:
     """The part of a several-part question that asks for a figure ("X是多少？比上年变化如何？" → the
-    first; "是否主要靠上级补助？占多少？" → the first, whose source the share is of). The whole text names
-    the report."""
+    first; "是否主要靠上级补助？占多少？" → the first, whose source the share is of; "X为何增加？增加了多少"
+    → the second after the words of the first). The whole text names the report."""
     parts = [p for p in re.split(r"[？?；;！!]", text) if p.strip()]
     if len(parts) <= 1:
         return text
@@ -335,7 +335,14 @@ def focus(text: str, lex: dict) -> str:
     share = lex["derivations"]["share_word"]
     if relied and all(share in p for p in asks):  # "是否主要靠X？占多少？": X's share, as the first part names it
         return relied[0]
-    return asks[0] if asks else parts[0]
+    chosen = asks[0] if asks else parts[0]
+    k = parts.index(chosen)
+    if k and not subject_of(squash(chosen)):  # "收入为啥比上年多了那么多？多了多少": the subject before
+        before = parts[k - 1]
+        for w in lex["passage_words"]["reason"]:
+            before = before.replace(w, "")
+        return f"{before}，{chosen}"
+    return chosen
 
 
 def reliance(norm: str, lex: dict, vocab: list[str] = ()) -> str:
@@ -433,8 +440,14 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:  # "…表中X": the table's name and the 中 after it
         core = re.sub(rf"{re.escape(mention)}(?:之中|当中|中|里|内)?", " ", core)
+    quoted = _QUOTED_NAME.findall(core)  # a quoted name ("智慧武昌"建设项目) keeps a place it holds
+    held = {f"\ue000{i}\ue001": text for i, text in enumerate(quoted)}
+    for key, text in held.items():
+        core = core.replace(text, key, 1)
     for m in q.mentions:  # with the comparison word before a name and its 的 ("比江汉区的多多少")
         core = re.sub(rf"[{lex['comparison_prefixes']}]?{re.escape(m)}的?", "", core)
+    for key, text in held.items():
+        core = core.replace(key, text)
     if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
         core = re.sub(rf"^[{lex['derivations']['sum_separators']}]+", "", core)
     for r in q.reports:
@@ -447,7 +460,9 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     if not (scoped or mention) and lex["derivations"]["share_word"] not in core:
         # "公务用车运行维护费中燃料费": a term, 中, the figure (with a table named, "…表中X" is its form)
         scoped = re.match(lex["scope_infix"], core)
-        scoped = scoped if scoped and any(scoped.group(1).endswith(t) for t in vocab) else None
+        whole = re.sub(f"(?:{alternation(lex['amount_words'], longest_first=True)})$", "", scoped.group(1)) \
+            if scoped else ""  # "政府采购总额中货物采购": a term and its total word
+        scoped = scoped if scoped and any(w.endswith(t) for w in {scoped.group(1), whole} for t in vocab) else None
     if scoped:  # "政府采购支出总额中，服务类采购是多少": the figure is the part after the scope
         q.scope, core = scoped.group(1), scoped.group(2)
     for a, b in lex["rewrites"]:
@@ -484,6 +499,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     return q
 
 
+_QUOTED_NAME = re.compile(r"[“\"「『][^”\"」』]{2,30}[”\"」』]")
 _TWO_FIGURES_COMPARED = re.compile(  # A比B多 / 少 / 高 / 低 closing the question, A and B two words at least
     rf"[\u4e00-\u9fff]{{2}}比[\u4e00-\u9fff]{{2,}}?{_LEX['comparative_tail']}")
 

@@ -10,12 +10,15 @@ from indexer.lexicon import load
 from indexer.models import Fact
 
 from . import rank
+from .thresholds import ACCEPT, NEARBY_LINES, SAME_VALUE
 from .match import Candidate, clean_row
 from .query import FLOWS, Question
 
 _LEX = load("questions.json")
 _WHOLE_COLUMN = tuple(_LEX["whole_column_words"])  # a column holding a row's whole (本年支出合计, 小计)
 _TOTAL_ROWS = frozenset(_LEX["total_rows"])
+_SLIP = 0.001  # two figures this close (relative) of one name are one figure misprinted
+_OTHER_VALUE = {"budget_unasked", "change_unasked", "label_unasked"}  # not the figure itself, or another one
 TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])  # rows that are totals (合计, 总额)
 
 
@@ -73,10 +76,36 @@ def tied_total(cands: list[Candidate], best: Candidate, margin: float) -> Option
     货物支出 15, 服务支出 45, 支出总额 60): the one total row that the others add up to is the figure
     itself, by the report's own identity; None when there is no such row."""
     if best.fact is None:
-        return None
+        return _stated_whole(cands, best, margin)
     tied = [c for c in cands if c.kind == "table" and c.fact is not None and best.score - c.score < margin
             and same_column(c.fact, best.fact)]
     totals = [c for c in tied if is_total_row(c.row_name)]
     if len(totals) != 1:
         return None
     return totals[0] if adds_up(totals[0].value, [c.value for c in tied if c is not totals[0]]) else None
+
+
+def _stated_whole(cands: list[Candidate], best: Candidate, margin: float) -> Optional[Candidate]:
+    """Figures of nearby sentences that tie (公车: 购置费 0, 运行费 2.01) and add up to a figure stated
+    there of what they share, which the question asks (购置及运行费支出决算 2.01): that figure."""
+    def near(c: Candidate) -> bool:
+        return c.prose is not None and c.report_id == best.report_id and c.unit == best.unit \
+            and abs(c.line_start - best.line_start) <= NEARBY_LINES
+    tied = [c for c in cands if near(c) and best.score - c.score < margin + 1e-6]
+    if len(tied) < 2:
+        return None
+    return next((c for c in cands if near(c) and c not in tied and c.score >= ACCEPT
+                 and not _OTHER_VALUE.intersection(c.features) and adds_up(c.value, [t.value for t in tied])), None)
+
+
+def corroborated(cands: list[Candidate], a: Candidate, b: Candidate) -> Optional[Candidate]:
+    """Two figures of one name a hair apart (a report's own slip: 4361.78 once, 4361.89 elsewhere): the
+    one more accepted figures of the report repeat; None when neither is repeated more."""
+    if a.label != b.label or a.report_id != b.report_id or a.unit != b.unit \
+            or abs(a.value - b.value) > _SLIP * max(abs(a.value), abs(b.value)):
+        return None
+    def repeated(v: float) -> int:
+        return sum(1 for c in cands if c.report_id == a.report_id and c.unit == a.unit and c.score >= ACCEPT
+                   and abs(c.value - v) <= SAME_VALUE and not _OTHER_VALUE.intersection(c.features))
+    na, nb = repeated(a.value), repeated(b.value)
+    return a if na > nb else b if nb > na else None

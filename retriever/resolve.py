@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from indexer.aliases import NameParts, derive_aliases, in_order, split_name
+from indexer.aliases import NameParts, derive_aliases, in_order, names_place, split_name
 from indexer.lexicon import alternation as _any, fix_typos, load, longest_first, squash
 
 from .index import ReportRec
@@ -46,6 +46,13 @@ def years_in(text: str) -> list[int]:
     for y in _YEAR2.findall(re.sub(r"(19|20)\d\d\s*年", "", text)):
         ys.append(2000 + int(y))
     return list(dict.fromkeys(ys))
+
+
+def _years_compared(text: str) -> set[int]:
+    """The years a comparison is made with (比2021年, 较21年): not the year asked about."""
+    prefixes = load("questions.json")["comparison_prefixes"]
+    return {y for y in years_in(text) if re.search(
+        rf"[{prefixes}]\s*(?:{y}|{y % 100:02d})\s*年", digit_years(text))}
 
 
 @dataclass
@@ -99,7 +106,7 @@ class NameIndex:
             if len(a) >= 3 and a in text:
                 if a == full:
                     return Named(r, FULL, f"全称“{a}”", a)
-                placed = any(p in a for p in places)
+                placed = any(p in a for p in places) or names_place(a)  # 沙岗镇: a place itself
                 if not placed and _place_before(text, a, places + [self.parts[r.report_id].higher]):
                     continue  # "藤县文旅局": the same kind of unit in another place
                 return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
@@ -346,9 +353,13 @@ def resolve(text: str, names: NameIndex, *, history: Optional[list[str]] = None,
         if ctx is not None:
             named, res.context, ctx_years = ctx
             rel = _relative_year(norm, ctx_years[0] if ctx_years else None)
+            if res.years and ctx_years and set(res.years) <= _years_compared(norm):
+                res.years = ctx_years + [y for y in res.years if y not in ctx_years]  # "比21年少了多少"
             res.years = res.years or ([rel] if rel else ctx_years)
             if many:  # "哪个多" after a question on 洪山 and one on 江汉: the two compared
                 named = _with_unit_before(names, history or [], pool, named, res.context)
+    if res.years and not year and set(res.years) <= _years_compared(norm):
+        res.years = [y + 1 for y in res.years] + res.years  # "X比21年少了多少": the year after, against 21
     placed = any(n.strength > HIGHER for n in named)  # a city alone leaves its districts and units open
     unit_named = any(n.strength >= UNPLACED for n in named)  # a place alone names no unit of it
     region = _unknown_region(norm, names, placed) or (None if unit_named else _unknown_unit(norm, names, pool)) \

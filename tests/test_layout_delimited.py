@@ -247,7 +247,8 @@ def test_qiaokou_totals_tables():
     fiscal = parse(QIAOKOU, 192, 238)
     assert fiscal.columns[:2] == ["收入/决算数", "支出/小计"]
     assert row(fiscal, "政府性基金预算财政拨款", column_prefix=None).line_start in (204, 233)
-    assert any(r.name == "国有资本经营预算财政拨款" and r.line_start == 234 for r in fiscal.rows)
+    # the sub-rows under 年初财政拨款结转和结余 repeat income rows' names: named under that row
+    assert any(r.name == "年初财政拨款结转和结余：国有资本经营预算财政拨款" and r.line_start == 234 for r in fiscal.rows)
 
 
 def test_qiaokou_broken_general_budget_table():

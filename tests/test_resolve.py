@@ -36,8 +36,13 @@ def test_name_parts_and_short_forms():
     assert split_name("梧州市农产品质量安全综合检测中心").place == "梧州市"
     aliases = derive_aliases("上海市黄浦区人民政府外滩街道办事处")
     assert {"黄浦区外滩街道办事处", "黄浦外滩街道"} <= set(aliases)
-    assert "外滩街道" not in aliases  # a body alone names the same kind of unit anywhere
+    assert "外滩街道" in aliases and "街道办事处" not in aliases  # a street names its office, a kind names none
     assert "大英文旅局" in derive_aliases("四川省遂宁市大英县文化广播电视和旅游局")
+    assert "大数据中心" not in derive_aliases("武汉市汉阳区大数据中心")  # a body alone names that kind anywhere
+    # a town names its government; a party committee's office is its 区委办
+    assert {"沙岗镇", "沙岗镇政府", "博安沙岗镇"} <= set(derive_aliases("广东省惠州市博安县沙岗镇人民政府"))
+    assert {"燕平区委办公室", "燕平区委办"} <= set(derive_aliases("中共北京市燕平区委员会办公室"))
+    assert "大英县委组织部" in derive_aliases("中共大英县委员会组织部")
 
 
 def test_abbreviation_follows_the_name_in_order():

@@ -44,7 +44,7 @@ def aligned_cells(num: int, raw: str, wide: bool) -> list[ACell]:
 
 
 def looks_aligned(lines: list[tuple[int, str]]) -> bool:
-    """A header line of 3+ cells separated by 2+ spaces, and numbers never glued to
+    """A header line of 2+ cells separated by 2+ spaces, and numbers never glued to
     their neighbours by a single space."""
     wide = narrow = numeric_lines = 0
     header = False
@@ -53,7 +53,7 @@ def looks_aligned(lines: list[tuple[int, str]]) -> bool:
         nums = [m for m in ms if token_kind(m.group()) == "num"]
         if not nums:
             cells = list(re.finditer(r"\S+(?: \S+)*", raw or ""))
-            if len(cells) >= 3 and sum(1 for c in cells if not INT_RE.match(c.group())) >= 3:
+            if len(cells) >= 2 and sum(1 for c in cells if not INT_RE.match(c.group())) >= 2:
                 header = True
             continue
         numeric_lines += 1
@@ -167,6 +167,8 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     body_lls = [ll for ll in lls[start:end] if ll.kind == "content"]
     notes, end_line, stop = scan_tail(lls, end)
     raws = {n: (raw or "").rstrip("\r\n") for n, raw in block.lines}
+    heads = {c.text for ll in header_lls for c in aligned_cells(ll.line_start, raws[ll.line_start], False)}
+    body_lls = [ll for ll in body_lls if not _header_again(raws[ll.line_start], heads)]
 
     # positions in characters, or in display columns (CJK = 2) if numbers fit those better
     best = None
@@ -207,6 +209,13 @@ def parse_aligned(block: TableBlock, unit: str, kind: str) -> tuple[Table, list[
     table.line_end = max([r.line_end for r in table.rows] + [end_line or 0]
                          + [ll.line_end for ll in header_lls] + [block.title_line])
     return table, solver.checks(block.name)
+
+
+def _header_again(raw: str, heads: set[str]) -> bool:
+    """A line of labels ending in a column label of the header ("支出项目  决算数" under "收入项目  决算数"):
+    the header of a second list set under the first, no row."""
+    cells = [c.text for c in aligned_cells(0, raw, False)]
+    return len(cells) >= 2 and cells[-1] in heads and not any(token_kind(c) == "num" for c in cells)
 
 
 def parse_aligned_block(block: TableBlock) -> tuple[Table, list[Check]]:

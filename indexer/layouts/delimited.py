@@ -16,6 +16,7 @@ from .delimited_grid import (DEFAULT_UNIT, DEFAULT_VALUE_COLUMN, HANGCI_LABEL, I
                              header_text, header_tree, is_code, is_number, make_row, name_columns, text_raw,
                              place_columns, quantity, realign_row, segment, split_header)
 from .delimited_performance import parse_grid_performance, performance_layout
+from .items import MEASURE_WORDS
 from .by_code import Draft, parse_by_code
 from .column_solver import RawRow
 from .pdf_tokens import Tok
@@ -175,7 +176,22 @@ def _parse_two_sided(lines: list[Line]) -> tuple[list[str], list[Row]]:
             if not name and not row_cells:
                 continue
             by_side[i].append(make_row(None, name, row_cells, line.no, line.no, uncertain=not name))
+    for side in by_side:
+        _name_repeats(side)
     return [c.name for c in cols], [r for side in by_side for r in side]
+
+
+def _name_repeats(rows: list[Row]) -> None:
+    """A side's row repeating an earlier row's name is a part of the row above it ("年初财政拨款结转和结余"
+    then "一般公共预算财政拨款 265.30", the income row of that name being 4692.84): named under it."""
+    seen: set[str] = set()
+    parent = None
+    for r in rows:
+        if r.name and r.name in seen and parent is not None:
+            r.name = f"{parent.name}：{r.name}"
+        elif r.name:
+            seen.add(r.name)
+            parent = r
 
 
 # ---------------------------------------------------------------- three code/name/value triples
@@ -227,6 +243,17 @@ def _parse_triples(lines: list[Line]) -> tuple[list[str], list[Row]]:
 
 # ---------------------------------------------------------------- 三公 table
 def _parse_sangong(lines: list[Line]) -> tuple[list[str], list[Row]]:
+    sections = _value_sections(lines)
+    if len(sections) >= 2:  # "预算数" over one header and row, "决算数" over another (公开07表)
+        columns, rows = [], []
+        for label, part in sections:
+            cols, part_rows = _parse_sangong(part)
+            columns += [f"{label}/{c}" for c in cols]
+            for r in part_rows:
+                for cell in r.cells:
+                    cell.column = f"{label}/{cell.column}"
+            rows += part_rows
+        return columns, rows
     grid = split_header(lines)
     leaves, _ = header_tree(grid.header)
     cols = columns_from_leaves(leaves) or columns_from_data(grid)
@@ -250,6 +277,20 @@ def _parse_sangong(lines: list[Line]) -> tuple[list[str], list[Row]]:
             continue
         rows.append(make_row(None, row_name("".join(texts)) or SANGONG_ROW_NAME, row_cells, line.no, line.no))
     return [c.name for c in cols], rows
+
+
+def _value_sections(lines: list[Line]) -> list[tuple[str, list[Line]]]:
+    """The table's parts each under a line naming only which value follows (预算数, 决算数); [] for a
+    table with no such lines."""
+    sections: list[tuple[str, list[Line]]] = []
+    for line in lines:
+        cells = [c for _, c in line.filled]
+        label = header_text(cells[0]) if len(cells) == 1 else ""
+        if label and label in MEASURE_WORDS:
+            sections.append((label, []))
+        elif sections:
+            sections[-1][1].append(line)
+    return [s for s in sections if s[1]]
 
 
 def _kind(block_kind: str, lines: list[Line]) -> str:

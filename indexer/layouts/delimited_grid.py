@@ -28,6 +28,7 @@ _LEX = load("table_headers.json")
 STUB_LABELS = frozenset(_LEX["stub_labels"])
 STUB_PATTERNS = [re.compile(p) for p in _LEX["stub_label_patterns"]]
 ITEM_LABEL = _LEX["item_label"]
+_ITEM_FORMS = frozenset(_LEX["item_label_forms"])  # 收入项目, 支出项目: a side's item column
 NAME_LABEL = _LEX["name_label"]
 LANCI_LABEL = _LEX["lanci_label"]
 HANGCI_LABEL = _LEX["hangci_label"]
@@ -93,8 +94,10 @@ def text_raw(text: str) -> str:
 
 
 def header_text(text: str) -> str:
-    """A header label: notes like (A), (B/A), (万元), (20分*执行率) dropped, all whitespace removed."""
-    return squash(HEADER_NOTE_RE.sub("", text or ""))
+    """A header label: notes like (A), (B/A), (万元), (20分*执行率) dropped, all whitespace removed; a
+    side's item label (收入项目) read as 项目."""
+    label = squash(HEADER_NOTE_RE.sub("", text or ""))
+    return ITEM_LABEL if label in _ITEM_FORMS else label
 
 
 def is_number(text: str) -> bool:
@@ -187,6 +190,10 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
                 started = True
                 continue
             cells = split_cells(text, layout)
+            meta = [squash(c) for c in cells if c.strip()]
+            if meta and all(UNIT_RE.match(c) or any(p.search(c) for p in META_RES) for c in meta):
+                unit = unit or next((m.group(1) for m in map(UNIT_RE.match, meta) if m), None)
+                continue  # 编制部门：… ⇥ 金额单位：万元 written as a row of the table
             if any(cells):
                 lines.append(Line(no, cells))
                 started = True
@@ -364,7 +371,11 @@ def place_columns(cols: list[Col], grid: Grid) -> None:
             c.pos = p
         return
     header_pos = {c.pos for c in placed}
-    counts = Counter(p for line in grid.data for p, c in line.filled if is_number(c) and not is_code(c))
+    # stub columns hold numbers too (行次 1, 2, … beside mostly blank figures; 类/款/项 pieces 201, 31,
+    # 02): they place no value column
+    numbered = {p for line in grid.header for p, c in line.filled if is_stub_label(header_text(c))}
+    counts = Counter(p for line in grid.data for p, c in line.filled
+                     if is_number(c) and not is_code(c) and p not in numbered)
     if not counts:
         return
 
