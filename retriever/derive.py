@@ -364,9 +364,10 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if r is None or actual_text == q.core or len(actual_text) < 2:
         return None
     mu = money_unit(index, r.report_id)
-    direct = decided_input(find(q), r.report_id, mu)
-    if direct is not None and not direct.features.get("budget_missing"):
-        return None
+    cands = find(q)
+    if any(c.report_id == r.report_id and c.score >= th.ACCEPT and not c.features.get("budget_missing")
+           for c in cands[:20]):
+        return None  # a budget figure is stated (decided or not, the lookup answers)
     sub = subquestion(q, actual_text, index, unit=mu)
     current = decided_input(find(sub), r.report_id, mu, lambda c: direction(c) == 0 and not change_column(c))
     if current is None:

@@ -383,14 +383,20 @@ def key_bigrams(q: Question, framing: Optional[frozenset[int]] = None, apart: tu
     return set().union(*(bigrams(part) for part in content.split())) - GENERIC_BIGRAMS
 
 
+_FUNDS = re.compile(alternation(_LEX["fund_names"], longest_first=True))
+
+
 def budget_label(label: str) -> bool:
-    """A budget figure's label (预算数), not the final account's (决算数, 执行数)."""
+    """A budget figure's label (预算数), not the final account's (决算数, 执行数); the 预算 of a fund's name
+    (一般公共预算财政拨款) is none."""
+    label = _FUNDS.sub("", label)
     return any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL)
 
 
 def _budget_signals(q: Question, label: str) -> dict[str, float]:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
-    asks_budget = any(w in q.core for w in _BUDGET)
+    label = _FUNDS.sub("", label)
+    asks_budget = any(w in _FUNDS.sub("", q.core) for w in _BUDGET)
     if not asks_budget and budget_label(label):
         return {"budget_unasked": 1.0}
     if asks_budget and not any(w in label for w in _BUDGET):

@@ -16,7 +16,7 @@ from indexer.aliases import split_name
 
 from .index import LoadedIndex, ReportRec
 from .prose import LAST_YEAR, against_last_year
-from .resolve import digit_years, relative_offset, resolve, years_in
+from .resolve import digit_years, higher_places, relative_offset, resolve, years_in
 from .words import Vocabulary, apply_synonyms, blank_noise, split_words, strip_noise, terms_in
 
 _FORMS = load("questions.json")["question_word_forms"]
@@ -450,10 +450,10 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
         core = core.replace(key, text)
     if q.mentions:  # "江汉区和洪山区…": the joiner of two names is no figure word
         core = re.sub(rf"^[{lex['derivations']['sum_separators']}]+", "", core)
-    for r in q.reports:
+    for r in q.reports:  # 湖北省武汉市, 武汉, 北京: the levels above the report's place, in any form
         higher = index_names_higher(r)
-        if higher:
-            core = core.replace(higher, "")
+        for h in ([higher] if higher else []) + higher_places(higher):
+            core = core.replace(h, "")
     core = re.sub(r"(20)?\d\d年度?|20\d\d", "", core)
     core = plain(core)
     scoped = re.match(lex["scope_pattern"], core)

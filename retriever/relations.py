@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 from indexer.layouts.identities import tolerance
-from indexer.lexicon import load
+from indexer.lexicon import load, squash
 from indexer.models import Fact
 
 from . import rank
@@ -81,8 +81,21 @@ def tied_total(cands: list[Candidate], best: Candidate, margin: float) -> Option
             and same_column(c.fact, best.fact)]
     totals = [c for c in tied if is_total_row(c.row_name)]
     if len(totals) != 1:
-        return None
+        return _whole_column(cands, best, margin)
     return totals[0] if adds_up(totals[0].value, [c.value for c in tied if c is not totals[0]]) else None
+
+
+def _whole_column(cands: list[Candidate], best: Candidate, margin: float) -> Optional[Candidate]:
+    """Cells of one row that tie (三公经费: 合计 42, 因公出国（境）费 5, 公务用车… 32): the cell of its
+    total column (合计, 小计) holding the largest figure, which the others are parts of."""
+    row = [c for c in cands if c.kind == "table" and c.fact is not None and best.score - c.score < margin + 1e-6
+           and c.report_id == best.report_id and c.fact.table == best.fact.table
+           and c.fact.row_name == best.fact.row_name and c.fact.line == best.fact.line]
+    wholes = [c for c in row if squash(c.fact.column).split("/")[-1] in _TOTAL_ROWS]
+    if len(row) < 2 or not wholes:
+        return None
+    top = max(wholes, key=lambda c: c.value)
+    return top if all(top.value >= c.value for c in row) else None
 
 
 def _stated_whole(cands: list[Candidate], best: Candidate, margin: float) -> Optional[Candidate]:

@@ -89,7 +89,7 @@ class NameIndex:
             places = set(self.places(r))  # a place alone names every unit there: not an alias
             extra = tuple(a for a in getattr(r, "aliases", None) or () if a not in places)
             self.aliases[r.report_id] = derive_aliases(r.unit_name, extra)
-            self.higher[r.report_id] = _higher_places(self.parts[r.report_id].higher)
+            self.higher[r.report_id] = higher_places(self.parts[r.report_id].higher)
 
     def places(self, r: ReportRec) -> list[str]:
         p = self.parts[r.report_id]
@@ -128,7 +128,7 @@ class NameIndex:
         return None
 
 
-def _higher_places(higher: str) -> list[str]:
+def higher_places(higher: str) -> list[str]:
     """The city or province above the report's place, as written and without its level word
     ("重庆市", "重庆"), longest first."""
     endings = sorted((e for es in _LEVELS.values() for e in es), key=len, reverse=True)

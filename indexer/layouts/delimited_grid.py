@@ -29,6 +29,7 @@ STUB_LABELS = frozenset(_LEX["stub_labels"])
 STUB_PATTERNS = [re.compile(p) for p in _LEX["stub_label_patterns"]]
 ITEM_LABEL = _LEX["item_label"]
 _ITEM_FORMS = frozenset(_LEX["item_label_forms"])  # 收入项目, 支出项目: a side's item column
+_PART_MARK = re.compile(r"^其中[：:]?")
 NAME_LABEL = _LEX["name_label"]
 LANCI_LABEL = _LEX["lanci_label"]
 HANGCI_LABEL = _LEX["hangci_label"]
@@ -97,6 +98,7 @@ def header_text(text: str) -> str:
     """A header label: notes like (A), (B/A), (万元), (20分*执行率) dropped, all whitespace removed; a
     side's item label (收入项目) read as 项目."""
     label = squash(HEADER_NOTE_RE.sub("", text or ""))
+    label = _PART_MARK.sub("", label) or label  # "其中：基本支出" is the 基本支出 column
     return ITEM_LABEL if label in _ITEM_FORMS else label
 
 
