@@ -108,6 +108,7 @@ def _share_parts(q: Question) -> tuple[str, str, str]:
     scoped = re.match(load("questions.json")["scope_infix"], a_text)
     if scoped:  # "政府采购中工程类采购占…": the part is the words after its scope, the whole the scope
         scope, a_text, b_text = scoped.group(1), scoped.group(2), b_text or scoped.group(1)  # (…占多少)
+    b_text = b_text or scope  # "基本支出里，人员经费占多大比例": of the scope
     return (a_text, b_text, scope) if a_text and b_text else ("", "", "")
 
 
@@ -135,7 +136,10 @@ def share(q: Question, find: Finder, index) -> Optional[AskResponse]:
     if scope and (a is None or not _in_scope(a, scope)):  # 服务类 of 政府采购, not a 服务项目 elsewhere
         named = _AMOUNT_END.sub("", _TOTAL_END.sub("", scope)) + a_text  # 政府采购支出总额中服务类: 政府采购服务类
         a = decided_input(find(subquestion(q, named, index, unit=mu)), r.report_id, mu) or a
-    b = decided_input(find(subquestion(q, b_text, index, unit=mu)), r.report_id, mu)
+    whole = subquestion(q, b_text, index, unit=mu)
+    if b_text == scope:
+        whole.scope = ""  # the scope is the whole itself, not where it is found
+    b = decided_input(find(whole), r.report_id, mu)
     a = _part_beside(parts, b) or a
     if a is None or b is None:  # not computable: the share the report states of the part, of this whole
         return _stated_share(q, a_text, b_text, find, index)

@@ -41,7 +41,9 @@ def decided_input(cands: list[Candidate], report_id: str, unit: Optional[str] = 
         return None
     judged = pool[0]
     if judged.kind == "prose":
-        judged = rank.table_twin(pool, judged, th.SAME_VALUE, th.ACCEPT_TABLE) or judged
+        twin = rank.table_twin(pool, judged, th.SAME_VALUE, th.ACCEPT_TABLE)
+        if twin is not None and rank.rival(pool, twin, th.MARGIN, th.SAME_VALUE) is None:
+            judged = twin  # the cell the sentence restates decides; cells that tie leave it to the sentence
     margin = th.MARGIN if judged.kind == "table" else th.TIE
     if rank.rival(pool, judged, margin, th.SAME_VALUE):
         total = tied_total(pool, judged, margin)  # rows tied that add up to one of them: that total

@@ -116,10 +116,12 @@ def same_unit(a: str, b: str) -> bool:
 def _unit_signals(q: Question, unit: str) -> dict[str, float]:
     if not q.unit:
         return {}
-    if same_unit(unit, q.unit):
-        return {"unit_same": 1.0}
-    if {q.unit, unit or "万元"} <= {"万元", "元"} or (q.unit == "万元" and not unit):
-        return {"unit_other_money": 1.0}  # an amount in the other money unit: the report's own unit is kept
+    if same_unit(unit, q.unit) or q.unit_implied and {q.unit, unit or "万元"} <= {"万元", "元"}:
+        return {"unit_same": 1.0}  # an amount asked in no unit: in the report's own (元 or 万元)
+    if unit and {q.unit, unit} <= {"万元", "元"}:
+        return {}  # an amount in the other money unit: the same amount, converted when answered
+    if q.unit == "万元" and not unit:
+        return {"unit_other_money": 1.0}  # a bare number for an amount
     return {"unit_other_kind": 1.0}  # another kind of quantity is never the answer
 
 

@@ -101,7 +101,8 @@ def _earlier_clause_subject(q: Question, p: ProseFigure) -> str:
     if q.vocab is None or q.vocab.concepts(_ASPECT_WORDS.sub(" ", plain(p.local))):
         return ""
     clauses = [c for c in _CLAUSE_SEP.split(p.before) if c.strip()]
-    return next((c for c in reversed(clauses[:-2]) if q.vocab.concepts(plain(c))), "")
+    # a clause naming a value of it only (年初预算18.00万元) names no subject
+    return next((c for c in reversed(clauses[:-2]) if q.vocab.concepts(_ASPECT_WORDS.sub(" ", plain(c)))), "")
 
 
 def _compares_values_only(clause: str) -> bool:

@@ -30,6 +30,7 @@ STUB_PATTERNS = [re.compile(p) for p in _LEX["stub_label_patterns"]]
 ITEM_LABEL = _LEX["item_label"]
 _ITEM_FORMS = frozenset(_LEX["item_label_forms"])  # 收入项目, 支出项目: a side's item column
 _PART_MARK = re.compile(r"^其中[：:]?")
+_SECTION_WORDS = frozenset(_LEX["items"]["measure_words"])  # a line naming only the value below it
 NAME_LABEL = _LEX["name_label"]
 LANCI_LABEL = _LEX["lanci_label"]
 HANGCI_LABEL = _LEX["hangci_label"]
@@ -203,6 +204,9 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
         if not stripped:
             continue
         flat = squash(stripped)
+        if flat in _SECTION_WORDS:  # "预算数" over the part of the table that follows (PDF text: no tab)
+            lines.append(Line(no, [stripped]))
+            continue
         m = UNIT_RE.match(flat)
         if m:
             unit = unit or m.group(1)
