@@ -12,8 +12,8 @@ from indexer.numbers import format_amount
 
 from .compose import not_found, who
 from .inputs import (Finder, against_last_year, change_column, decided_input, derived_response, direction,
-                     direction_of, fmt, states_last_year)
-from .match import Candidate, bigrams, clean_row
+                     direction_of, fmt, states_change, states_last_year)
+from .match import Candidate, bigrams, budget_label, clean_row
 from .money import MONEY, in_unit, money_unit
 from .pairs import difference, difference_match, ratio, ratio_match
 from .relations import TOTAL_WORDS
@@ -370,8 +370,9 @@ def budget(q: Question, find: Finder, index) -> Optional[AskResponse]:
     mu = money_unit(index, r.report_id)
     cands = find(q)
     if any(c.report_id == r.report_id and c.score >= th.ACCEPT and not c.features.get("budget_missing")
+           and budget_label(c.column if c.prose is None else c.prose.clause) and not states_change(c)
            for c in cands[:20]):
-        return None  # a budget figure is stated (decided or not, the lookup answers)
+        return None  # a budget figure is stated as such (decided or not, the lookup answers)
     sub = subquestion(q, actual_text, index, unit=mu)
     current = decided_input(find(sub), r.report_id, mu, lambda c: direction(c) == 0 and not change_column(c))
     if current is None:
