@@ -106,9 +106,10 @@ class NameIndex:
             if len(a) >= 3 and a in text:
                 if a == full:
                     return Named(r, FULL, f"全称“{a}”", a)
-                placed = any(p in a for p in places) or names_place(a)  # 沙岗镇: a place itself
+                placed = any(p in a for p in places)
                 if not placed and _place_before(text, a, places + [self.parts[r.report_id].higher]):
                     continue  # "藤县文旅局": the same kind of unit in another place
+                placed = placed or names_place(a)  # 沙岗镇: a place itself
                 return Named(r, ALIAS if placed else UNPLACED, f"简称“{a}”", a)
         place = next((p for p in places if p in text), None)
         frag = abbreviation(text.replace(place, " ") if place else text, self.parts[r.report_id].body)

@@ -129,6 +129,9 @@ def test_the_same_kind_of_unit_in_another_place_is_missing(names):
         res = resolve(q, names)
         assert res.reports == [] and res.choices == [] and res.missing, q
     assert ids(resolve("大英县文化广播电视和旅游局2022年接待费", names)) == ["tour"]
+    # a street named alone names its office, but not the street of that name in another district
+    assert ids(resolve("外滩街道2021年接待费", names)) == ["street"]
+    assert resolve("静安区外滩街道办事处2021年接待费", names).reports == []
 
 
 def test_place_words_inside_a_row_name_no_other_place(names):
