@@ -10,14 +10,13 @@ from indexer.lexicon import load, squash
 from indexer.models import Fact
 
 from . import rank
-from .thresholds import ACCEPT, NEARBY_LINES, SAME_VALUE
+from .thresholds import ACCEPT, NEARBY_LINES, SAME_VALUE, SLIP
 from .match import Candidate, clean_row
 from .query import FLOWS, Question
 
 _LEX = load("questions.json")
 _WHOLE_COLUMN = tuple(_LEX["whole_column_words"])  # a column holding a row's whole (本年支出合计, 小计)
 _TOTAL_ROWS = frozenset(_LEX["total_rows"])
-_SLIP = 0.001  # two figures this close (relative) of one name are one figure misprinted
 _OTHER_VALUE = {"budget_unasked", "change_unasked", "label_unasked"}  # not the figure itself, or another one
 TOTAL_WORDS = tuple(_LEX["total_rows"]) + tuple(_LEX["part_total_words"])  # rows that are totals (合计, 总额)
 
@@ -115,7 +114,7 @@ def corroborated(cands: list[Candidate], a: Candidate, b: Candidate) -> Optional
     """Two figures of one name a hair apart (a report's own slip: 4361.78 once, 4361.89 elsewhere): the
     one more accepted figures of the report repeat; None when neither is repeated more."""
     if a.label != b.label or a.report_id != b.report_id or a.unit != b.unit \
-            or abs(a.value - b.value) > _SLIP * max(abs(a.value), abs(b.value)):
+            or abs(a.value - b.value) > SLIP * max(abs(a.value), abs(b.value)):
         return None
     def repeated(v: float) -> int:
         return sum(1 for c in cands if c.report_id == a.report_id and c.unit == a.unit and c.score >= ACCEPT
