@@ -2,10 +2,11 @@
 "not found" that says what is missing and what is available instead."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from indexer.models import AnswerValue, AskResponse, Choice, Citation
-from indexer.numbers import format_amount
+from indexer.numbers import decimals, format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
@@ -28,13 +29,10 @@ def who(index: LoadedIndex, report_id: str) -> str:
     return f"{r.unit_name or r.region or ''}{r.year or ''}年度"
 
 
-_NEGATIVE_MARKS = "(（－−—–"  # negatives as tables write them: (1.30), －20.30
-
-
 def _fmt(c: Candidate) -> str:
     raw = c.raw.rstrip("%％").strip()
-    if c.value < 0 and raw[:1] in _NEGATIVE_MARKS:
-        raw = "-" + raw.strip(_NEGATIVE_MARKS + ")）% ")  # said with a plain minus, digits as written
+    if c.value < 0 and not raw.startswith("-"):  # (1.30), －20.30 as tables write them: said with a minus
+        raw = format_amount(c.value, decimals(re.sub(r"[^\d.]", "", raw)))
     if c.unit and raw.endswith(c.unit):  # a quantity cell written with its unit ("12 次")
         raw = raw[: -len(c.unit)].strip()
     return f"{raw}{c.unit}" if c.unit != "%" else f"{raw}%"

@@ -28,6 +28,7 @@ _AMOUNT_WORDS = re.compile(alternation(_LEX["amount_words"], longest_first=True)
 _VALUE_ASPECTS = tuple(_LEX["value_aspect_words"])  # 支出决算, 预算数: a clause naming which value is no bare one
 _ASPECT_WORDS = re.compile(alternation(_VALUE_ASPECTS + tuple(_LEX["budget_words"]), longest_first=True))
 _BUDGET = tuple(_LEX["budget_words"])
+_MONEY_UNITS = frozenset(_LEX["money_units"])  # 万元, 元
 _ACTUAL_LABEL = tuple(_LEX["actual_label_words"])
 _SIBLING_PREFIXES = tuple(_LEX["sibling_row_prefixes"])
 _VALUE_COLUMNS = frozenset(_LEX["value_columns"])
@@ -116,9 +117,9 @@ def same_unit(a: str, b: str) -> bool:
 def _unit_signals(q: Question, unit: str) -> dict[str, float]:
     if not q.unit:
         return {}
-    if same_unit(unit, q.unit) or q.unit_implied and {q.unit, unit or "万元"} <= {"万元", "元"}:
+    if same_unit(unit, q.unit) or q.unit_implied and {q.unit, unit or "万元"} <= _MONEY_UNITS:
         return {"unit_same": 1.0}  # an amount asked in no unit: in the report's own (元 or 万元)
-    if unit and {q.unit, unit} <= {"万元", "元"}:
+    if unit and {q.unit, unit} <= _MONEY_UNITS:
         return {}  # an amount in the other money unit: the same amount, converted when answered
     if q.unit == "万元" and not unit:
         return {"unit_other_money": 1.0}  # a bare number for an amount
@@ -395,10 +396,16 @@ def budget_label(label: str) -> bool:
     return any(w in label for w in _BUDGET) and not any(w in label for w in _ACTUAL_LABEL)
 
 
+@lru_cache(maxsize=256)
+def _asks_budget(core: str) -> bool:
+    """The question core names a budget, not only a fund (一般公共预算财政拨款); once per question."""
+    return any(w in _FUNDS.sub("", core) for w in _BUDGET)
+
+
 def _budget_signals(q: Question, label: str) -> dict[str, float]:
     """Asked about money spent (no 预算 in the question): a budget figure is not the answer."""
     label = _FUNDS.sub("", label)
-    asks_budget = any(w in _FUNDS.sub("", q.core) for w in _BUDGET)
+    asks_budget = _asks_budget(q.core)
     if not asks_budget and budget_label(label):
         return {"budget_unasked": 1.0}
     if asks_budget and not any(w in label for w in _BUDGET):

@@ -2,6 +2,8 @@
 are parsed, indexed and answered with the figures they were generated from."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.synth import _class_sum, sample
@@ -22,6 +24,19 @@ def engine_over(tmp, files: dict[str, bytes]):
     emb = HashEmbedder()
     build_index(corpus, tmp / "index", embedder=emb, model_id=emb.model_id)
     return Engine(Engine.load(tmp / "index", with_embedder=False).index, emb)
+
+
+def gold_over_seeds(tmp: Path, reports: Path, gold: Path) -> dict:
+    """The summary of the gold questions `gold` over the seed reports of `corpus/` and the files of
+    `reports` (its files only, not its subdirectories)."""
+    root = Path(__file__).resolve().parents[1]
+    files = {p.name: p.read_bytes() for p in sorted((root / "corpus").glob("*.txt"))}
+    files.update({p.name: p.read_bytes() for p in sorted(reports.iterdir()) if p.is_file()})
+    from retriever.evaluate import load_gold, run_gold, summarize
+
+    results, latencies = run_gold(engine_over(tmp, files), load_gold(gold), warmup=0)
+    summary = summarize(results, latencies)
+    return summary.get("overall", summary)
 
 
 def assert_answers(engine, question: str, value: float, history=None):

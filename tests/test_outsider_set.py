@@ -12,30 +12,24 @@ from pathlib import Path
 import pytest
 
 from indexer.parser import parse_file
-from retriever.evaluate import load_gold, run_gold, summarize
-from tests.test_generalize import engine_over
+from tests.test_generalize import gold_over_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDER = ROOT / "tests" / "fixtures" / "outsider"
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory):
-    files = {p.name: p.read_bytes() for p in sorted((ROOT / "corpus").glob("*.txt"))}
-    files.update({p.name: p.read_bytes() for p in sorted(OUTSIDER.iterdir()) if p.is_file()})
-    engine = engine_over(tmp_path_factory.mktemp("outsider"), files)
-    results, latencies = run_gold(engine, load_gold(ROOT / "tests" / "fixtures" / "outsider_questions.jsonl"), warmup=0)
-    return summarize(results, latencies)
+def overall(tmp_path_factory):
+    return gold_over_seeds(tmp_path_factory.mktemp("outsider"), OUTSIDER,
+                           ROOT / "tests" / "fixtures" / "outsider_questions.jsonl")
 
 
-def test_no_wrong_number_and_no_figure_of_another_report(summary):
-    overall = summary.get("overall", summary)
+def test_no_wrong_number_and_no_figure_of_another_report(overall):
     assert overall["wrong_number_rate"] == 0.0 and overall["wrong_report"] == 0, overall
     assert overall["abstention_unanswerable"] == 1.0
 
 
-def test_most_outsider_questions_are_answered(summary):
-    overall = summary.get("overall", summary)
+def test_most_outsider_questions_are_answered(overall):
     assert overall["accuracy"] >= 0.85, overall
 
 

@@ -13,10 +13,9 @@ from .cells import row_name
 from .delimited_grid import (DEFAULT_UNIT, DEFAULT_VALUE_COLUMN, HANGCI_LABEL, ITEM_LABEL, NAME_LABEL,
                              SANGONG_ROW_NAME, SIDE_NAMES, SMALL_INT_RE, TOTAL_NAMES, Line, amount_cell,
                              code_and_name, columns_from_data, columns_from_leaves, figures_in_stub,
-                             header_text, header_tree, is_code, is_number, make_row, name_columns, text_raw,
-                             place_columns, quantity, realign_row, segment, split_header)
+                             header_text, header_tree, is_code, is_number, make_row, MEASURE_WORDS, name_columns,
+                             text_raw, place_columns, quantity, realign_row, segment, split_header)
 from .delimited_performance import parse_grid_performance, performance_layout
-from .items import MEASURE_WORDS
 from .by_code import Draft, parse_by_code
 from .column_solver import RawRow
 from .pdf_tokens import Tok

@@ -29,8 +29,8 @@ STUB_LABELS = frozenset(_LEX["stub_labels"])
 STUB_PATTERNS = [re.compile(p) for p in _LEX["stub_label_patterns"]]
 ITEM_LABEL = _LEX["item_label"]
 _ITEM_FORMS = frozenset(_LEX["item_label_forms"])  # 收入项目, 支出项目: a side's item column
-_PART_MARK = re.compile(r"^其中[：:]?")
-_SECTION_WORDS = frozenset(_LEX["items"]["measure_words"])  # a line naming only the value below it
+_PART_MARK = re.compile(rf"^{re.escape(load('questions.json')['part_mark'])}[：:]?")  # 其中：
+MEASURE_WORDS = tuple(_LEX["items"]["measure_words"])  # 预算数, 决算数, 增减额 …: words naming a value
 NAME_LABEL = _LEX["name_label"]
 LANCI_LABEL = _LEX["lanci_label"]
 HANGCI_LABEL = _LEX["hangci_label"]
@@ -204,7 +204,7 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
         if not stripped:
             continue
         flat = squash(stripped)
-        if flat in _SECTION_WORDS:  # "预算数" over the part of the table that follows (PDF text: no tab)
+        if flat in MEASURE_WORDS:  # "预算数" over the part of the table that follows (PDF text: no tab)
             lines.append(Line(no, [stripped]))
             continue
         m = UNIT_RE.match(flat)

@@ -27,12 +27,11 @@ from ..numbers import parse_quantity
 from .aligned import ACell, aligned_cells, span_distance
 from .cells import amount, is_page_furniture, is_placeholder, item_name, row_name, unplaced_notes
 from .delimited_grid import (CODE_NAME_RE, PIPE_SEPARATOR, UNIT_RE, clean_cell, code_and_name, header_text, is_code,
-                             is_pipe_line, is_stub_label, split_cells)
+                             is_pipe_line, is_stub_label, MEASURE_WORDS, split_cells)
 from .identities import Tally, code_groups
 
 LEX = load("table_headers.json")
 ITEMS = LEX["items"]
-MEASURE_WORDS = ITEMS["measure_words"]
 TOTAL_SUFFIXES = tuple(ITEMS["total_suffixes"])
 UNIT_NOTE_RE = re.compile(ITEMS["unit_note_pattern"])
 RULE_LINE_RE = re.compile(ITEMS["rule_line_pattern"])
