@@ -13,6 +13,7 @@ from typing import Optional
 from .lexicon import load, longest_first, squash
 
 _CJK = "\u4e00-\u9fff"
+_NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ def short_bodies(body: str) -> list[str]:
     for lead, short in lex["leading_shorts"].items():  # 委员会组织部 → 委组织部
         if body.startswith(lead) and len(body) > len(lead) + 1:
             out.append(short + body[len(lead):])
+    numbered = re.match(rf"^第([{_NUMERALS}]+)({'|'.join(lex['numbered_shorts'])})$", body)
+    if numbered:  # 第二中学 → 二中
+        out.append(numbered.group(1) + lex["numbered_shorts"][numbered.group(2)])
     for infix in lex["drop_infixes"]:
         if infix in body and body.replace(infix, ""):
             out.append(body.replace(infix, ""))

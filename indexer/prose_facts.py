@@ -61,26 +61,37 @@ def _not_a_figure(sentence: str, m: re.Match, unit: str) -> bool:
     return is_code_at(sentence, m.start())  # "一般公共服务支出 201万元": 201 is the class code
 
 
-def _figures(text: str) -> Iterator[tuple[re.Match, str, str, str]]:
-    """(number match, unit, sentence, lead) for every figure of `text`; lead is a short heading-like
-    sentence right before, which names the subject."""
+def _figures(text: str) -> Iterator[tuple[re.Match, str, str, str, str]]:
+    """(number match, unit, sentence, lead, subject) for every figure of `text`; lead is a short
+    heading-like sentence right before, which names the subject; subject, for a sentence that opens
+    without naming its own, the words of the sentence before up to its first figure."""
     previous = ""
     for sent_m in _SENTENCE.finditer(text):
         sentence = sent_m.group(0)
         # a short heading sentence before names the subject, as the one before does for a sentence
         # that opens with its comparison ("……支出决算为 2.01 万元。较上年减少 0.19 万元")
-        lead = previous if len(previous) <= LEAD_MAX or _OPENS_COMPARED.match(sentence) else ""
+        subjectless = bool(previous) and bool(_OPENS_COMPARED.match(sentence))
+        lead = previous if len(previous) <= LEAD_MAX or subjectless else ""
+        subject = _subject(previous) if subjectless else ""
         previous = sentence
         for m in FIGURE_RE.finditer(sentence):
             unit = normalize_unit(m.group("unit"))
             if not _not_a_figure(sentence, m, unit):
-                yield m, unit, sentence, lead
+                yield m, unit, sentence, lead, subject
+
+
+def _subject(sentence: str) -> str:
+    """The words of `sentence`'s clause up to its first figure (2024年度一般公共预算财政拨款支出)."""
+    for m in FIGURE_RE.finditer(sentence):
+        if not _not_a_figure(sentence, m, normalize_unit(m.group("unit"))):
+            return _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
+    return ""
 
 
 def prose_facts(chunk: Chunk) -> list[Fact]:
     """The figures of one paragraph chunk as facts citing that chunk (its lines)."""
     out: list[Fact] = []
-    for m, unit, sentence, lead in _figures(chunk.text):
+    for m, unit, sentence, lead, subject in _figures(chunk.text):
         value = to_float(m.group("num"))
         if value is None:
             continue
@@ -101,9 +112,12 @@ def prose_facts(chunk: Chunk) -> list[Fact]:
             after = _JOINED.split(after, 1)[0]
             own = "" if not sentence[:m.start()].strip() else _AFTER_ANOTHER_COUNT.sub("", clause).strip()
             clause = own + after.strip()
+        local = "，".join(parts[-2:]) + after
+        if subject.strip() and subject not in local:  # "年初预算3850.50万元": of the figure named before
+            local = f"{subject.strip()}，{local}"
         out.append(Fact(report_id=chunk.report_id, chunk_id=chunk.chunk_id, kind="prose", table="", row_name="",
                         column="", value=value, raw=m.group("num"), unit=unit, line=chunk.line_start,
-                        line_end=chunk.line_end, clause=clause.strip(), local="，".join(parts[-2:]) + after,
+                        line_end=chunk.line_end, clause=clause.strip(), local=local,
                         before=before, sentence=sentence))
     out += _zero_statements(chunk)
     return out

@@ -9,8 +9,8 @@ from typing import Optional
 
 from .layouts.aligned import aligned_cells
 from .layouts.cells import is_page_furniture, row_name
-from .layouts.delimited_grid import PIPE_SEPARATOR, is_pipe_line, split_cells
-from .layouts.items import is_figure, is_rule_line, unit_statement
+from .layouts.delimited_grid import PIPE_SEPARATOR, is_pipe_line, split_cells, unit_statement
+from .layouts.items import is_figure, is_rule_line
 from .lexicon import load, match_table_name, squash, table_specs
 from .models import TableBlock
 from .sections import is_toc_line

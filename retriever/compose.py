@@ -10,7 +10,7 @@ from indexer.numbers import decimals, format_amount
 
 from .index import LoadedIndex
 from .match import Candidate
-from .money import MONEY, converted
+from .money import MONEY, converted, in_unit
 from .query import Question
 from . import thresholds as th
 
@@ -152,39 +152,61 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
     for c in cands:
         if c.report_id not in best_per:
             best_per[c.report_id] = c
-    pool = [c for c in best_per.values() if c.score >= th.ACCEPT]
-    if q.unit:
-        pool = [c for c in pool if (c.unit or "万元") == q.unit] or pool
+    stated = [c for c in best_per.values() if c.score >= th.ACCEPT]
+    unit = _common_unit(q, stated)
+    pool = [(c, in_unit(c, unit)) for c in stated]  # each figure with its value in the one unit compared
+    pool = [(c, v) for c, v in pool if v is not None]
     if len(pool) < 2:
         return not_found(q, "无法在两份以上的报告中找到可比较的数字", index)
-    pool.sort(key=lambda c: c.value, reverse=not minimum)
-    win = pool[0]
+    pool.sort(key=lambda cv: cv[1].value, reverse=not minimum)
+    win, win_v = pool[0]
     values, cites = [], []
-    for i, c in enumerate(pool, start=1):
+    for i, (c, _) in enumerate(pool, start=1):
         cid = f"c{i}"
         cites.append(citation(index, c.chunk_id, cid, c.score))
         values.append(_value(c, cid))
     word = "最低" if minimum else "最高"
-    detail = "，".join(f"{who(index, c.report_id)}{_fmt(c)}" for c in pool)
-    tied = [c for c in pool if abs(c.value - win.value) <= th.SAME_VALUE]
+    detail = "，".join(f"{who(index, c.report_id)}{_said_in(c, v)}" for c, v in pool)
+    tied = [c for c, v in pool if abs(v.value - win_v.value) <= th.SAME_VALUE]
     if len(tied) > 1:  # no report is higher: say they are level, name none the winner
         names = "、".join(who(index, c.report_id) for c in tied)
-        answer = f"{names}并列{word}，{win.label}均为{_fmt(win)}。各报告：{detail}。"
+        answer = f"{names}并列{word}，{win.label}均为{_said_in(win, win_v)}。各报告：{detail}。"
     else:
-        answer = f"{who(index, win.report_id)}{word}（{win.label}{_fmt(win)}）。各报告：{detail}。"
+        answer = f"{who(index, win.report_id)}{word}（{win.label}{_said_in(win, win_v)}）。各报告：{detail}。"
     if "difference" in q.ops and len(pool) == 2:  # "…哪个更多？多多少？"
-        other = pool[1]
-        gap = abs(win.value - other.value)
-        formula = f"{format_amount(win.value)} - {format_amount(other.value)}"
-        values.insert(0, AnswerValue(value=round(gap, 2), unit=win.unit or "万元", label=f"{win.label}之差",
+        other, other_v = pool[1]
+        gap = abs(win_v.value - other_v.value)
+        places = 2 if all(abs(round(x, 2) - x) < 1e-9 for x in (win_v.value, other_v.value)) else 4  # 1.236万元
+        formula = f"{format_amount(win_v.value, places)} - {format_amount(other_v.value, places)}"
+        values.insert(0, AnswerValue(value=round(gap, places), unit=unit or "万元", label=f"{win.label}之差",
                                      report_id=win.report_id, citation_id="c1", derived=True, formula=formula,
                                      inputs=["c1", "c2"]))
         lead = f"两者{win.label}相同" if len(tied) > 1 else f"{who(index, win.report_id)}更{'少' if minimum else '多'}"
-        answer = (f"{lead}，{who(index, win.report_id)}{_fmt(win)}，"
-                  f"{who(index, other.report_id)}{_fmt(other)}，相差{format_amount(gap)}{win.unit or '万元'}"
+        answer = (f"{lead}，{who(index, win.report_id)}{_said_in(win, win_v)}，"
+                  f"{who(index, other.report_id)}{_said_in(other, other_v)}，相差{format_amount(gap, places)}{unit or '万元'}"
                   f"（{formula}）。")
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
-                       confidence=min(confidence(c.score) for c in pool))
+                       confidence=min(confidence(c.score) for c, _ in pool))
+
+
+def _common_unit(q: Question, cands: list[Candidate]) -> Optional[str]:
+    """The unit figures of several reports are compared in: the money unit asked, else the one most of
+    them are stated in (万元 on a tie); the unit of the best figure for other kinds."""
+    if not cands:
+        return None
+    units = [c.unit or "万元" for c in cands]
+    if not all(u in MONEY for u in units):
+        return cands[0].unit or None
+    if q.unit in MONEY and not q.unit_implied:
+        return q.unit
+    return max(MONEY, key=lambda u: (units.count(u), u == "万元"))
+
+
+def _said_in(c: Candidate, v: Candidate) -> str:
+    """A figure as the report states it, and in the unit compared when that is another (12,360.00元，即1.2360万元)."""
+    if (c.unit or "万元") == (v.unit or "万元"):
+        return _fmt(c)
+    return f"{_fmt(c)}（即{format_amount(v.value, 4 if MONEY[v.unit] > MONEY[c.unit or '万元'] else 0)}{v.unit}）"
 
 
 def missing_figure(q: Question) -> str:

@@ -119,7 +119,7 @@ def stated_share_of_part(q: Question, c: Candidate) -> bool:
     if not a_text:
         return True
     about = _covers(a_text, c.prose.local) if c.prose is not None else _covers(plain(c.row_name), a_text)
-    return about >= 0.85 and _is_share(c.prose.clause if c.prose is not None else c.column)
+    return about >= 0.85 and _is_share(c.prose.clause + c.unit if c.prose is not None else c.column)
 
 
 def share(q: Question, find: Finder, index) -> Optional[AskResponse]:

@@ -23,7 +23,8 @@ from .explain import asks_passage, explain
 from .extreme import asks_extreme_part, extreme_part
 from .listing import answer_count, answer_list
 from .index import LoadedIndex
-from .match import bigrams, Candidate, column_named_by_meaning, table_candidates, without_change_words
+from .match import (bigrams, Candidate, column_named_by_meaning, table_candidates, unexplained_runs,
+                    without_change_words)
 from .match_prose import prose_candidates
 from .relations import corroborated, prefer_all_funds, tied_total
 from .meaning import ColumnMeaning
@@ -141,9 +142,12 @@ class Engine:
         ids = sorted(report_ids - self._lacking_named_rows(q, report_ids))  # one order for ties
         # besides the chunks retrieved: the rows whose name holds what the question names (本年支出 in
         # 本年支出合计, a row the many sentences saying 本年 and 支出 may push out of the BM25 list)
+        # (and the rows the question names in full: 高中教育 of "高中教育支出")
         named = [t for t in {plain(x) for x in (q.core, *q.terms)} if len(t) >= 3]
+        core = plain(q.core)
         facts = [f for rid in ids for f in self._table_facts.get(rid, ())
-                 if near is None or f.chunk_id in near or any(t in f.row_name for t in named)]
+                 if near is None or f.chunk_id in near or any(t in f.row_name for t in named)
+                 or len(f.row_name) >= 3 and plain(f.row_name) in core]
         figures = [p for rid in ids for p in self.prose.get(rid, []) if near is None or p.chunk_id in near]
         cands = table_candidates(q, facts)
         prefer_all_funds(q, cands)
@@ -153,7 +157,9 @@ class Engine:
         cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
         if cands and cands[0].kind == "prose" and rank.table_twin(cands, cands[0], th.SAME_VALUE, th.ACCEPT) is None:
-            _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
+            best = _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
+            if best.kind == "prose":
+                _figure_named_more_fully(q, cands, best)
         return cands
 
     def _lacking_named_rows(self, q: Question, report_ids: set[str]) -> set[str]:
@@ -221,6 +227,9 @@ class Engine:
             resp = compose.not_found(q, q.missing, self.index)
         elif not has_subject(q):
             resp = compose.not_found(q, "问题中没有可查找的项目（请说明要查的支出、收入或其他数字）", self.index)
+        elif q.negated:  # no figure stated under a name is the part that is not it
+            resp = compose.not_found(q, compose.missing_figure(q) + "（问题问的是除某项以外的部分，报告未单独列出）",
+                                     self.index)
         elif q.choices:
             resp = compose.choose(q, self.index)
         elif not q.reports:
@@ -362,6 +371,24 @@ def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candida
                  and abs(c.value - best.value) >= th.SAME_VALUE
                  and held(squash(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")) > said), None)
     return _promote(cands, cell) or best
+
+
+def _figure_named_more_fully(q: Question, cands: list[Candidate], best: Candidate) -> None:
+    """A sentence accepted that leaves a name of the question unsaid ("城市视频经费项目支出": a sentence on
+    项目支出 as a whole): the first figure of another value and of the quantity asked whose words hold that
+    name, and leave less of the question unsaid, is judged instead (and moves to the front); below `ACCEPT` it is no answer, and
+    neither is the sentence."""
+    names = [r for r in unexplained_runs(q, best.prose.before + best.prose.local) if len(r) >= th.NAME_MIN]
+    if not names:
+        return
+    def said(c: Candidate) -> str:
+        if c.prose is not None:
+            return plain(c.prose.before + c.prose.local)
+        return plain(f"{c.fact.table_title}{c.fact.row_name}{c.fact.column}")
+    unsaid = best.features.get("unexplained_chars", 0.0)
+    _promote(cands, next((c for c in cands if c is not best and abs(c.value - best.value) >= th.SAME_VALUE
+                          and all(n in said(c) for n in names) and not c.features.get("unit_other_kind")
+                          and c.features.get("unexplained_chars", 0.0) < unsaid), None))
 
 
 def _written_twin(cands: list[Candidate], best: Candidate) -> Optional[Candidate]:

@@ -11,7 +11,7 @@ from indexer.models import AnswerValue, AskResponse
 from indexer.sections import BULLET_RE, ITEM_RE
 
 from .compose import citation, who
-from .query import Question
+from .query import FLOWS, Question
 
 _W = load("questions.json")["list_questions"]
 _MEASURE_NOUNS = tuple(load("questions.json")["list_measure_nouns"])
@@ -88,6 +88,9 @@ def _table_level(q: Question, engine) -> Optional[AskResponse]:
     """"哪几个类级科目": the rows of one code level of the all-funds table."""
     suffix = _W["level_suffix"]
     asked = [w[-1] for w in _W["level_list_asks"] if w in q.norm]  # 用在哪几类上
+    classed = (*FLOWS, *load("questions.json")["appropriation_words"])  # what the classes divide
+    if any(not c.endswith(classed) for c in q.concepts):
+        asked = []  # "政府采购包括哪几类": the kinds of that, not the classes of spending
     level = next((n for k, n in _LEVELS.items()
                   if f"“{k}”" in q.norm or f"{k}{suffix}" in q.norm or f"（{k}）" in q.norm or k in asked), None)
     if level is None:

@@ -193,7 +193,11 @@ def _names_the_table(core: str, seg: str, f: Fact) -> bool:
     characters at least: 支出 alone names many tables)."""
     said = seg if seg in core else _without_count_word(seg)
     subject = plain(core.replace(said, " ") if said and said in core else core).replace(" ", "")
+    subject = _TOTAL_WORDS.sub("", subject)  # "…支出一共": the table's total
     return len(subject) >= 3 and coverage(subject, f"{squash(f.table)}{squash(f.table_title)}") == 1.0
+
+
+_TOTAL_WORDS = re.compile(alternation(load("questions.json")["sum_follow_up_words"], longest_first=True))
 
 
 def without_change_words(core: str) -> str:
@@ -323,8 +327,11 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     y.update(budget)
     if _other_column_named(q, f, row):
         y["column_other"] = 1.0
-    if _column_of_the_other_flow(q, squash(f.column).split("/")[-1]):
+    group, _, seg = squash(f.column).rpartition("/")
+    if _column_of_the_other_flow(q, seg):
         y["column_other_flow"] = 1.0
+    elif group and _column_of_the_other_flow(q, group):
+        y["column_group_other_flow"] = 1.0  # a 支出 question, a cell under 收入 (收入/金额): another figure
     if not q.asks_change and of_change:
         y["change_unasked"] = 1.0  # a 较上年增减 column answers only a question about change
     if f.uncertain:
@@ -516,7 +523,8 @@ def table_candidates(q: Question, facts: list[Fact]) -> list[Candidate]:
         seg = parts[-1]
         if len(parts) > 1 and budget_label(parts[-2]) and not budget_label(seg):
             seg = f"{parts[-2]}{seg}"  # 预算数/合计: the budget's total, not the actual's
-        if label in _BARE_TOTALS and (not seg or _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS or budget_label(seg)):
+        if label in _BARE_TOTALS and (not seg or _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS or budget_label(seg)
+                                      or seg in _BARE_TOTALS):
             label = f"{_TABLE_TAIL.sub('', squash(f.table))}{label}"  # 合计 of the 三公 table: 三公经费支出合计
         plain_value = _YEAR_HEAD.sub("", seg) in _VALUE_COLUMNS and not features.get("column_year_earlier")
         if seg and seg not in label and not plain_value:  # not the report's own 2022年决算数; 2021年决算数 is

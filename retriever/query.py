@@ -90,6 +90,7 @@ class Question:
     scope: str = ""  # "A中，B": A narrows where B is found
     asks_change: bool = False  # 增加/减少/增长… asked about
     per_unit: str = ""  # "人均", "每次": a figure per person or item is asked
+    negated: bool = False  # the part of a figure that is not something named ("不是财政拨款的部分")
     years_compared: list = field(default_factory=list)  # both reports of "2020年到2021年X变化了多少"
     value_word_free: str = ""  # the question without the 决算数 after its term ("项目支出决算数" → 项目支出)
     vs_last_year: bool = False  # "比上年" (与上年相比, 较去年…) asked: a signal, not figure words
@@ -128,7 +129,8 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
         earlier = next(_earlier_subjects(index, [h for h in history if not h.lstrip().startswith(inside)]), "")
         return f"{earlier}中{text.lstrip()[len(inside):]}" if earlier else text
     opening = text.lstrip()
-    if opening.startswith(_SHARE_OPENER) or (opening.startswith(tuple(lex["follow_up_against"]))
+    against = against_last_year(opening, q.single.year if q.single else None)  # 和21年比… → 比上年…
+    if opening.startswith(_SHARE_OPENER) or (against.startswith(tuple(lex["follow_up_against"]))
                                              and not _NOT_AGAINST.match(opening)):
         # "占本年收入的比重": the share of the figure before; "比基本支出多多少": that figure against this one
         earlier = next(_earlier_subjects(index, history), "")
@@ -164,7 +166,7 @@ def _with_earlier_figures(text: str, q: Question, index: LoadedIndex, history: l
 
 _LEX = load("questions.json")
 _OPENER = re.compile(  # 那, 那么 opening a follow-up that goes on to name something
-    r"^\s*(?:" + alternation(_LEX["follow_up_openers"], longest_first=True) + r")(?=[\u4e00-\u9fff]{2})")
+    r"^\s*(?:" + alternation(_LEX["follow_up_openers"], longest_first=True) + r")(?=[\u4e00-\u9fff\d]{2})")
 _VALUE_ASKED = re.compile(f"(.{{2,}}?)的?(?:{alternation(_LEX['value_columns'], longest_first=True)})")
 _REWRITES = [(re.compile(p), r) for p, r in _LEX["question_rewrites"]]
 _VS_BUDGET = re.compile(  # 比预算, 与年初预算, 较调整后预算: a comparison with a budget
@@ -262,6 +264,9 @@ def _understand(text: str, index: LoadedIndex, report_id: Optional[str], year: O
     _two_figures_compared(q, lex)
     if q.ops & set(lex["many_report_ops"]):  # "哪个更多？多多少？": the follow-up asks the gap
         q.ops |= {op for op in ("difference",) if any(w in norm for w in lex["ops"][op])}
+        unit, word = _unit_of(blank_noise(norm, lex), lex)
+        if "difference" in q.ops and unit and (q.unit is None or q.unit_implied):  # "多多少元": the gap in 元
+            q.unit, q.unit_word, q.unit_implied = unit, word, False
     elif "difference" in q.ops and len(q.reports) > 1 and len(q.concepts) <= 1 and not q.asks_change:
         q.ops.add("compare")  # one figure of several reports, a gap asked ("A和B的基本支出差多少"): between them
     named = q.reports if res.named else []
@@ -437,6 +442,7 @@ def _finish(q: Question, lex: dict, vocab: list[str] = ()) -> Question:
     q.vs_last_year = LAST_YEAR in core
     q.vs_budget = bool(_VS_BUDGET.search(norm))
     q.per_unit = next((w for w in lex["per_unit_words"] if w in norm), "")
+    q.negated = bool(re.search(lex["negated_part"], norm))
     q.codes = [c for c in _CODE.findall(norm) if len(c) in (3, 5, 7)]
     if mention:  # "…表中X": the table's name and the 中 after it
         core = re.sub(rf"{re.escape(mention)}(?:之中|当中|中|里|内)?", " ", core)

@@ -31,6 +31,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
     "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
     "change_unasked": -2.0, "all_explained": 1.0, "column_other": -2.0, "column_other_flow": -1.0,
+    "column_group_other_flow": -4.0,
     "column_other_year": -3.0, "column_year_earlier": 0.0,
     # meaning (meaning.py): the closest column to the question words no label explains
     "column_meaning": 1.5,

@@ -52,7 +52,8 @@ def _years_compared(text: str) -> set[int]:
     """The years a comparison is made with (比2021年, 较21年): not the year asked about."""
     prefixes = load("questions.json")["comparison_prefixes"]
     return {y for y in years_in(text) if re.search(
-        rf"[{prefixes}]\s*(?:{y}|{y % 100:02d})\s*年", digit_years(text))}
+        rf"[{prefixes}]\s*(?:{y}|{y % 100:02d})\s*年|[和跟]\s*(?:{y}|{y % 100:02d})\s*年度?\s*(?:同期)?\s*相?比",
+        digit_years(text))}
 
 
 @dataclass

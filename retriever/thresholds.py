@@ -32,4 +32,5 @@ TIE: float = 1e-6  # two scores this close are equal: the ranker prefers neither
 SAME_VALUE: float = 0.011  # two figures written to 2 decimals are the same figure
 SLIP: float = 0.001  # two figures of one name this close (relative) are one figure misprinted once
 NEARBY_LINES: int = 30  # sentences this many lines apart speak of one thing (a 三公 item and its parts)
+NAME_MIN: int = 4  # question words this long that a figure's label leaves unsaid name something of their own
 PASSAGE_MIN: float = 0.45  # share of the question's key words a quoted sentence must hold

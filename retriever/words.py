@@ -31,16 +31,19 @@ class Vocabulary(list):
 
 
 def terms_in(core: str, vocab: list[str]) -> list[str]:
-    """Domain terms in the question, longest first, not overlapping."""
-    found, taken = [], [False] * len(core)
+    """Domain terms in the question, longest first, not overlapping; of two as long that overlap, the
+    one read first (高中教育 of "高中教育支出", not 教育支出)."""
+    hits = []
     for term in vocab:
         start = core.find(term)
         while start >= 0:
-            if not any(taken[start:start + len(term)]):
-                found.append(term)
-                for k in range(start, start + len(term)):
-                    taken[k] = True
+            hits.append((-len(term), start, term))
             start = core.find(term, start + 1)
+    found, taken = [], [False] * len(core)
+    for _, start, term in sorted(hits):
+        if not any(taken[start:start + len(term)]):
+            found.append(term)
+            taken[start:start + len(term)] = [True] * len(term)
     return list(dict.fromkeys(found))
 
 
@@ -190,7 +193,7 @@ def _jieba_tags(text: str) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1 << 14)
 def split_words(core: str, labels: str, tag=None) -> tuple[tuple[str, ...], frozenset[int]]:
-    framing_pos = frozenset(_FORMS["framing_pos"])
+    framing_pos, framing_words = frozenset(_FORMS["framing_pos"]), frozenset(_FORMS["framing_words"])
     content = tuple(_FORMS["content_pos_prefixes"])
     meaningful = _meaningful_words()
     framed: set[int] = set()
@@ -202,7 +205,8 @@ def split_words(core: str, labels: str, tag=None) -> tuple[tuple[str, ...], froz
             continue
         start = at + len(word)
         used = word in labels or len(word) > 1 and word in meaningful  # 花 is no word of 花费
-        if not re.search(r"[0-9%]", word) and (flag in framing_pos or (not flag.startswith(content) and not used)):
+        if not re.search(r"[0-9%]", word) and (flag in framing_pos or word in framing_words
+                                                or (not flag.startswith(content) and not used)):
             framed.update(range(at, at + len(word)))
         elif len(word) >= 2:
             words.append(word)

@@ -43,6 +43,7 @@ def test_name_parts_and_short_forms():
     assert {"沙岗镇", "沙岗镇政府", "博安沙岗镇"} <= set(derive_aliases("广东省惠州市博安县沙岗镇人民政府"))
     assert {"燕平区委办公室", "燕平区委办"} <= set(derive_aliases("中共北京市燕平区委员会办公室"))
     assert "大英县委组织部" in derive_aliases("中共大英县委员会组织部")
+    assert {"南麓二中", "南麓区第二中学"} <= set(derive_aliases("湖南省衡岳市南麓区第二中学"))  # 第二中学 → 二中
 
 
 def test_abbreviation_follows_the_name_in_order():

@@ -44,6 +44,15 @@ SANGONG_ROW_NAME = _LEX["sangong_row_name"]
 
 UNIT_RE = re.compile(_LEX["unit_pattern"])
 META_RES = [re.compile(p) for p in _LEX["meta_patterns"]]
+
+
+def unit_statement(text: str) -> Optional[str]:
+    """The money unit a line states (单位：元), alone or as the last field of a line of several
+    (单位名称：某某中学　　单位：元)."""
+    fields = text.split()
+    m = UNIT_RE.match(squash(text)) or (UNIT_RE.match(fields[-1]) if len(fields) > 1 else None)
+    return m.group(1) if m else None
+
 NARRATIVE_NOTE_RE = re.compile(_LEX["narrative_note_pattern"])
 HEADER_NOTE_RE = re.compile(_LEX["header_note_pattern"])  # (A), (B/A), (万元), (20分*执行率)
 
@@ -207,9 +216,9 @@ def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str
         if flat in MEASURE_WORDS:  # "预算数" over the part of the table that follows (PDF text: no tab)
             lines.append(Line(no, [stripped]))
             continue
-        m = UNIT_RE.match(flat)
-        if m:
-            unit = unit or m.group(1)
+        stated = unit_statement(stripped)
+        if stated:
+            unit = unit or stated
             continue
         if NARRATIVE_NOTE_RE.search(flat):
             notes.append(stripped)

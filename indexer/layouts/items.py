@@ -26,8 +26,8 @@ from ..models import Cell, Check, Row, Table, TableBlock
 from ..numbers import parse_quantity
 from .aligned import ACell, aligned_cells, span_distance
 from .cells import amount, is_page_furniture, is_placeholder, item_name, row_name, unplaced_notes
-from .delimited_grid import (CODE_NAME_RE, PIPE_SEPARATOR, UNIT_RE, clean_cell, code_and_name, header_text, is_code,
-                             is_pipe_line, is_stub_label, MEASURE_WORDS, split_cells)
+from .delimited_grid import (CODE_NAME_RE, PIPE_SEPARATOR, clean_cell, code_and_name, header_text, is_code,
+                             is_pipe_line, is_stub_label, MEASURE_WORDS, split_cells, unit_statement)
 from .identities import Tally, code_groups
 
 LEX = load("table_headers.json")
@@ -70,11 +70,6 @@ class Grid:
 def delimited_rows(texts: list[str]) -> int:
     """How many lines are pipe rows or tab-separated rows, whichever is more."""
     return max(sum(is_pipe_line(t) for t in texts), sum("\t" in t for t in texts))
-
-
-def unit_statement(text: str) -> Optional[str]:
-    m = UNIT_RE.match(squash(text))
-    return m.group(1) if m else None
 
 
 def is_figure(text: str) -> bool:
