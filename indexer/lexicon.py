@@ -62,8 +62,12 @@ def table_specs() -> list[dict]:
 _TITLE_NOISE = re.compile(load("tables.json")["title_noise_pattern"])
 
 
+TITLE_UNIT = re.compile(load("table_headers.json")["blocks"]["title_unit_pattern"])  # （单位：万元） after a title
+
+
 def match_table_name(line: str) -> Optional[str]:
     """Canonical table name when `line` reads like a table title, else None."""
+    line = TITLE_UNIT.sub("", line.strip())  # 表二　收入决算表（单位：万元）
     t = squash(_TITLE_NOISE.sub("", line.strip().strip("*_` ")))  # **表一 收入支出决算总表** (Markdown bold)
     t = squash(_TITLE_NOISE.sub("", t))  # "一、2024年度…" needs two passes
     t = t.replace('"', "“", 1).replace('"', "”", 1)

@@ -13,7 +13,7 @@ from .narrative import build_paragraphs
 
 from .sections import build_sections, heading_level, is_toc_line, section_at, wrap_width
 from .layouts import parse_block_reported
-from .tables import find_blocks, find_untitled_blocks
+from .tables import find_blocks, find_untitled_blocks, items_as_rows
 
 
 def _toc_lines(lines: list[str]) -> set[int]:
@@ -43,6 +43,7 @@ def _parse_tables(lines: list[str], toc: set[int]) -> tuple[list[Table], list[Ch
     reported: list[Check] = []
     for block in find_blocks(lines, toc):
         table, checks = parse_block_reported(block)
+        table = items_as_rows(table)
         if table.rows or table.notes:
             tables.append(table)
             reported += checks

@@ -39,6 +39,7 @@ _BARE_CODE = re.compile(r"\d{3,7}$")
 _ENUMERATED_TERMS = longest_first({t for ts in load("questions.json")["concept_equivalents"].values()
                                    for t in ts if "、" in t})
 _OPENS_COMPARED = re.compile(_LEX["opens_compared"])
+_EMPHASIS = re.compile(r"\*\*|__")
 LEAD_MAX = 40  # a sentence this short before ("1.一般公共服务支出(类)。") is a heading naming the subject
 
 
@@ -66,6 +67,7 @@ def _figures(text: str) -> Iterator[tuple[re.Match, str, str, str, str]]:
     heading-like sentence right before, which names the subject; subject, for a sentence that opens
     without naming its own, the words of the sentence before up to its first figure."""
     previous = ""
+    text = _EMPHASIS.sub("", text)  # **（三）具体情况**: Markdown emphasis marks name nothing
     for sent_m in _SENTENCE.finditer(text):
         sentence = sent_m.group(0)
         # a short heading sentence before names the subject, as the one before does for a sentence

@@ -11,14 +11,30 @@ from .layouts.aligned import aligned_cells
 from .layouts.cells import is_page_furniture, row_name
 from .layouts.delimited_grid import PIPE_SEPARATOR, is_pipe_line, split_cells, unit_statement
 from .layouts.items import is_figure, is_rule_line
-from .lexicon import load, match_table_name, squash, table_specs
-from .models import TableBlock
+from .lexicon import TITLE_UNIT, load, match_table_name, squash, table_specs
+from .models import Row, Table, TableBlock
 from .sections import is_toc_line
 
 _BLOCKS = load("table_headers.json")["blocks"]
 _L1 = re.compile(_BLOCKS["part_heading_pattern"])  # 第二部分 … ends a table block
 _MENTION = re.compile(_BLOCKS["mention_pattern"])  # prose that names a table
+_MEASURE_ROW = re.compile(_BLOCKS["measure_row_pattern"])  # 年初预算数, 决算数 as a row's name
 _LOOKAHEAD = 6
+
+
+def items_as_rows(t: Table) -> Table:
+    """A table whose rows are value words (年初预算数 | 决算数) over item columns (因公出国（境）费,
+    公务接待费): the same cells with the items as rows and the value words as columns, as other
+    templates print it."""
+    if len(t.rows) < 2 or not all(_MEASURE_ROW.match(squash(r.name)) for r in t.rows):
+        return t
+    items: dict[str, Row] = {}
+    for r in t.rows:
+        for c in r.cells:
+            row = items.setdefault(c.column, Row(name=c.column, line_start=r.line_start, line_end=r.line_end))
+            row.cells.append(c.model_copy(update={"column": squash(r.name), "line": c.line or r.line_start}))
+            row.line_end = max(row.line_end, r.line_end)
+    return t.model_copy(update={"rows": list(items.values()), "columns": [squash(r.name) for r in t.rows]})
 
 
 def _bare_pattern(line: str) -> bool:
@@ -72,6 +88,9 @@ def find_blocks(lines: list[str], skip: set[int]) -> list[TableBlock]:
             if _bare_pattern(raw) and ln <= first + 2:
                 continue  # the second line of a split title
             body.append((ln, raw))
+        unit = TITLE_UNIT.search(title)
+        if unit:  # the title's own unit statement heads the block, as a line of its own would
+            body.insert(0, (no, unit.group(1)))
         blocks.append(TableBlock(name=name, title=title, title_line=no, lines=body))
     return blocks
 

@@ -26,7 +26,7 @@ from .index import LoadedIndex
 from .match import (bigrams, Candidate, column_named_by_meaning, table_candidates, unexplained_runs,
                     without_change_words)
 from .match_prose import prose_candidates
-from .relations import corroborated, prefer_all_funds, tied_total
+from .relations import corroborated, named_child, prefer_all_funds, tied_total
 from .meaning import ColumnMeaning
 from .prose import ProseFigure
 from .query import Question, plain, subquestion, understand
@@ -156,6 +156,9 @@ class Engine:
             column_named_by_meaning(q, cands)
         cands += prose_candidates(q, figures)
         cands.sort(key=lambda c: (-c.score, c.kind != "table"))
+        child = named_child(q, cands)  # "A下的B": B, the row under A
+        if child is not None:
+            cands.insert(0, child)
         if cands and cands[0].kind == "prose" and rank.table_twin(cands, cands[0], th.SAME_VALUE, th.ACCEPT) is None:
             best = _table_that_explains_more(q, cands, cands[0])  # for lookups and derivation inputs alike
             if best.kind == "prose":

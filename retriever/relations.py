@@ -3,6 +3,7 @@ one column, and one concept offered by an all-funds table and by an appropriatio
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from indexer.layouts.identities import tolerance
@@ -121,3 +122,25 @@ def corroborated(cands: list[Candidate], a: Candidate, b: Candidate) -> Optional
                    and abs(c.value - v) <= SAME_VALUE and not _OTHER_VALUE.intersection(c.features))
     na, nb = repeated(a.value), repeated(b.value)
     return a if na > nb else b if nb > na else None
+
+
+def named_child(q: Question, cands: list[Candidate]) -> Optional[Candidate]:
+    """The best candidate a row of a table and the question naming, besides its row, a row classified
+    under it ("市场监督管理事务下的行政运行"): that child row's cell, of the same column when it has one,
+    scored as the row it is named under; the named row's cells, of every table, leave `cands`. None
+    otherwise."""
+    best = cands[0] if cands else None
+    if best is None or best.fact is None or not best.fact.row_code:
+        return None
+    code, parent = best.fact.row_code, squash(best.fact.row_name)
+    rest = squash(q.core).replace(parent, " ")  # 事业单位医疗 inside 行政事业单位医疗 names no child
+    children = [c for c in cands[1:] if c.fact is not None and c.report_id == best.report_id
+                and c.fact.table == best.fact.table and c.features.get("row_in_question")
+                and (c.fact.row_code or "").startswith(code) and len(c.fact.row_code) > len(code)
+                and squash(c.fact.row_name) in rest]
+    child = next((c for c in children if c.fact.column == best.fact.column), children[0] if children else None)
+    if child is None:
+        return None
+    cands[:] = [c for c in cands if c is not child and not (c.fact is not None and c.report_id == best.report_id
+                                                            and c.fact.row_code == code)]
+    return replace(child, score=max(child.score, best.score))

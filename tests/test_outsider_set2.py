@@ -75,3 +75,23 @@ def test_reports_in_yuan_and_wan_yuan_are_compared_in_one_unit(engine):
 def test_the_part_that_is_not_a_named_figure_is_not_that_figure(engine):
     r = engine.ask("南麓二中2022年项目支出中不是一般公共预算财政拨款的部分有多少？")
     assert not r.found and not r.values
+
+
+def test_comma_separated_rows_under_a_title_with_its_unit_are_a_table():
+    tables = {t.name: t for t in parse_file(REPORTS / "山东省海岱市泺北区市场监督管理局_2021.txt").tables}
+    spending = tables["支出决算表"]  # 表三　支出决算表（单位：万元）, then 科目编码,科目名称,本年支出合计,…
+    assert spending.unit == "万元" and spending.columns[:3] == ["本年支出合计", "基本支出", "项目支出"]
+    row = next(r for r in spending.rows if r.code == "2013801")
+    assert row.name == "行政运行" and row.cell("本年支出合计").value == 1568.42
+
+
+def test_a_sangong_table_with_budget_and_final_rows_reads_items_as_rows():
+    t = next(t for t in parse_file(REPORTS / SCHOOL).tables if t.name == "三公经费支出决算表")
+    values = {(r.name, c.column): c.value for r in t.rows for c in r.cells}
+    assert values[("公务接待费", "年初预算数")] == 15000.0 and values[("公务接待费", "决算数")] == 8640.0
+    assert values[("合计", "年初预算数")] == 45000.0
+
+
+def test_a_row_named_under_another_is_that_row(engine):
+    r = assert_answers(engine, "泺北区市场监管局21年市场监督管理事务下的行政运行支出多少？", 1568.42)
+    assert "行政运行" in r.answer

@@ -23,7 +23,7 @@ from typing import Optional, Protocol
 from ..models import Check, Table, TableBlock
 from .aligned import looks_aligned, parse_aligned_block
 from .delimited import parse_delimited_table
-from .delimited_grid import ITEM_LABEL, SIDE_NAMES
+from .delimited_grid import ITEM_LABEL, SIDE_NAMES, commas_as_tabs
 from .items import delimited_rows, is_rule_line, parse_items_checked
 from .pdftext import parse_pdftext_table_checked
 from .pdf_regions import TABLE_KIND
@@ -122,6 +122,7 @@ LAYOUTS: list[Layout] = [Delimited(), Items(), Aligned(), PdfText()]
 
 
 def _parse(block: TableBlock) -> tuple[Table, list[Check], Optional[Layout]]:
+    block = commas_as_tabs(block)  # 科目编码,科目名称,…: comma-separated rows read as tab-separated
     if any(is_rule_line(t) for _, t in block.lines):  # ---- / ==== rules drawn in text hold nothing
         block = block.model_copy(update={"lines": [(n, t) for n, t in block.lines if not is_rule_line(t)]})
     for layout in LAYOUTS:

@@ -8,6 +8,7 @@ columns, is marked uncertain. Every domain word comes from lexicon/table_headers
 """
 from __future__ import annotations
 
+import csv
 import html
 import logging
 import re
@@ -179,6 +180,30 @@ def split_cells(text: str, layout: str) -> list[str]:
     else:
         parts = text.split("\t")
     return [clean_cell(p) for p in parts]
+
+
+# a number, nothing, or a short label with no digit after an ordinal (其中：…, 1.农林水支出): never the
+# pieces of figures written with thousands separators and spaces ("合计 2,533.25 329.25 2,204.00")
+_CSV_FIELD = re.compile(r"^(?:-?[\d.]*%?|(?:\d{1,2}[.、．])?[^，。；\d]{1,30})$")
+
+
+def _csv_fields(text: str) -> list[str]:
+    """The fields of a comma-separated row ("201,一般公共服务支出,2525.02,,", "项目,预算数,决算数"); []
+    for any other line."""
+    if text.count(",") < 2 or "\t" in text or "|" in text:
+        return []
+    fields = [f.strip() for f in next(csv.reader([text.strip()]))]
+    return fields if all(_CSV_FIELD.match(f) for f in fields) else []
+
+
+def commas_as_tabs(block: TableBlock) -> TableBlock:
+    """A block of comma-separated rows (two with figures at least) with its rows tab-separated, as the
+    delimited layout reads them; any other block as it is."""
+    fields = [_csv_fields(t) for _, t in block.lines]
+    if sum(any(re.fullmatch(r"-?\d[\d.]*%?", x) for x in f) for f in fields) < 2:
+        return block
+    lines = [(n, "\t".join(f) if len(f) >= 3 else t) for (n, t), f in zip(block.lines, fields)]
+    return block.model_copy(update={"lines": lines})
 
 
 def segment(block: TableBlock) -> tuple[str, list[Line], list[str], Optional[str]]:
