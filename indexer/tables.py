@@ -60,7 +60,8 @@ def find_table_titles(lines: list[str]) -> list[tuple[int, str, str]]:
                 j -= 1
             first = lines[j].strip() if j >= 0 else ""
             if j >= 0 and len(squash(first)) <= 50 and "\t" not in first and not is_pipe_line(first) \
-                    and not first.endswith(("。", ".", "；")):  # a note closing the table above is no title
+                    and not first.endswith(("。", ".", "；")) and not is_page_furniture(first):
+                # (a note closing the table above is no title, nor a page number "- 4 -")
                 no, title = j + 1, lines[j].strip() + title
         # A section heading naming the table ("三、支出决算表") right before the real title.
         if found and found[-1][2] == name and _only_blank_or_meta(lines, found[-1][0], no):

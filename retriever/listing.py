@@ -204,7 +204,8 @@ def listed_items(text: str, noun: str, named_only: bool = False) -> list[str]:
             listed = listed[:first + comma.start()] if comma else listed
         parts = listed.split("、")  # an enumeration's items are joined by 、; commas end it
         parts[-1] = re.split(r"[，,]", parts[-1])[0]
-        closing = re.search(rf"共?[{_W['ordinal_numerals']}两\d]+个(?:{_any(_kin(noun))})$", parts[-1]) if noun else None
+        closing = re.search(rf"共?[{_W['ordinal_numerals']}两\d]+个(?:{_any(_W['noun_leading_verbs'])})?"
+                            rf"(?:{_any(_kin(noun))})$", parts[-1]) if noun else None  # 共7个内设机构
         if closing:  # "…经济责任审计股三个股室": the count and noun closing the enumeration name it, no item
             parts[-1] = parts[-1][:closing.start()]
         # "设有4个科室，分别是综合科、…": the count names the noun, the items follow the inner intro word

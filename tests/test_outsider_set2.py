@@ -95,3 +95,13 @@ def test_a_sangong_table_with_budget_and_final_rows_reads_items_as_rows():
 def test_a_row_named_under_another_is_that_row(engine):
     r = assert_answers(engine, "泺北区市场监管局21年市场监督管理事务下的行政运行支出多少？", 1568.42)
     assert "行政运行" in r.answer
+
+
+def test_space_aligned_tables_under_centred_titles_after_a_page_number():
+    # "- 4 -" ends the page before "收入决算表": no part of its title; a "--------" rule names no column
+    tables = {t.name: t for t in parse_file(REPORTS / "四川省岷江市清溪区望川街道办事处_2023.txt").tables}
+    income = tables["收入决算表"]
+    assert income.columns[:3] == ["本年收入合计", "财政拨款收入", "上级补助收入"]
+    basic = tables["一般公共预算财政拨款基本支出决算明细表"]
+    assert {(r.name, c.value) for r in basic.rows for c in r.cells} >= {("基本工资", 450.43), ("办公费", 18.65)}
+    assert not any("-" in c for c in tables["一般公共预算财政拨款支出决算表"].columns)

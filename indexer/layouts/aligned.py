@@ -77,11 +77,15 @@ def span_distance(span: tuple[int, int], cell: ACell) -> int:
     return min(abs(cell.start - b), abs(a - cell.end))
 
 
+_RULE = re.compile(r"^[-—=─_]{3,}$")
+
+
 def _aligned_header(header: list[list[ACell]]) -> tuple[list[str], list[tuple[int, int]]]:
     """Value columns from the header line with the most cells; words stacked above or
     below one column are wrapped parts of its name, a word above several columns is a
     group label (prefixed to an ambiguous 合计/小计 below it)."""
-    header = [[c for c in cells if re.sub(r"\s+", "", c.text) not in NON_VALUE_HEADERS] for cells in header]
+    header = [[c for c in cells if re.sub(r"\s+", "", c.text) not in NON_VALUE_HEADERS and not _RULE.match(c.text.strip())]
+              for cells in header]  # (a rule drawn under a group label, "--------", names no column)
     if not any(header):
         return [], []
     main = max(range(len(header)), key=lambda k: (len(header[k]), k))

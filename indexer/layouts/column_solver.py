@@ -304,6 +304,9 @@ def solve_rows(raw_rows: list[RawRow], columns: list[str], allowed_for: Callable
         else:
             observed = [skip(t.ws_before) for t in r.nums] + [r.trail]
             cands, costs = spacing_candidates(observed, allowed, force_first_for(r))
+        if not cands:  # no placement of its numbers fits the columns: the row holds no fact
+            r.dropped = True
+            continue
         units[i] = Unit(i, values, cands, costs)
     solver = Solver(list(units.values()), identities)
     solver.solve()
