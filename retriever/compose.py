@@ -183,8 +183,8 @@ def comparison(q: Question, cands: list[Candidate], index: LoadedIndex, minimum:
                                      inputs=["c1", "c2"]))
         lead = f"两者{win.label}相同" if len(tied) > 1 else f"{who(index, win.report_id)}更{'少' if minimum else '多'}"
         answer = (f"{lead}，{who(index, win.report_id)}{_said_in(win, win_v)}，"
-                  f"{who(index, other.report_id)}{_said_in(other, other_v)}，相差{format_amount(gap, places)}{unit or '万元'}"
-                  f"（{formula}）。")
+                  f"{who(index, other.report_id)}{_said_in(other, other_v)}，"
+                  f"相差{format_amount(gap, places)}{unit or '万元'}（{formula}）。")
     return AskResponse(question=q.text, found=True, answer=answer, values=values, citations=cites,
                        confidence=min(confidence(c.score) for c, _ in pool))
 
@@ -203,7 +203,8 @@ def _common_unit(q: Question, cands: list[Candidate]) -> Optional[str]:
 
 
 def _said_in(c: Candidate, v: Candidate) -> str:
-    """A figure as the report states it, and in the unit compared when that is another (12,360.00元，即1.2360万元)."""
+    """A figure as the report states it, and in the unit compared when that is another
+    (12,360.00元（即1.2360万元）)."""
     if (c.unit or "万元") == (v.unit or "万元"):
         return _fmt(c)
     return f"{_fmt(c)}（即{format_amount(v.value, 4 if MONEY[v.unit] > MONEY[c.unit or '万元'] else 0)}{v.unit}）"

@@ -379,11 +379,12 @@ def _table_that_explains_more(q: Question, cands: list[Candidate], best: Candida
 def _figure_named_more_fully(q: Question, cands: list[Candidate], best: Candidate) -> None:
     """A sentence accepted that leaves a name of the question unsaid ("城市视频经费项目支出": a sentence on
     项目支出 as a whole): the first figure of another value and of the quantity asked whose words hold that
-    name, and leave less of the question unsaid, is judged instead (and moves to the front); below `ACCEPT` it is no answer, and
-    neither is the sentence."""
+    name, and leave less of the question unsaid, is judged instead (and moves to the front); below
+    `ACCEPT` it is no answer, and neither is the sentence."""
     names = [r for r in unexplained_runs(q, best.prose.before + best.prose.local) if len(r) >= th.NAME_MIN]
     if not names:
         return
+
     def said(c: Candidate) -> str:
         if c.prose is not None:
             return plain(c.prose.before + c.prose.local)

@@ -33,8 +33,10 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         # words far from the number count less when its own clause shares nothing with the question
         clause, local, before = (clause_bigrams(t) | _abbreviated(q, t) for t in (p.clause, p.local, p.before))
         # a clause of aspect words alone ("占 2.81%", "增长 55.11%") has the clause before it as its subject
-        bare = not subject_of(p.clause) and (not any(w in p.clause for w in _VALUE_ASPECTS) or not subject_of(p.local)) \
-            or _compares_values_only(p.clause)  # not X支出决算为; but 决算数大于预算数 is about the subject before
+        # not X支出决算为; but 决算数大于预算数, and 支出决算为…，完成年初预算的 are about the subject before
+        bare = not subject_of(p.clause) \
+            and (not any(w in p.clause for w in _VALUE_ASPECTS) or not subject_of(p.local)) \
+            or _compares_values_only(p.clause)
         subject = _lead_subject(q, p) or (_earlier_clause_subject(q, p) if bare else "")
         if subject:  # "X支出7.8万元。与上年相比少支出1.24万元": the sentence before names it
             local, bare = local | clause_bigrams(subject), True

@@ -72,4 +72,6 @@ def test_the_same_year_keeps_the_year_and_the_figure(engine):
 def test_the_part_that_is_not_a_named_figure_finds_nothing(engine):
     r = engine.ask("青山一小2023年本年支出中不是一般公共预算财政拨款的部分有多少")
     assert not r.found and not r.values
-    assert engine.ask("青山一小2023年的支出是不是全靠一般公共预算财政拨款").found is not None  # 是不是 asks, negates nothing
+    # 是不是 asks whether, and negates nothing: the share of the spending total (580 / 600)
+    r = engine.ask("青山一小2023年的支出是不是全靠一般公共预算财政拨款")
+    assert r.found and r.values[0].value == 96.67, r.answer

@@ -84,8 +84,9 @@ def _aligned_header(header: list[list[ACell]]) -> tuple[list[str], list[tuple[in
     """Value columns from the header line with the most cells; words stacked above or
     below one column are wrapped parts of its name, a word above several columns is a
     group label (prefixed to an ambiguous 合计/小计 below it)."""
-    header = [[c for c in cells if re.sub(r"\s+", "", c.text) not in NON_VALUE_HEADERS and not _RULE.match(c.text.strip())]
-              for cells in header]  # (a rule drawn under a group label, "--------", names no column)
+    header = [[c for c in cells if re.sub(r"\s+", "", c.text) not in NON_VALUE_HEADERS
+               and not _RULE.match(c.text.strip())]  # (a rule drawn under a group label names no column)
+              for cells in header]
     if not any(header):
         return [], []
     main = max(range(len(header)), key=lambda k: (len(header[k]), k))
