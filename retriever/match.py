@@ -314,6 +314,7 @@ def _fact_checks(q: Question, f: Fact, row: str, title_cov: float) -> dict[str, 
     if key:  # question words the fact's table, row and column do not explain
         y["question_unexplained"] = len(key - bigrams(label_text)) / len(key)
     y["unexplained_chars"] = unexplained_chars(q, label_text, framing)
+    y["quantity_unsaid"] = quantity_unsaid(q, f"{label_text}{f.row_code or ''}")
     if not y["unexplained_chars"] and not y.get("question_unexplained"):
         y["all_explained"] = 1.0  # every word of the question is the table's, row's or column's
     y.update(concept_signals(q, label_text))
@@ -484,6 +485,16 @@ def unexplained_runs(q: Question, label: str, framing: Optional[frozenset[int]] 
         if core[i:i + 2] in known or core[i:i + 2] in GENERIC_BIGRAMS:
             covered[i] = covered[i + 1] = True
     return re.findall(r"[\u4e00-\u9fff]{2,}", "".join(" " if c else ch for ch, c in zip(core, covered)))
+
+
+def quantity_unsaid(q: Question, text: str) -> float:
+    """1 when the question names a quantity as part of the figure's name (单价50万元以上的设备) that `text`
+    does not hold (单价100万元以上的设备), else 0."""
+    said = squash(text)
+    return float(any(n not in said for n in _QUANTITY_NAMED.findall(plain(q.core))))
+
+
+_QUANTITY_NAMED = re.compile(r"\d+(?:\.\d+)?")
 
 
 def unexplained_chars(q: Question, label: str, framing: Optional[frozenset[int]] = None) -> float:

@@ -12,7 +12,8 @@ from .index import ROW_ORDINAL
 from .match import (GENERIC_BIGRAMS, _AMOUNT_WORDS, _ASPECT_WORDS, _BUDGET, _CHANGE_STATED, _CLAUSE_SEP, _FORMS, _LEX,
                     _VALUE_ASPECTS, _VALUE_COLUMNS, Candidate, _budget_signals, _column_of_the_other_flow, _concepts_absent,
                     _narrower, _unasked, _unit_signals, bigrams, clause_bigrams, concept_signals, coverage,
-                    scope_itself, unasked_count, unexplained_chars, without_change_words)
+                    quantity_unsaid, scope_itself, unasked_count, unexplained_chars,
+                    without_change_words)
 from .money import MONEY
 from .prose import LAST_YEAR, ProseFigure, against_last_year
 from .query import Question, plain, subject_of
@@ -58,6 +59,7 @@ def prose_features(q: Question, p: ProseFigure) -> dict[str, float]:
         # its own subject is another item (分项看：…, B比上年增加), not another value of it (年初预算为…，支出决算为)
         x["subject_other"] = unasked_count(q, _ASPECT_WORDS.sub("", p.local))
     x["unexplained_chars"] = unexplained_chars(q, p.before + p.local)
+    x["quantity_unsaid"] = quantity_unsaid(q, p.sentence)  # its own sentence: no heading's amounts
     x["scope_itself"] = scope_itself(q, p.clause)
     if q.vs_last_year and LAST_YEAR in p.local:
         x["last_year_stated"] = 1.0  # against last year, as asked (not against the budget)

@@ -18,6 +18,7 @@ from .query import DIFFERENCE_PATTERNS, Question, subquestion
 _WORDS = load("questions.json")["derivations"]
 _FILLER = re.compile(alternation(_WORDS["difference_filler"]) + r"|（.*?）|\(.*?\)")  # and asides in brackets
 _SIDE_WORDS = tuple(load("questions.json")["side_words"])
+_PERIODS = tuple(load("questions.json")["period_words"])  # 年初, 年末: a level's point of the year
 
 
 def difference_match(q: Question):
@@ -78,6 +79,9 @@ def _two_sides(q: Question, m, find: Finder, index) -> Optional[tuple[Candidate,
         a_text = subject + a_text
     if subject and subject not in b_text:
         b_text = subject + b_text
+    period = next((w for w in _PERIODS if a_text.startswith(w) and w != b_text), "")
+    if period and b_text in _PERIODS and len(a_text) > len(period):  # "年末结转和结余比年初": 年初结转和结余
+        b_text = b_text + a_text[len(period):]
     if _only_side(b_text) and len(a_text) > len(b_text):  # "A决算比年初预算…": B shares A's subject
         stem = a_text
         for w in _SIDE_WORDS:

@@ -31,7 +31,7 @@ FACT_WEIGHTS: dict[str, float] = {
     "label_unasked": -1.0, "scope_itself": -3.0, "budget_unasked": -3.0, "budget_missing": -1.0,
     "uncertain_cell": -1.0, "appropriation_twin": -1.5, "unexplained_chars": 0.0,
     "change_unasked": -2.0, "all_explained": 1.0, "column_other": -2.0, "column_other_flow": -1.0,
-    "column_group_other_flow": -4.0,
+    "column_group_other_flow": -4.0, "quantity_unsaid": -4.0,
     "column_other_year": -3.0, "column_year_earlier": 0.0,
     # meaning (meaning.py): the closest column to the question words no label explains
     "column_meaning": 1.5,
@@ -47,6 +47,7 @@ PROSE_WEIGHTS: dict[str, float] = {
     "clause_asked": 1.5, "term_in_clause": 1.5, "term_in_sentence": 0.5,
     "unit_same": 1.0, "unit_other_money": -0.5, "unit_other_kind": -8.0, "no_unit": -1.0,
     "budget_unasked": -3.0, "budget_missing": -1.0, "question_points_to_table": -2.0, "unexplained_chars": 0.0,
+    "quantity_unsaid": -4.0,
 }
 
 WEIGHTS = {"table": {**FACT_WEIGHTS, **fitted("table_weights")},

@@ -73,10 +73,11 @@ def apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[st
     for word in _straddled(core, synonyms, getattr(vocab, "tag", None) or _jieba_tags):
         split(word, word)
     terms: list[str] = []
+    words = [w for w, _ in (getattr(vocab, "tag", None) or _jieba_tags)(core)]
     for key in sorted(synonyms, key=len, reverse=True):
-        if key in weak:
-            continue
-        # a one-character word (车) adds its terms but keeps the question's own word (车队, not 车辆队)
+        if key in weak or len(key) == 1 and not any(_COUNTED.fullmatch(w.replace(key, "")) for w in words if key in w):
+            continue  # a one-character word only as a word of its own (车, 几辆车; not the 车 of 校车 or 车队)
+        # a one-character word adds its terms but keeps the question's own word
         if split(key, synonyms[key][0] if len(key) > 1 else key):
             terms += synonyms[key]
     rest = "".join(t for t, protected in segments if not protected)
@@ -91,6 +92,9 @@ def apply_synonyms(core: str, lex: dict, vocab: list[str]) -> tuple[str, list[st
         elif key in synonyms:
             split(key, "")
     return "".join(t for t, _ in segments), list(dict.fromkeys(terms))
+
+
+_COUNTED = re.compile(f"[\\d{_FORMS['count_characters']}]*")  # 几辆 of 几辆车: a count, no other noun
 
 
 def _straddled(core: str, keys, tag) -> list[str]:

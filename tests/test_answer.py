@@ -214,11 +214,15 @@ def test_everyday_words_for_report_terms(backend_engine, question, value):
 
 
 def test_a_one_character_synonym_keeps_the_questions_word(backend_engine):
-    """车 adds 公务用车 to the terms, but 车队 stays 车队 (not 车辆队)."""
+    """车 as a word of its own (车的费用, 几辆车) adds 公务用车 to the terms; inside another word (车队, 校车)
+    it adds nothing and the word stays as asked (not 车辆队): a school bus is no 公务用车."""
     from retriever.query import understand
 
-    q = understand("汉阳区大数据中心2021年车队方面花了多少钱", backend_engine.index)
-    assert "车队" in q.core and "车辆队" not in q.core and "公务用车" in q.terms
+    for asked in ("车的费用是多少", "有几辆车"):
+        assert "公务用车" in understand(f"汉阳区大数据中心2021年{asked}", backend_engine.index).terms
+    for asked, word in (("车队方面花了多少钱", "车队"), ("校车有多少辆", "校车")):
+        q = understand(f"汉阳区大数据中心2021年{asked}", backend_engine.index)
+        assert word in q.core and "车辆队" not in q.core and "公务用车" not in q.terms
 
 
 def test_a_nil_stated_in_words_is_answered_as_zero_with_its_sentence(backend_engine):

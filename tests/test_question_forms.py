@@ -2,7 +2,9 @@
 reports: a numbered school named by its short form (一小), a budget sentence that names no subject of its
 own (年初预算…。决算数为年初预算的…), the budget left unspent (预算有多少没花掉), the actual asked after the
 budget (实际花了多少), a comparison with a two-digit year (和22年比), the same year as before (同一年),
-and the part of a figure that is not something named (不是…的部分), which no stated figure answers."""
+the part of a figure that is not something named (不是…的部分), which no stated figure answers, and the
+figures a question names by a threshold or a word the report's figure does not share (单价50万元以上的通用设备,
+校车), which are not the report's others."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +23,9 @@ FIRST = """青山县第一小学2023年度部门决算
 
 三、“三公”经费支出决算情况说明
 2023年度“三公”经费财政拨款支出预算为 6.00 万元，支出决算为 4.50 万元，完成预算的 75.00%。
+
+四、结转结余和国有资产占用情况说明
+年初结转和结余 50.00 万元，年末结转和结余 40.00 万元。截至2023年12月31日，本单位共有车辆5辆，其中：一般公务用车1辆，其他用车4辆（主要为校车）；单价100万元以上专用设备1台（套）。
 """
 
 SECOND = """青山县第二小学2023年度部门决算
@@ -75,3 +80,19 @@ def test_the_part_that_is_not_a_named_figure_finds_nothing(engine):
     # 是不是 asks whether, and negates nothing: the share of the spending total (580 / 600)
     r = engine.ask("青山一小2023年的支出是不是全靠一般公共预算财政拨款")
     assert r.found and r.values[0].value == 96.67, r.answer
+
+
+def test_a_level_against_another_point_of_the_year_is_the_same_figure_then(engine):
+    r = assert_answers(engine, "青山一小2023年年末结转和结余比年初少了多少？", 10.0)
+    assert r.values[0].derived
+
+
+def test_a_figure_named_by_another_threshold_is_not_answered(engine):
+    r = engine.ask("青山一小2023年单价50万元以上的通用设备有几台？")  # the report states 100万元以上专用设备 only
+    assert not r.found and not r.values, r.answer
+    assert_answers(engine, "青山一小2023年单价100万元以上专用设备有几台？", 1.0)
+
+
+def test_a_one_character_word_inside_another_word_is_no_synonym(engine):
+    r = engine.ask("青山一小2023年校车有多少辆？")  # 校车 is no 公务用车: not its 1
+    assert not r.found or r.values[0].value == 4.0, r.answer
